@@ -1,0 +1,36 @@
+# The two commands: `make demo` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.fxkit-installed
+
+.PHONY: venv demo test check lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: start the lab and run the main job (inventory, then a maintenance runbook) on it
+demo: $(STAMP)
+	$(BIN)/fxkit demo
+
+## test: every tier (unit, lab, real sshd/lvm2/bridges, notebooks, browser)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## check: the quick tier for the inner loop (unit + simulated lab)
+check: $(STAMP)
+	$(BIN)/python -m pytest -m "not sshd and not lvm2 and not netns and not notebook and not browser and not realxen and not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check fxkit tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

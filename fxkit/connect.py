@@ -1,0 +1,90 @@
+"""``connect(target)``: turn a target string into a Host.
+
+Targets::
+
+    local                     this machine, no SSH
+    lab, lab:fourier          the simulated fx (see fxkit.lab)
+    ssh://user@host:port      SSH, explicit
+    fx, admin@fx              an ssh_config alias or a host name, SSH
+
+    >>> host = connect("local")
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import paramiko
+
+from fxkit.errors import InvalidRequest
+from fxkit.host import Host
+from fxkit.transports.local import LocalHost
+from fxkit.transports.ssh import SSHHost
+
+
+def connect(target: str | Host, *, ssh_config: str | None = None,
+            accept_new_host_key: bool = False) -> Host:
+    """A Host for ``target``; nothing connects until the first command."""
+    if isinstance(target, Host):
+        return target
+    if not isinstance(target, str) or not target.strip():
+        raise InvalidRequest(f"host target {target!r} is empty: use 'lab', 'local', "
+                             "'ssh://user@host:port' or an ssh_config alias")
+    target = target.strip()
+    if target == "local":
+        return LocalHost()
+    if target == "lab" or target.startswith("lab:"):
+        from fxkit.lab import connect_lab
+        return connect_lab(target.partition(":")[2] or None)
+    if "://" in target:
+        url = urlsplit(target)
+        if url.scheme != "ssh" or not url.hostname:
+            raise InvalidRequest(f"host target {target!r}: only ssh://[user@]host[:port] URLs "
+                                 "are understood")
+        return ssh_host(url.hostname, user=url.username, port=url.port,
+                        ssh_config=ssh_config, accept_new_host_key=accept_new_host_key,
+                        name=target)
+    user, _, alias = target.rpartition("@")
+    if not alias or any(c.isspace() or c in "/;&|$`'\"" for c in alias):
+        raise InvalidRequest(f"host target {target!r} is not a host name or ssh_config alias")
+    return ssh_host(alias, user=user or None, ssh_config=ssh_config,
+                    accept_new_host_key=accept_new_host_key, name=target)
+
+
+def ssh_host(alias: str, *, user: str | None = None, port: int | None = None,
+             ssh_config: str | None = None, accept_new_host_key: bool = False,
+             name: str | None = None) -> SSHHost:
+    """An SSHHost for ``alias`` with its ``~/.ssh/config`` settings applied.
+
+    Explicit ``user``/``port`` win over the config, as with OpenSSH's command line.
+    """
+    cfg = _lookup(alias, ssh_config)
+    jump = None
+    if proxy := cfg.get("proxyjump"):
+        first = proxy.split(",")[0]
+        jump_url = first if "://" in first else f"ssh://{first}"
+        j = urlsplit(jump_url)
+        jump = ssh_host(j.hostname or first, user=j.username, port=j.port,
+                        ssh_config=ssh_config, accept_new_host_key=accept_new_host_key)
+    known = cfg.get("userknownhostsfile", "").split()
+    host = SSHHost(
+        name=name or alias,
+        hostname=cfg.get("hostname", alias),
+        port=int(port or cfg.get("port", 22)),
+        user=user or cfg.get("user"),
+        key_filenames=[os.path.expanduser(k) for k in cfg.get("identityfile", [])],
+        accept_new_host_key=accept_new_host_key,
+        jump=jump,
+    )
+    if known:
+        host.known_hosts = os.path.expanduser(known[0])
+    return host
+
+
+def _lookup(alias: str, path: str | None) -> dict:
+    cfg_path = Path(path or os.environ.get("FXKIT_SSH_CONFIG") or Path.home() / ".ssh/config")
+    if not cfg_path.exists():
+        return {}
+    return dict(paramiko.SSHConfig.from_path(str(cfg_path)).lookup(alias))

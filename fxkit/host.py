@@ -1,0 +1,131 @@
+"""Host: run argv commands on a machine and get one frozen Result back.
+
+A transport (local process, SSH, the in-process lab) supplies four primitives;
+everything else (sudo, timing, audit, raising on failure) lives here once::
+
+    >>> from fxkit import connect
+    >>> with connect("local") as host:
+    ...     host.run(["echo", "hi"]).stdout
+    'hi\\n'
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from fxkit.audit import AuditLog
+from fxkit.errors import CommandFailed, CommandTimedOut, InvalidRequest, SudoPasswordRequired
+from fxkit.secrets import mask_argv
+
+SUDO = ("sudo", "-n", "--")
+_SUDO_PASSWORD = ("a password is required", "a terminal is required")
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one command did: its argv, exit status, output, duration and host."""
+
+    argv: tuple[str, ...]
+    exit_status: int
+    stdout: str
+    stderr: str
+    seconds: float
+    host: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+    @property
+    def command_line(self) -> str:
+        """The command as a shell would read it, with secrets masked."""
+        return shlex.join(mask_argv(self.argv))
+
+
+class Exec(NamedTuple):
+    """What a transport returns for one command."""
+
+    exit_status: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+def normalize_argv(argv: Sequence[str]) -> tuple[str, ...]:
+    """Check that a command is a non-empty list of strings (never one shell string)."""
+    if isinstance(argv, (str, bytes)):
+        raise InvalidRequest(
+            f"commands are argument lists, not shell strings: got {argv!r}; "
+            f"write it as {shlex.split(argv) if isinstance(argv, str) else '[...]'!r}")
+    items = tuple(argv)
+    if not items:
+        raise InvalidRequest("empty command: give at least the program name")
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidRequest(f"command argument {item!r} is a {type(item).__name__}, "
+                                 "not a str: convert it with str() first")
+        if "\x00" in item:
+            raise InvalidRequest(f"command argument {item!r} contains a NUL byte")
+    return items
+
+
+@dataclass(eq=False)
+class Host(ABC):
+    """One machine. Subclasses implement ``_exec``, ``read_file``, ``write_file``, ``close``."""
+
+    name: str
+    audit: AuditLog | None = field(default_factory=AuditLog, repr=False)
+
+    def run(self, argv: Sequence[str], *, check: bool = True, timeout: float | None = None,
+            sudo: bool = False, input: str | None = None, read_only: bool = False) -> Result:
+        """Run ``argv``; raise ``CommandFailed`` on non-zero exit unless ``check=False``.
+
+        ``read_only=True`` tells the transport that running the command twice is
+        harmless, so it may reconnect and retry after a dropped connection.
+        """
+        cmd = normalize_argv(argv)
+        if sudo:
+            cmd = SUDO + cmd
+        start = time.perf_counter()
+        out = self._exec(cmd, timeout=timeout, input=input, read_only=read_only)
+        result = Result(cmd, out.exit_status, out.stdout, out.stderr,
+                        time.perf_counter() - start, self.name)
+        if self.audit is not None:
+            self.audit.record(result, **({"timed_out": True} if out.timed_out else {}))
+        if out.timed_out:
+            raise CommandTimedOut(result)
+        if sudo and result.exit_status == 1 and any(s in result.stderr for s in _SUDO_PASSWORD):
+            raise SudoPasswordRequired(
+                f"{self.name}: sudo needs a password for `{result.command_line}`; fxkit "
+                "never sends passwords. Allow the command with NOPASSWD in sudoers, "
+                "or connect as a user that does not need sudo")
+        if check and result.exit_status != 0:
+            raise CommandFailed(result)
+        return result
+
+    @abstractmethod
+    def _exec(self, argv: tuple[str, ...], *, timeout: float | None, input: str | None,
+              read_only: bool) -> Exec:
+        """Run one command; drain stdout and stderr concurrently."""
+
+    @abstractmethod
+    def read_file(self, path: str) -> str:
+        """The text of a file on the host."""
+
+    @abstractmethod
+    def write_file(self, path: str, content: str, mode: int | None = None) -> None:
+        """Replace a file atomically (temp file + rename), keeping its mode unless given."""
+
+    def close(self) -> None:
+        """Release the connection; the Host reconnects lazily if used again."""
+
+    def __enter__(self) -> Host:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

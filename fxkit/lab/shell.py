@@ -1,0 +1,89 @@
+"""The lab's command interpreter: argv -> (exit status, stdout, stderr) on a LabState.
+
+Resource modules register handlers with ``@command``::
+
+    @command("lvs")
+    def lvs(call: Call) -> Output:
+        return 0, "...", ""
+
+A handler reads and changes ``call.state`` and returns the real tool's exit
+status, stdout and stderr. Anything not registered answers like bash:
+``bash: foo: command not found`` with status 127.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fxkit.lab.state import LabState
+
+Output = tuple[int, str, str]
+
+
+@dataclass
+class Call:
+    argv: list[str]
+    state: LabState
+    stdin: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def args(self) -> list[str]:
+        return self.argv[1:]
+
+
+Handler = Callable[[Call], Output]
+COMMANDS: dict[str, Handler] = {}
+
+# Modules holding @command handlers, imported on first use.
+HANDLER_MODULES = (
+    "fxkit.lab.cmd_system",
+    "fxkit.lab.cmd_files",
+    "fxkit.lab.lvm_commands",
+    "fxkit.lab.xen_commands",
+    "fxkit.lab.net_commands",
+)
+_loaded = False
+
+
+def command(*names: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for name in names:
+            COMMANDS[name] = fn
+        return fn
+    return register
+
+
+def load_handlers() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for module in HANDLER_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name != module:
+                raise
+    _loaded = True
+
+
+def execute(state: LabState, argv: list[str], stdin: str = "",
+            env: dict[str, str] | None = None) -> Output:
+    """Run one command against ``state`` (the caller holds the lab lock)."""
+    load_handlers()
+    argv = list(argv)
+    # sudo -n [--] CMD ...: the lab's user is root already.
+    if argv[:1] == ["sudo"]:
+        argv = argv[1:]
+        while argv and argv[0].startswith("-"):
+            if argv.pop(0) == "--":
+                break
+    if not argv:
+        return 0, "", ""
+    name = argv[0].rsplit("/", 1)[-1]
+    handler = COMMANDS.get(name)
+    if handler is None:
+        return 127, "", f"bash: {argv[0]}: command not found\n"
+    return handler(Call([name, *argv[1:]], state, stdin, env or {}))

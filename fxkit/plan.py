@@ -1,0 +1,213 @@
+"""Plans: ordered, human-readable Steps that are shown first and applied on request.
+
+A Plan is a value. Showing it runs nothing. ``apply`` re-checks each step
+against fresh facts right before running it, stops at the first failure, and
+refuses destructive steps unless ``confirm`` names what they destroy::
+
+    >>> plan = Plan("Say hello", [Step("Print a greeting", ("echo", "hello"))])
+    >>> print(plan)                                   # doctest: +NORMALIZE_WHITESPACE
+    Plan: Say hello
+      1  Print a greeting    echo hello
+    >>> outcome = plan.apply(connect("local"))         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import shlex
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fxkit.errors import ApplyFailed, ConfirmationRequired, FxkitError, PreconditionFailed
+from fxkit.secrets import mask, mask_argv
+
+if TYPE_CHECKING:
+    from fxkit.host import Host, Result
+
+Check = Callable[["Host"], bool]
+
+
+@dataclass(frozen=True)
+class FileWrite:
+    """A file a step writes atomically (shown as its path, never its content if secret)."""
+
+    path: str
+    content: str
+    mode: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change: a sentence a person reads and the command (or file write) that does it.
+
+    ``destroys`` names what the step destroys (e.g. ``"lvm/old-root"``); a step with
+    it set is destructive and needs that exact name in ``confirm``. ``needed`` is
+    called with the host right before the step runs: returning False skips the
+    step, because fresh facts say it is already done.
+    """
+
+    description: str
+    argv: tuple[str, ...] | None = None
+    destroys: str | None = None
+    needed: Check | None = field(default=None, compare=False)
+    write: FileWrite | None = None
+    sudo: bool = False
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        if (self.argv is None) == (self.write is None):
+            raise ValueError("a Step has exactly one of argv= or write=")
+        if self.argv is not None:
+            object.__setattr__(self, "argv", tuple(self.argv))
+
+    @property
+    def destructive(self) -> bool:
+        return self.destroys is not None
+
+    @property
+    def command(self) -> str:
+        if self.write is not None:
+            return f"write {self.write.path}"
+        assert self.argv is not None
+        return shlex.join(mask_argv(self.argv))
+
+    def run(self, host: Host) -> Result | None:
+        if self.write is not None:
+            host.write_file(self.write.path, self.write.content, self.write.mode)
+            return None
+        assert self.argv is not None
+        return host.run(self.argv, sudo=self.sudo, timeout=self.timeout)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``Plan.apply`` did: steps run (with results), steps skipped, and why."""
+
+    title: str
+    ran: tuple[tuple[Step, Result | None], ...]
+    skipped: tuple[tuple[Step, str], ...]
+    reason: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.ran)
+
+    def __str__(self) -> str:
+        if not self.changed:
+            return f"{self.title}: nothing changed ({self.reason or 'already done'})"
+        return f"{self.title}: {len(self.ran)} step(s) applied, {len(self.skipped)} skipped"
+
+
+@dataclass
+class Plan:
+    """A titled list of steps plus warnings; empty means the host already matches."""
+
+    title: str
+    steps: list[Step] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reason: str = ""
+    replan: Callable[[Host], Plan] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+    def destroys(self) -> list[str]:
+        return [s.destroys for s in self.steps if s.destroys is not None]
+
+    def apply(self, host: Host, *, confirm: str | Iterable[str] | None = None,
+              progress: bool | Callable[[int, int, Step], None] = False) -> Outcome:
+        """Run the steps in order; see the module docstring for the rules."""
+        if self.empty:
+            return Outcome(self.title, (), (), self.reason or "nothing to do")
+        self._check_confirmed(confirm)
+        ran: list[tuple[Step, Result | None]] = []
+        skipped: list[tuple[Step, str]] = []
+        report = _progress(progress, len(self.steps), self.title)
+        try:
+            for n, step in enumerate(self.steps, 1):
+                try:
+                    if step.needed is not None and not step.needed(host):
+                        skipped.append((step, "already done (re-checked before running)"))
+                    else:
+                        ran.append((step, step.run(host)))
+                except FxkitError as e:
+                    done = ", ".join(s.description for s, _ in ran) or "nothing"
+                    raise ApplyFailed(
+                        f"{self.title}: step {n} ({step.description}) failed: {e}\n"
+                        f"Already done: {done}. Nothing after step {n} ran; fix the cause and "
+                        "apply the plan again (steps already done are skipped).",
+                        step, [s for s, _ in ran], e) from e
+                report(n, len(self.steps), step)
+        finally:
+            report(0, 0, None)
+        self._verify(host)
+        return Outcome(self.title, tuple(ran), tuple(skipped))
+
+    def _check_confirmed(self, confirm: str | Iterable[str] | None) -> None:
+        given = {confirm} if isinstance(confirm, str) else set(confirm or ())
+        missing = [d for d in self.destroys() if d not in given]
+        if missing:
+            names = ", ".join(missing)
+            raise ConfirmationRequired(
+                f"{self.title}: this plan destroys {names}. Nothing was run. To go ahead, "
+                f"confirm by name: confirm={missing[0]!r} (CLI: --confirm {missing[0]})",
+                missing)
+
+    def _verify(self, host: Host) -> None:
+        if self.replan is None:
+            return
+        again = self.replan(host)
+        if not again.empty:
+            left = "; ".join(s.description for s in again.steps)
+            raise PreconditionFailed(f"{self.title}: applied, but the host still differs: {left}")
+
+    # -- showing ------------------------------------------------------------------
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [(str(n), ("DESTROYS " + s.destroys + ": " if s.destroys else "") + s.description,
+                 s.command) for n, s in enumerate(self.steps, 1)]
+
+    def __str__(self) -> str:
+        lines = [f"Plan: {self.title}"]
+        if self.empty:
+            lines.append(f"  nothing to do: {self.reason or 'the host already matches'}")
+        rows = self.rows()
+        width = max((len(r[1]) for r in rows), default=0)
+        lines += [f"  {n:>2}  {d.ljust(width)}    {c}" for n, d, c in rows]
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return mask("\n".join(lines))
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        head = f"<p><b>Plan: {e(self.title)}</b></p>"
+        if self.empty:
+            return mask(head + f"<p>Nothing to do: {e(self.reason or 'the host already matches')}</p>")
+        body = "".join(
+            f"<tr><td>{n}</td><td>{e(d)}</td><td><code>{e(c)}</code></td></tr>"
+            for n, d, c in self.rows())
+        warn = "".join(f"<p>&#9888; {e(w)}</p>" for w in self.warnings)
+        return mask(f"{head}<table><thead><tr><th>#</th><th>step</th><th>command</th></tr>"
+                    f"</thead><tbody>{body}</tbody></table>{warn}")
+
+    def _repr_pretty_(self, p: object, cycle: bool) -> None:
+        p.text(str(self))  # type: ignore[attr-defined]
+
+
+def _progress(progress: bool | Callable[[int, int, Step], None], total: int,
+              title: str) -> Callable[[int, int, Step | None], None]:
+    if callable(progress):
+        return lambda n, t, s: progress(n, t, s) if s is not None else None  # type: ignore
+    if not progress:
+        return lambda n, t, s: None
+    from tqdm.auto import tqdm
+    bar = tqdm(total=total, desc=title, unit="step", leave=True)
+
+    def report(n: int, t: int, step: Step | None) -> None:
+        if step is None:
+            bar.close()
+        else:
+            bar.set_postfix_str(step.description[:40])
+            bar.update(1)
+    return report

@@ -1,0 +1,62 @@
+"""The local machine as a Host: subprocesses, no shell."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+from fxkit.host import Exec, Host
+
+
+@dataclass(eq=False)
+class LocalHost(Host):
+    """Runs commands with ``subprocess`` on this machine (``connect("local")``)."""
+
+    name: str = "local"
+
+    def _exec(self, argv: tuple[str, ...], *, timeout: float | None, input: str | None,
+              read_only: bool) -> Exec:
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                errors="replace", start_new_session=True)
+        except FileNotFoundError:
+            return Exec(127, "", f"{argv[0]}: command not found\n")
+        except PermissionError:
+            return Exec(126, "", f"{argv[0]}: Permission denied\n")
+        try:
+            # communicate() drains both pipes at once, so a chatty stderr cannot block.
+            out, err = proc.communicate(input, timeout=timeout)
+            return Exec(proc.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            return Exec(-signal.SIGKILL, out, err, timed_out=True)
+
+    def read_file(self, path: str) -> str:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+
+    def write_file(self, path: str, content: str, mode: int | None = None) -> None:
+        directory = os.path.dirname(os.path.abspath(path))
+        if mode is None:
+            try:
+                mode = os.stat(path).st_mode & 0o7777
+            except FileNotFoundError:
+                mode = 0o644
+        fd, tmp = tempfile.mkstemp(prefix=".fxkit-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
