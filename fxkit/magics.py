@@ -1,0 +1,139 @@
+"""IPython magics ``%fx``, ``%%fx`` and ``%fx_host``: run commands on a host like a terminal.
+
+Load them in a notebook, then type commands as you would at fx's prompt::
+
+    %load_ext fxkit.magics
+    %fx lvs                       # on the lab (the default host)
+    %fx_host ssh://admin@fx       # switch host
+    %%fx                          # one command per line, stops at the first failure
+    pvs
+    vgs
+
+The line is split with ``shlex`` into an argv and run with ``Host.run``: no shell
+is involved, so pipes and redirections are refused with a hint. A non-zero exit
+raises ``CommandFailed`` (short traceback), so a notebook run with nbclient or
+papermill stops at that cell (papermill ignores failing ``!cmd``: papermill#539).
+The last Result is kept in the notebook's namespace as ``_fx``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import Any
+
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+
+from fxkit.connect import connect
+from fxkit.errors import CommandFailed, InvalidRequest
+from fxkit.host import Host, Result
+from fxkit.secrets import mask_argv
+
+DEFAULT_TARGET = "lab"
+SHELL_TOKENS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "<<", "2>", "2>&1", "&>"}
+
+_state: dict[str, Any] = {"host": None, "target": DEFAULT_TARGET}
+
+
+class MagicCommandFailed(CommandFailed):
+    """A ``%fx`` command exited non-zero; shown as one short message, no Python frames."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"CommandFailed: {self}"]
+
+
+def use_host(host: Host | str) -> Host:
+    """Make ``host`` (a Host or a target string for ``fxkit.connect``) the magics' host."""
+    new = connect(host)
+    old = _state["host"]
+    if old is not None and old is not new and not isinstance(host, Host):
+        old.close()
+    _state["host"], _state["target"] = new, (host if isinstance(host, str) else new.name)
+    return new
+
+
+def current_host() -> Host:
+    """The host ``%fx`` runs on, connecting to the default target on first use."""
+    if _state["host"] is None:
+        _state["host"] = connect(_state["target"])
+    return _state["host"]
+
+
+def split_command(line: str) -> list[str]:
+    """The argv a user typed, split like a shell would split words (and nothing more)."""
+    try:
+        argv = shlex.split(line, comments=True)
+    except ValueError as e:
+        raise InvalidRequest(f"cannot split the command {line!r}: {e}; close the quote") from e
+    bad = [t for t in argv if t in SHELL_TOKENS]
+    if bad:
+        raise InvalidRequest(
+            f"%fx runs one command, without a shell: {bad[0]!r} in {line!r} is not "
+            "understood. Run the command alone and work on its output in Python "
+            "(the last result is `_fx`, e.g. `_fx.stdout.splitlines()`)")
+    return argv
+
+
+def run_and_show(argv: list[str], host: Host | None = None, *, out: Any = None,
+                 err: Any = None) -> Result:
+    """Run ``argv``, print ``$ cmd``, stdout and stderr; raise if it exited non-zero."""
+    host = host or current_host()
+    out, err = out or sys.stdout, err or sys.stderr
+    out.write(f"$ {shlex.join(mask_argv(argv))}\n")
+    result = host.run(argv, check=False)
+    for text, stream in ((result.stdout, out), (result.stderr, err)):
+        if text:
+            stream.write(text if text.endswith("\n") else text + "\n")
+    out.flush()
+    err.flush()
+    if not result.ok:
+        raise MagicCommandFailed(result)
+    return result
+
+
+@magics_class
+class FxMagics(Magics):
+    """``%fx CMD``, ``%%fx`` (one command per line) and ``%fx_host [TARGET]``."""
+
+    def _keep(self, result: Result) -> None:
+        self.shell.user_ns["_fx"] = result
+
+    @line_magic
+    def fx(self, line: str) -> None:
+        """Run one command on the current host and print it like a terminal."""
+        argv = split_command(line)
+        if not argv:
+            raise InvalidRequest("%fx needs a command, e.g. `%fx lvs`")
+        self._keep(run_and_show(argv))
+
+    @cell_magic("fx")
+    def fx_cell(self, line: str, cell: str) -> None:
+        """Run each line of the cell as a command; stop at the first that fails."""
+        text = "\n".join(filter(None, (line, cell))).replace("\\\n", " ")
+        for raw in text.splitlines():
+            argv = split_command(raw)
+            if argv:
+                self._keep(run_and_show(argv))
+
+    @line_magic
+    def fx_host(self, line: str) -> None:
+        """Show the current host, or switch to TARGET (``lab``, ``lab:fourier``, ``ssh://...``)."""
+        target = line.strip()
+        if target:
+            use_host(target)
+        host = current_host()
+        print(f"%fx runs on {host.name}" + (f" ({_state['target']})"
+                                           if _state["target"] != host.name else ""))
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext fxkit.magics``."""
+    ipython.register_magics(FxMagics)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext fxkit.magics``: forget the host; magics stay until restart."""
+    host = _state["host"]
+    if host is not None:
+        host.close()
+    _state["host"], _state["target"] = None, DEFAULT_TARGET
