@@ -1,0 +1,126 @@
+"""Runbook launcher: a form built from a runbook's parameters cell; runs it, links the record.
+
+    >>> RunbookLauncher()                                # doctest: +SKIP
+
+The form comes from papermill's inspection of the ``parameters`` cell (through
+``fxkit.runbook_params.read_specs``): a checkbox for a bool, a number box for an
+int, a text box otherwise. Run calls ``fxkit.runbook.run_runbook``, so the same
+checks, lock and record apply as with ``fxkit run``.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from fxkit.widgets._common import error_html, guarded
+
+Runner = Callable[..., Any]
+
+
+def _default(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def field_for(name: str, kind: str, default: str, help_text: str = "") -> w.Widget:
+    """The input widget for one parameter, pre-filled with its default."""
+    value = _default(default)
+    style = {"description_width": "110px"}
+    kind = kind.lower()
+    if kind == "bool":
+        box = w.Checkbox(value=bool(value), description=name, style=style, indent=True)
+    elif kind == "int":
+        box = w.IntText(value=int(value or 0), description=name, style=style)
+    elif kind == "float":
+        box = w.FloatText(value=float(value or 0), description=name, style=style)
+    else:
+        box = w.Text(value="" if value is None else str(value), description=name, style=style)
+    box.tooltip = help_text or None
+    return box
+
+
+def _link(path: str, label: str) -> str:
+    """A link a notebook can open: relative to the working directory when possible."""
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:
+        shown = path
+    if shown.startswith(".."):
+        shown = path
+    return (f"<a href='{html.escape(shown)}' target='_blank'>{html.escape(label)}</a> "
+            f"<code>{html.escape(shown)}</code>")
+
+
+class RunbookLauncher(w.VBox):
+    """Choose a runbook, fill its parameters, run it, and follow the links to what it did."""
+
+    def __init__(self, runbook: str | None = None, *, runs_dir: str | Path = "runs",
+                 runner: Runner | None = None, names: list[str] | None = None,
+                 specs: Callable[[str], dict] | None = None):
+        from fxkit import runbook as rb
+        from fxkit.runbook_params import read_specs
+
+        self.runs_dir = runs_dir
+        self._runner = runner or rb.run_runbook
+        self._specs = specs or (lambda name: read_specs(rb.find_runbook(name)))
+        self.record: Any = None
+        options = names if names is not None else rb.available_runbooks()
+        self.runbook = w.Dropdown(options=options, description="runbook",
+                                  value=runbook if runbook in options else
+                                  (options[0] if options else None))
+        self.form = w.VBox()
+        self.fields: dict[str, w.Widget] = {}
+        self.run_button = w.Button(description="Run", icon="play", button_style="primary",
+                                   tooltip="Run the runbook with these parameters")
+        self.result = w.HTML()
+        self.runbook.observe(lambda _c: self.build_form(), names="value")
+        self.run_button.on_click(guarded(self.result)(self._on_run))
+        super().__init__([self.runbook, self.form, self.run_button, self.result])
+        self.build_form()
+
+    def build_form(self) -> None:
+        """One input per parameter of the chosen runbook."""
+        self.result.value = ""
+        if not self.runbook.value:
+            self.fields = {}
+            self.form.children = [w.HTML("<i>no runbooks found</i>")]
+            return
+        found = self._specs(self.runbook.value)
+        self.fields = {name: field_for(name, s.type, s.default, s.help)
+                       for name, s in found.items()}
+        self.form.children = list(self.fields.values())
+
+    def values(self) -> dict[str, Any]:
+        """The parameters as the form holds them (empty text means: keep the default)."""
+        return {name: box.value for name, box in self.fields.items()
+                if not (isinstance(box, w.Text) and box.value == "")}
+
+    def _on_run(self, _button: object = None) -> None:
+        self.result.value = "<i>running...</i>"
+        self.run_button.disabled = True
+        try:
+            rec = self._runner(self.runbook.value, self.values(), runs_dir=self.runs_dir)
+        finally:
+            self.run_button.disabled = False
+        self.record = rec
+        colour = "#27ae60" if rec.status == "succeeded" else "#c0392b"
+        changed = "changed the host" if rec.changed else "changed nothing"
+        lines = [f"<div class='fxkit-run' style='border-left:4px solid {colour};"
+                 f"padding:4px 8px'><b>{html.escape(rec.runbook)}</b> on "
+                 f"{html.escape(rec.host)}: <b>{html.escape(rec.status)}</b>, {changed}",
+                 f"<br>output notebook: {_link(rec.notebook, 'open')}",
+                 f"<br>record: {_link(str(rec.record_path), 'open')}"]
+        if rec.error:
+            lines.append("<br>" + error_html(RuntimeError(
+                f"cell {rec.error.get('cell')}: {rec.error.get('ename')}: "
+                f"{rec.error.get('evalue')}")))
+        self.result.value = "".join(lines) + "</div>"
