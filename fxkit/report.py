@@ -1,0 +1,152 @@
+"""What runbooks show: tables, a step progress bar, the apply-and-report tail, the outcome.
+
+Every runbook ends the same way::
+
+    >>> from fxkit.report import apply_plan
+    >>> apply_plan(fx, plan, apply=apply, confirm=confirm, runbook="lv-extend")  # doctest: +SKIP
+
+Dry-run shows the plan and reports "nothing changed"; with ``apply=True`` it takes
+the host lock, applies with a progress bar and reports what changed. The outcome
+is displayed with the ``OUTCOME_MIME`` type, so the runner (or anyone reading the
+executed notebook) finds it there. Output is deterministic: no times, no pids.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from fxkit.errors import ApplyFailed, FxkitError
+from fxkit.secrets import mask
+
+if TYPE_CHECKING:
+    from fxkit.host import Host
+    from fxkit.plan import Plan, Step
+
+OUTCOME_MIME = "application/vnd.fxkit.outcome+json"
+
+
+def _display(bundle: dict[str, Any], raw: bool = True) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python: print the text form
+        print(bundle.get("text/plain", ""))
+        return
+    display(bundle, raw=raw)
+
+
+class Table:
+    """Rows shown as an HTML table in a notebook and as aligned text elsewhere."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]], columns: Sequence[str],
+                 title: str = "") -> None:
+        self.columns = [str(c) for c in columns]
+        self.rows = [["" if v is None else str(v) for v in row] for row in rows]
+        self.title = title
+
+    def __str__(self) -> str:
+        widths = [max([len(c)] + [len(r[i]) for r in self.rows])
+                  for i, c in enumerate(self.columns)]
+        fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+        lines = ([self.title] if self.title else []) + [fmt.format(*self.columns).rstrip()]
+        lines += [fmt.format(*r).rstrip() for r in self.rows]
+        if not self.rows:
+            lines.append("(none)")
+        return mask("\n".join(lines))
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        head = "".join(f"<th>{e(c)}</th>" for c in self.columns)
+        empty = f'<tr><td colspan="{len(self.columns)}">(none)</td></tr>'
+        body = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in r) + "</tr>"
+                       for r in self.rows) or empty
+        title = f"<p><b>{e(self.title)}</b></p>" if self.title else ""
+        return mask(f"{title}<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def table(rows: Iterable[Sequence[Any]], columns: Sequence[str], title: str = "") -> Table:
+    """A table to display (the last expression of a cell shows it)."""
+    return Table(rows, columns, title)
+
+
+def progress(n: int, total: int, step: Step) -> None:
+    """``Plan.apply(progress=...)``: one text bar line per finished step (deterministic)."""
+    width = 20
+    filled = round(width * n / total) if total else width
+    print(f"[{'#' * filled}{'.' * (width - filled)}] {n}/{total}  {mask(step.description)}",
+          flush=True)
+
+
+def report_outcome(status: str, changed: bool, reason: str, *, runbook: str = "",
+                   host: Host | None = None, steps: Sequence[str] = (),
+                   skipped: Sequence[str] = (), **extra: Any) -> dict[str, Any]:
+    """Show the outcome and leave it in the notebook for the runner; returns it.
+
+    ``status``: "dry-run", "succeeded" or "failed"; ``reason`` says why in one sentence.
+    """
+    outcome = {"status": status, "changed": bool(changed), "reason": mask(reason),
+               "runbook": runbook, "host": getattr(host, "name", None),
+               "host_names": [host.name] if host is not None else [],
+               "steps": [mask(s) for s in steps], "skipped": [mask(s) for s in skipped],
+               **extra}
+    mark = {"dry-run": "Dry run", "succeeded": "Done", "failed": "FAILED"}.get(status, status)
+    lines = [f"{mark}: {'changed' if changed else 'nothing changed'}. {outcome['reason']}"]
+    lines += [f"  ran: {s}" for s in outcome["steps"]]
+    lines += [f"  skipped (already done): {s}" for s in outcome["skipped"]]
+    text = "\n".join(lines)
+    _display({"text/plain": text, "text/markdown": _markdown(mark, changed, outcome),
+              OUTCOME_MIME: outcome})
+    return outcome
+
+
+def _markdown(mark: str, changed: bool, outcome: dict[str, Any]) -> str:
+    md = [f"**{mark}: {'changed' if changed else 'nothing changed'}.** {outcome['reason']}"]
+    md += [f"- ran: {s}" for s in outcome["steps"]]
+    md += [f"- skipped (already done): {s}" for s in outcome["skipped"]]
+    return "\n".join(md)
+
+
+def apply_plan(host: Host, plan: Plan, *, apply: bool = False, confirm: str | None = None,
+               runbook: str = "") -> dict[str, Any]:
+    """The tail of every runbook: dry-run report, or lock + apply + report. Re-raises failures."""
+    from fxkit.hostlock import HostLock
+
+    if not apply:
+        if plan.empty:
+            why = plan.reason or "the host already matches"
+            return report_outcome("dry-run", False, f"Nothing to do: {why}.",
+                                  runbook=runbook, host=host)
+        need = plan.destroys()
+        extra = (f" Applying destroys {', '.join(need)}: it needs confirm={need[0]!r}."
+                 if need else "")
+        return report_outcome(
+            "dry-run", False, f"{len(plan.steps)} step(s) planned, none applied. Run again "
+            f"with apply=True (CLI: --apply) to make the change.{extra}", runbook=runbook,
+            host=host)
+    if plan.empty:
+        why = plan.reason or "the host already matches"
+        return report_outcome("succeeded", False, f"Nothing to do: {why}.",
+                              runbook=runbook, host=host)
+    with HostLock(host, runbook=runbook):
+        try:
+            outcome = plan.apply(host, confirm=confirm or None, progress=progress)
+        except ApplyFailed as e:
+            done = [s.description for s in e.done]
+            report_outcome("failed", bool(done), f"Step {getattr(e.step, 'description', '?')!r} "
+                           f"failed; run the runbook again once fixed (done steps are skipped).",
+                           runbook=runbook, host=host, steps=done,
+                           error=mask(str(e.cause)))
+            raise
+        except FxkitError as e:
+            report_outcome("failed", False, mask(str(e)).splitlines()[0], runbook=runbook,
+                           host=host)
+            raise
+    ran = [s.description for s, _ in outcome.ran]
+    skipped = [s.description for s, _ in outcome.skipped]
+    why = (f"{len(ran)} step(s) applied and verified." if ran
+           else "Every step was already done (re-checked before running).")
+    return report_outcome("succeeded", bool(ran), why, runbook=runbook, host=host,
+                          steps=ran, skipped=skipped)

@@ -1,0 +1,171 @@
+"""Run records: the JSON beside each executed runbook, and listing and verifying them.
+
+A run lives in ``runs/DATE/TIME-RUNBOOK-HOST.ipynb`` with its record in the
+``.json`` of the same name; its id is ``DATE/TIME-RUNBOOK-HOST``::
+
+    >>> rec = find_run("runs", "041512-lv-create")     # doctest: +SKIP
+    >>> verify_run(rec)                                 # doctest: +SKIP
+    []
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fxkit.audit import AuditLog, line_hash
+from fxkit.errors import RunbookError
+
+
+@dataclass
+class RunRecord:
+    """What one runbook run did, written as JSON beside its output notebook."""
+
+    id: str
+    runbook: str
+    runbook_path: str
+    runbook_revision: str  # git commit of the runbook file, "+dirty" if it has local edits
+    runbook_sha256: str
+    parameters: dict[str, Any]
+    host: str
+    operator: str
+    machine: str
+    start: str
+    end: str = ""
+    status: str = "running"  # running | succeeded | failed
+    changed: bool = False
+    outcome: dict[str, Any] = field(default_factory=dict)  # what the runbook reported
+    error: dict[str, Any] | None = None  # {cell, ename, evalue} on failure
+    commands: list[str] = field(default_factory=list)
+    audit_lines: list[dict[str, Any]] = field(default_factory=list)
+    audit_log: str = ""  # the audit log the commands were recorded in
+    notebook: str = ""  # path of the output notebook
+    notebook_sha256: str = ""
+
+    @property
+    def record_path(self) -> Path:
+        return Path(self.notebook).with_suffix(".json")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def save(self) -> Path:
+        path = self.record_path
+        path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunRecord:
+        data = json.loads(Path(path).read_text())
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def summary(self) -> str:
+        """A few lines a reviewer reads first (``fxkit runs show``)."""
+        params = " ".join(f"{k}={v!r}" for k, v in sorted(self.parameters.items()))
+        lines = [
+            f"run      {self.id}",
+            f"runbook  {self.runbook} @ {self.runbook_revision[:12] or 'unknown revision'}",
+            f"host     {self.host}    operator {self.operator}@{self.machine}",
+            f"when     {self.start} -> {self.end}",
+            f"params   {params}",
+            f"status   {self.status}    changed {'yes' if self.changed else 'no'}",
+        ]
+        if reason := self.outcome.get("reason"):
+            lines.append(f"outcome  {reason}")
+        if self.error:
+            first = (str(self.error.get("evalue") or "").splitlines() or [""])[0]
+            lines.append(f"error    cell {self.error.get('cell')}: "
+                         f"{self.error.get('ename')}: {first}")
+        lines.append(f"commands {len(self.commands)}")
+        lines += [f"  $ {c}" for c in self.commands]
+        lines += [f"notebook {self.notebook}", f"sha256   {self.notebook_sha256}"]
+        return "\n".join(lines)
+
+
+def sha256_file(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def list_runs(runs_dir: str | Path = "runs", *, host: str | None = None,
+              runbook: str | None = None, status: str | None = None) -> list[RunRecord]:
+    """Every record under ``runs_dir``, oldest first, filtered."""
+    root = Path(runs_dir)
+    records = []
+    for path in sorted(root.glob("*/*.json")):
+        try:
+            rec = RunRecord.load(path)
+        except (ValueError, TypeError, KeyError):
+            continue  # not a run record
+        if host and rec.host != host:
+            continue
+        if runbook and rec.runbook != runbook:
+            continue
+        if status and rec.status != status:
+            continue
+        records.append(rec)
+    return records
+
+
+def find_run(runs_dir: str | Path, run_id: str) -> RunRecord:
+    """The run whose id, file stem or path is ``run_id`` (a unique prefix of the stem works)."""
+    path = Path(run_id)
+    if path.suffix in (".json", ".ipynb") and path.exists():
+        return RunRecord.load(path.with_suffix(".json"))
+    runs = list_runs(runs_dir)
+    exact = [r for r in runs if run_id in (r.id, Path(r.notebook).stem)]
+    matches = exact or [r for r in runs if Path(r.notebook).stem.startswith(run_id)
+                        or r.id.startswith(run_id)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise RunbookError(f"no run {run_id!r} under {runs_dir}/: list them with `fxkit runs`")
+    ids = ", ".join(r.id for r in matches[:5])
+    raise RunbookError(f"{run_id!r} matches {len(matches)} runs ({ids}...): give more of the id")
+
+
+def verify_run(rec: RunRecord, audit_path: str | Path | None = None) -> list[str]:
+    """Problems with a run's evidence; empty when the notebook and audit lines are intact.
+
+    Checks the output notebook against its recorded sha256, and that every audit
+    line the record copied is still in the (hash-chained) audit log unchanged.
+    """
+    problems = []
+    nb = Path(rec.notebook)
+    if not nb.exists():
+        problems.append(f"output notebook {nb} is missing")
+    elif (digest := sha256_file(nb)) != rec.notebook_sha256:
+        problems.append(f"output notebook {nb} was modified: sha256 {digest} "
+                        f"!= recorded {rec.notebook_sha256}")
+    if rec.audit_lines:
+        entries = AuditLog(audit_path).lines() if audit_path else _audit_of(rec)
+        present = {_entry_hash(e) for e in entries}
+        missing = [e for e in rec.audit_lines if _entry_hash(e) not in present]
+        if missing:
+            problems.append(f"{len(missing)} recorded audit line(s) are no longer in the audit "
+                            f"log unchanged, first: {' '.join(missing[0].get('argv', []))}")
+    return problems
+
+
+def _audit_of(rec: RunRecord) -> list[dict[str, Any]]:
+    path = rec.audit_log
+    return AuditLog(path).lines() if path and Path(path).exists() else []
+
+
+def _entry_hash(entry: dict[str, Any]) -> str:
+    return line_hash(json.dumps(entry, sort_keys=True))
+
+
+def run_stem(when_time: str, runbook: str, host: str) -> str:
+    """``TIME-RUNBOOK-HOST`` with the host made safe for a file name."""
+    safe_host = re.sub(r"[^A-Za-z0-9_.-]+", "_", host.replace("ssh://", "")).strip("_")
+    return f"{when_time}-{runbook}-{safe_host or 'host'}"

@@ -1,0 +1,83 @@
+"""Runbook parameter checks: pure, before any kernel starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from fxkit.errors import InvalidRequest
+from fxkit.runbook_params import ParamSpec, convert, validate
+
+SPECS = {
+    "host": ParamSpec("host", "str", '"lab"'),
+    "apply": ParamSpec("apply", "bool", "False"),
+    "confirm": ParamSpec("confirm", "str", '""'),
+    "vg": ParamSpec("vg", "str", '"lvm"'),
+    "lv": ParamSpec("lv", "str", '"scratch"'),
+    "size": ParamSpec("size", "str", '"1G"'),
+    "domu": ParamSpec("domu", "str", '"titanic"'),
+    "bridge": ParamSpec("bridge", "str", '"xenbr3"'),
+    "memory": ParamSpec("memory", "int", "128"),
+}
+
+
+def check(**given):
+    return validate(given, SPECS, runbook="test")
+
+
+def test_good_values_are_converted():
+    out = check(host="ssh://root@fx:2222", apply="yes", vg="lvm", lv="secours-root",
+                size="+256M", memory="256", confirm="lvm/old")
+    assert out == {"host": "ssh://root@fx:2222", "apply": True, "vg": "lvm",
+                   "lv": "secours-root", "size": "+256M", "memory": 256, "confirm": "lvm/old"}
+    assert check(size="100%FREE")["size"] == "100%FREE"
+    assert check(host="lab:fourier", apply=False)["apply"] is False
+    assert check(confirm="")["confirm"] == ""
+
+
+@pytest.mark.parametrize("name,value,words", [
+    ("lv", "x; rm -rf /", "shell metacharacters"),
+    ("lv", "../../etc", "path"),
+    ("vg", "/etc/passwd", "path"),
+    ("lv", "snapshot1", "reserved"),
+    ("lv", "-bad", "hyphen"),
+    ("lv", "a" * 200, "limit"),
+    ("size", "20 gigs", "not an LVM size"),
+    ("size", "12X", "not an LVM size"),
+    ("size", "$(reboot)", "shell metacharacters"),
+    ("host", "fx;reboot", "shell metacharacters"),
+    ("host", "ftp://fx", "not a host target"),
+    ("domu", "tit anic", "not a domain name"),
+    ("bridge", "averyveryverylongbridge", "not an interface name"),
+    ("confirm", "lvm/../x", "path"),
+    ("apply", "maybe", "yes/no"),
+    ("memory", "lots", "whole number"),
+])
+def test_bad_values_are_refused_naming_parameter_and_fix(name, value, words):
+    with pytest.raises(InvalidRequest) as e:
+        check(**{name: value})
+    msg = str(e.value)
+    assert f"parameter {name}=" in msg and words in msg and "Fix:" in msg
+    assert "Nothing was run" in msg
+
+
+def test_unknown_parameter_lists_the_known_ones():
+    with pytest.raises(InvalidRequest, match="unknown parameter.*colour.*takes: apply, bridge"):
+        check(colour="red")
+
+
+@pytest.mark.parametrize("name", ["password", "api_key", "ssh_passphrase", "token"])
+def test_secret_parameters_are_refused(name):
+    specs = {**SPECS, name: ParamSpec(name, "str", '""')}
+    with pytest.raises(InvalidRequest, match="secret"):
+        validate({name: "hunter2"}, specs, runbook="test")
+
+
+def test_secret_looking_values_are_refused():
+    with pytest.raises(InvalidRequest, match="key or token"):
+        check(lv="-----BEGIN OPENSSH PRIVATE KEY-----")
+
+
+def test_convert_bool_and_int():
+    assert convert("apply", "TRUE", SPECS["apply"], "t") is True
+    assert convert("apply", "0", SPECS["apply"], "t") is False
+    assert convert("memory", 512, SPECS["memory"], "t") == 512
