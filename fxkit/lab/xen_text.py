@@ -1,0 +1,95 @@
+"""Text layouts of the lab's ``xl``/``xm`` listings, from the printf formats in Xen's source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fxkit.lab.xen_model import LabDomain, XenModel
+
+# tools/xl/xl_list.c, list_domains(): two literal TABs in the header.
+XL_LIST_HEADER = "Name                                        ID   Mem VCPUs\tState\tTime(s)"
+XL_LIST_VERBOSE = "   UUID                            Reason-Code\tSecurity Label"
+# xend's xm list header (tools/python/xen/xm/main.py, xm_list).
+XM_LIST_HEADER = "Name                                        ID   Mem VCPUs      State   Time(s)"
+XL_VCPU_HEADER = ("Name                                ID  VCPU   CPU State   Time(s) "
+                  "Affinity (Hard / Soft)")
+
+
+def xl_list_text(model: XenModel, domains: list[LabDomain], verbose: bool = False) -> str:
+    lines = [XL_LIST_HEADER + (XL_LIST_VERBOSE if verbose else "")]
+    for d in domains:
+        row = "%-40s %5d %5d %5d     %s  %8.1f" % (d.name, d.domid, d.memory, d.vcpus, d.state,
+                                                   model.cpu_seconds(d))
+        if verbose:
+            row += " %s %8s %16s" % (d.uuid, "-", "-")
+        lines.append(row)
+    return "\n".join(lines) + "\n"
+
+
+def xm_list_text(model: XenModel, domains: list[LabDomain]) -> str:
+    lines = [XM_LIST_HEADER]
+    for d in domains:
+        # xend prints an idle guest as "------" where xl says "-b----"
+        state = d.state.replace("b", "-") if not d.is_dom0 else d.state
+        lines.append("%-40s %5d %5d %5d %10s %9.1f" % (d.name, d.domid, d.memory, d.vcpus, state,
+                                                       model.cpu_seconds(d)))
+    return "\n".join(lines) + "\n"
+
+
+def vcpu_list_text(model: XenModel, domains: list[LabDomain]) -> str:
+    """``xl vcpu-list`` (tools/xl/xl_vcpu.c print_vcpuinfo)."""
+    ncpus = model.host_cpus()
+    lines = [XL_VCPU_HEADER]
+    for d in domains:
+        total = model.cpu_seconds(d)
+        for v in range(d.vcpus):
+            state = "r--" if d.is_dom0 and v == 0 else "-b-"
+            cpu = (d.domid * 3 + v) % ncpus
+            lines.append("%-32s %5d %5d %4d   %s  %8.1f  all / all"
+                         % (d.name, d.domid, v, cpu, state, total / d.vcpus))
+    return "\n".join(lines) + "\n"
+
+
+def info_fields(model: XenModel, state: Any, tool: str = "xl") -> list[tuple[str, str]]:
+    """``xl info`` for fx: the manual's field list with the lab's hardware."""
+    hw = dict(getattr(state, "hardware", None) or {})
+    cpu = hw.get("cpu", {}) if isinstance(hw.get("cpu"), dict) else {}
+    kernel = hw.get("kernel", {}) if isinstance(hw.get("kernel"), dict) else {}
+    xl = tool == "xl"
+    return [
+        ("host", getattr(state, "hostname", "fx")),
+        ("release", kernel.get("release", "2.6.18-5-xen-amd64")),
+        ("version", kernel.get("version", "#1 SMP Tue Oct 2 20:37:02 UTC 2007")),
+        ("machine", kernel.get("machine", "x86_64")),
+        ("nr_cpus", str(model.host_cpus())),
+        ("nr_nodes", "1"),
+        ("cores_per_socket", str(cpu.get("cores_per_socket", 4))),
+        ("threads_per_core", str(cpu.get("threads_per_core", 1))),
+        ("cpu_mhz", str(int(float(cpu.get("mhz", 2333))))),
+        ("hw_caps", "bfebfbff:20100800:00000000:00000140:0004e3bd:00000000:00000001:00000000"),
+        ("virt_caps", "hvm"),
+        ("total_memory", str(model.total_memory())),
+        ("free_memory", str(model.free_memory())),
+        ("free_cpus", "0"),
+        ("outstanding_claims", "0"),
+        ("xen_major", "4" if xl else "3"),
+        ("xen_minor", "17" if xl else "0"),
+        ("xen_extra", ".3" if xl else ".3-1"),
+        ("xen_caps", "xen-3.0-x86_64 xen-3.0-x86_32p hvm-3.0-x86_32 hvm-3.0-x86_32p "
+                     "hvm-3.0-x86_64"),
+        ("xen_scheduler", "credit"),
+        ("xen_pagesize", "4096"),
+        ("platform_params", "virt_start=0xffff800000000000"),
+        ("xen_changeset", ""),
+        ("xen_commandline", "dom0_mem=%dM" % model.domains[0].memory),
+        ("cc_compiler", "gcc (Debian 12.2.0-14) 12.2.0" if xl else "gcc version 4.1.2"),
+        ("cc_compile_by", "pkg-xen-devel"),
+        ("cc_compile_domain", "lists.alioth.debian.org"),
+        ("cc_compile_date", "Thu Oct 10 11:00:00 UTC 2024" if xl else "Sat Jun  2 2007"),
+        ("xend_config_format", "4"),
+    ]
+
+
+def info_text(model: XenModel, state: Any, tool: str = "xl") -> str:
+    # tools/xl/xl_info.c prints "%-23s: %s" lines (the manual's example shows the layout).
+    return "".join(f"{k:<23}: {v}\n" for k, v in info_fields(model, state, tool))

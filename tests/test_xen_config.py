@@ -1,0 +1,169 @@
+"""DomainConfig, DiskSpec and VifSpec: parse, render, round-trip on real and tricky configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fxkit.errors import ParseError
+from fxkit.xen_config import Comment, DomainConfig, Setting
+from fxkit.xen_specs import DiskSpec, VifSpec
+
+FIX = Path(__file__).parent / "fixtures" / "xen"
+SCEN = Path(__file__).parent.parent / "fxkit" / "lab" / "scenarios" / "fx" / "files" / "etc" / "xen"
+EXAMPLES = sorted(
+    [p for p in FIX.iterdir() if p.name.startswith(("xlexample", "xmexample")) or p.name == "xl.conf"]
+    + list((FIX / "xen-tools").glob("*.cfg")) + list(SCEN.glob("*.cfg")))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("style", ["xl", "xm"])
+def test_every_example_round_trips(path: Path, style: str) -> None:
+    config = DomainConfig.parse(path.read_text(), str(path))
+    text = config.render(style)
+    assert DomainConfig.parse(text) == config
+    assert DomainConfig.parse(text).render(style) == text      # stable after one pass
+    for disk in config.disks:
+        assert DiskSpec.parse(disk.render()) == disk
+    for vif in config.vifs:
+        assert VifSpec.parse(vif.render()) == vif
+
+
+def test_seed_titanic_config_typed() -> None:
+    c = DomainConfig.parse((SCEN / "titanic.cfg").read_text())
+    assert c.name == "titanic" and c.memory == 128 and c.vcpus == 1
+    assert c.kernel == "/boot/vmlinuz-2.6.18-5-xen-amd64"
+    assert c.ramdisk == "/boot/initrd.img-2.6.18-5-xen-amd64"
+    assert c.root == "/dev/hda1 ro"
+    assert [(v.mac, v.bridge) for v in c.vifs] == [
+        ("aa:73:65:63:6f:75", "xenbr0"), ("aa:73:65:63:6f:76", "xenbr1"),
+        ("aa:73:65:63:6f:77", "xenbr2")]
+    assert [(d.path, d.vdev, d.writable, d.prefixes) for d in c.disks] == [
+        ("/dev/mapper/lvm-secours--root", "hda1", True, ("phy",)),
+        ("/dev/mapper/lvm-secours--swap", "hda2", True, ("phy",))]
+    # comments survive, in place
+    assert c.items[0] == Comment(" Kernel to use")
+    assert "# Don't forget to specify your bridge correctly here" in c.render()
+
+
+def test_xen_tools_strings_are_numbers_when_asked() -> None:
+    c = DomainConfig.parse((FIX / "xen-tools/xt-create-xen-config-secours-kernel-static-ip.cfg")
+                           .read_text())
+    assert c["memory"] == "1024" and c.memory == 1024 and c.vcpus == 2
+    assert c.vifs[0] == VifSpec(ip="192.168.1.20", mac="00:16:3E:12:34:56", bridge="xenbr0")
+    assert [d.target for d in c.disks] == ["/dev/lvm/secours-root", "/dev/lvm/secours-swap"]
+
+
+def test_hvm_example_disks_include_empty_cdrom() -> None:
+    c = DomainConfig.parse((FIX / "xmexample.hvm").read_text())
+    cdrom = c.disks[1]
+    assert cdrom.target is None and cdrom.vdev == "hdc" and cdrom.devtype == "cdrom"
+    assert not cdrom.writable
+    assert c["vncpasswd"] == "" and c["sdl"] == 0
+
+
+TRICKY = [
+    ("triple quotes", 'extra = """console=hvc0\n  quiet"""\n', "extra", "console=hvc0\n  quiet"),
+    ("escapes", "extra = 'it\\'s \"x\"'\n", "extra", "it's \"x\""),
+    ("hex number", "shadow_memory = 0x10\n", "shadow_memory", 16),
+    ("float", "cpu_weight = 1.5\n", "cpu_weight", 1.5),
+    ("negative", "tsc_mode = -1\n", "tsc_mode", -1),
+    ("bool", "acpi = True\n", "acpi", True),
+    ("nested list", "cpus = [ ['0', '1'], '2' ]\n", "cpus", [["0", "1"], "2"]),
+    ("trailing comma", "vif = [\n 'bridge=xenbr0',\n]\n", "vif", ["bridge=xenbr0"]),
+    ("semicolons", "memory = 64; name = 'x';\n", "name", "x"),
+    ("dotted key", 'vif.default.bridge="xenbr0"\n', "vif.default.bridge", "xenbr0"),
+    ("continuation", "disk = \\\n  [ 'phy:/dev/x,xvda,w' ]\n", "disk", ["phy:/dev/x,xvda,w"]),
+    ("empty list", "vif = []\n", "vif", []),
+]
+
+
+@pytest.mark.parametrize("text,key,expected", [t[1:] for t in TRICKY], ids=[t[0] for t in TRICKY])
+def test_tricky_values(text: str, key: str, expected: object) -> None:
+    c = DomainConfig.parse(text)
+    assert c[key] == expected
+    for style in ("xl", "xm"):
+        again = DomainConfig.parse(c.render(style))
+        assert again[key] == expected if style == "xm" or not isinstance(expected, bool) \
+            else again[key] == int(expected)
+
+
+def test_comments_inside_a_list_move_before_it_and_trailing_comments_stay() -> None:
+    c = DomainConfig.parse("disk = [ 'a,xvda,w',  # root\n  'b,xvdb,w' ]  # disks\n")
+    assert c.items == [Comment(" root"), Setting("disk", ["a,xvda,w", "b,xvdb,w"], " disks")]
+    assert DomainConfig.parse(c.render()) == c
+
+
+@pytest.mark.parametrize("text", [
+    "import os\n", "arch = os.uname()[4]\n", "if True:\n  memory = 5\n",
+    "memory = 128 + 64\n", "name = 'unterminated\n", "vif = [ 'a' 'b' ]\n", "= 5\n",
+    "memory = [1, 2\n",
+])
+def test_python_code_is_refused_never_run(text: str) -> None:
+    with pytest.raises(ParseError) as e:
+        DomainConfig.parse(text, "/etc/xen/bad.cfg")
+    assert "/etc/xen/bad.cfg:" in str(e.value)
+
+
+def test_set_keeps_position_and_remove() -> None:
+    c = DomainConfig.parse("# head\nname = 'a'\nmemory = 64\n")
+    c.set("memory", 128)
+    c.set("vcpus", 2)
+    assert c.render() == '# head\nname = "a"\nmemory = 128\nvcpus = 2\n'
+    c.remove("vcpus")
+    assert "vcpus" not in c
+    assert c.render("xm") == "# head\nname = 'a'\nmemory = 128\n"
+
+
+def test_long_lists_render_one_element_per_line() -> None:
+    c = DomainConfig()
+    c.set("disk", ["phy:/dev/mapper/lvm-secours--root,hda1,w",
+                   "phy:/dev/mapper/lvm-secours--swap,hda2,w"])
+    assert c.render() == ('disk = [\n    "phy:/dev/mapper/lvm-secours--root,hda1,w",\n'
+                          '    "phy:/dev/mapper/lvm-secours--swap,hda2,w",\n]\n')
+
+
+# xl-disk-configuration(5): "these strings are equivalent"
+@pytest.mark.parametrize("group", [
+    ["/dev/vg/guest-volume,,hda", "/dev/vg/guest-volume,raw,hda,rw",
+     "format=raw, vdev=hda, access=rw, target=/dev/vg/guest-volume",
+     "raw:/dev/vg/guest-volume,hda,w"],
+    ["/root/image.iso,,hdc,cdrom", "/root/image.iso,,hdc,,cdrom",
+     "/root/image.iso,raw,hdc,devtype=cdrom",
+     "format=raw, vdev=hdc, access=ro, devtype=cdrom, target=/root/image.iso",
+     "raw:/root/image.iso,hdc:cdrom,ro"],
+])
+def test_disk_manual_equivalences(group: list[str]) -> None:
+    specs = [DiskSpec.parse(s) for s in group]
+    assert {(d.path, d.vdev, d.writable, d.devtype) for d in specs} == {
+        (specs[0].path, specs[0].vdev, specs[0].writable, specs[0].devtype)}
+    for d in specs:
+        assert DiskSpec.parse(d.render()) == d
+
+
+def test_disk_target_key_takes_the_rest_and_relative_targets_get_dev() -> None:
+    d = DiskSpec.parse("vdev=xvda, target=/srv/a,b=c.img")
+    assert d.target == "/srv/a,b=c.img" and DiskSpec.parse(d.render()) == d
+    assert DiskSpec.parse("phy:hda1,hda1,w").path == "/dev/hda1"
+    assert DiskSpec.parse("tap:aio:qcow:/x.img,xvda,w").format == "qcow"
+
+
+@pytest.mark.parametrize("bad", ["/dev/x", "/dev/x,raw,xvda,sometimes", "a,b,c,d,e,f"])
+def test_bad_disks(bad: str) -> None:
+    with pytest.raises(ParseError):
+        DiskSpec.parse(bad)
+
+
+def test_vif_every_keyword_and_unknown_ones() -> None:
+    v = VifSpec.parse("mac=00:16:3E:74:3d:76,model=rtl8139,bridge=xenbr0, ip=10.0.0.2, "
+                      "vifname=web-0, type=ioemu, script=vif-bridge, rate=10Mb/s, "
+                      "vlan=10p/20, mtu=9000, trusted, colour=blue")
+    assert (v.mac, v.model, v.bridge, v.ip, v.vifname, v.type, v.script, v.rate, v.vlan,
+            v.mtu) == ("00:16:3E:74:3d:76", "rtl8139", "xenbr0", "10.0.0.2", "web-0",
+                       "ioemu", "vif-bridge", "10Mb/s", "10p/20", "9000")
+    assert v.flags == ("trusted",) and v.extra == (("colour", "blue"),)
+    assert VifSpec.parse(v.render()) == v
+    assert VifSpec.parse("") == VifSpec() and VifSpec().bridge_or_default == "xenbr0"
+    with pytest.raises(ParseError):
+        VifSpec.parse("mac=00:16:3e:zz:00:01")
