@@ -105,6 +105,8 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     end = _dt.datetime.now(_dt.UTC)
     rec.end = _iso(end)
     scrub_notebook(out)
+    if rec.error is not None:
+        rec.error["cell"] = failed_cell(out)
     rec.outcome = read_outcome(out)
     rec.changed = bool(rec.outcome.get("changed"))
     failed = rec.error is not None or rec.outcome.get("status") == "failed"
@@ -146,6 +148,15 @@ def read_outcome(notebook: str | Path) -> dict[str, Any]:
             if OUTCOME_MIME in data:
                 found = data[OUTCOME_MIME]
     return found
+
+
+def failed_cell(notebook: str | Path) -> int | None:
+    """Index, in the executed notebook, of the cell that raised (papermill adds cells)."""
+    nb = json.loads(Path(notebook).read_text())
+    for n, cell in enumerate(nb.get("cells", [])):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return n
+    return None
 
 
 def scrub_notebook(path: str | Path) -> None:
