@@ -53,6 +53,7 @@ class LvPlanner(w.VBox):
         super().__init__([self.vg, self.free, self.name, self.size, self.filesystem,
                           self.plan_button, self.plan_view,
                           w.HBox([self.confirm, self.apply_button]), self.result])
+        self.add_class("fxkit-lv-planner")
         self.refresh()
 
     def refresh(self) -> None:

@@ -85,6 +85,7 @@ class RunbookLauncher(w.VBox):
         self.runbook.observe(lambda _c: self.build_form(), names="value")
         self.run_button.on_click(guarded(self.result)(self._on_run))
         super().__init__([self.runbook, self.form, self.run_button, self.result])
+        self.add_class("fxkit-runbook-launcher")
         self.build_form()
 
     def build_form(self) -> None:

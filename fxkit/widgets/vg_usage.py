@@ -70,6 +70,7 @@ class VgUsageViewer(w.VBox):
                                        tooltip="Read the VGs again from the host")
         self.refresh_button.on_click(guarded(self.status)(lambda _b: self.refresh()))
         super().__init__([w.HBox([self.refresh_button, self.status]), self.image, self.table])
+        self.add_class("fxkit-vg-usage")
         self.refresh()
 
     def refresh(self) -> None:
