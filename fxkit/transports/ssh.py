@@ -13,6 +13,7 @@ import shlex
 import socket
 import stat
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ class SSHHost(Host):
     accept_new_host_key: bool = False
     jump: SSHHost | None = None
     connect_timeout: float = 10.0
+    reconnect_seconds: float = 10.0
     _client: paramiko.SSHClient | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -136,12 +138,29 @@ class SSHHost(Host):
             self.close()
             if dropped.sent and not read_only:
                 raise NotReplayable(Result(argv, -1, "", "", 0.0, self.name)) from None
+            self._reconnect()
             try:
                 return self._exec_once(argv, timeout, input)
             except _Dropped:
                 self.close()
                 raise ConnectionFailed(f"{self.name}: the connection to {self._where()} "
                                        "dropped twice in a row; check the host") from None
+
+    def _reconnect(self) -> None:
+        """Reconnect after a drop, waiting out a short outage (an sshd restart)."""
+        deadline = time.monotonic() + self.reconnect_seconds
+        wait = 0.05
+        while True:
+            try:
+                self.connection()
+                return
+            except (HostKeyRejected, AuthenticationFailed):
+                raise
+            except ConnectionFailed:
+                if time.monotonic() + wait > deadline:
+                    raise
+                time.sleep(wait)
+                wait = min(wait * 2, 1.0)
 
     def _exec_once(self, argv: tuple[str, ...], timeout: float | None,
                    input: str | None) -> Exec:

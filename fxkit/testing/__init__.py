@@ -1,0 +1,1 @@
+"""Test aids shipped with fxkit: a throw-away sshd, fakes."""

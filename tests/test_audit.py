@@ -1,0 +1,65 @@
+"""The audit log: one hash-chained JSON line per command; secrets masked; tampering found."""
+
+import json
+
+from click.testing import CliRunner
+
+from fxkit.audit import AuditLog, verify
+from fxkit.cli import cli
+from fxkit.host import Result
+from fxkit.secrets import Secret, mask
+from fxkit.transports.local import LocalHost
+
+
+def _log(tmp_path, n=3):
+    log = AuditLog(tmp_path / "audit.jsonl")
+    for i in range(n):
+        log.record(Result(("echo", str(i)), 0, f"{i}\n", "", 0.01, "lab"))
+    return log
+
+
+def test_lines_are_chained_and_verify(tmp_path):
+    log = _log(tmp_path)
+    lines = log.lines()
+    assert [x["argv"] for x in lines] == [["echo", "0"], ["echo", "1"], ["echo", "2"]]
+    assert lines[0]["prev"] == "" and all(x["prev"] for x in lines[1:])
+    assert verify(log.path) == []
+
+
+def test_removed_line_is_detected(tmp_path):
+    log = _log(tmp_path)
+    raw = log.path.read_text().splitlines()
+    log.path.write_text("\n".join([raw[0], raw[2]]) + "\n")
+    problems = verify(log.path)
+    assert [p.line for p in problems] == [2]
+
+
+def test_edited_line_is_detected(tmp_path):
+    log = _log(tmp_path)
+    raw = log.path.read_text().splitlines()
+    entry = json.loads(raw[1])
+    entry["exit_status"] = 1
+    raw[1] = json.dumps(entry, sort_keys=True)
+    log.path.write_text("\n".join(raw) + "\n")
+    assert [p.line for p in verify(log.path)] == [3]
+
+
+def test_secrets_are_masked_everywhere(tmp_path):
+    token = Secret("s3cr3t-token-value")
+    host = LocalHost(audit=AuditLog(tmp_path / "audit.jsonl"))
+    r = host.run(["echo", token])
+    assert r.stdout == "s3cr3t-token-value\n"  # the command itself gets the real value
+    assert "s3cr3t" not in r.command_line
+    text = (tmp_path / "audit.jsonl").read_text()
+    assert "s3cr3t" not in text and "******" in text
+    assert mask("x s3cr3t-token-value y") == "x ****** y"
+
+
+def test_cli_verify(tmp_path):
+    log = _log(tmp_path)
+    ok = CliRunner().invoke(cli, ["audit", "verify", "--log", str(log.path)])
+    assert ok.exit_code == 0 and "3 lines, chain intact" in ok.output
+    raw = log.path.read_text().splitlines()
+    log.path.write_text("\n".join(raw[1:]) + "\n")
+    bad = CliRunner().invoke(cli, ["audit", "verify", "--log", str(log.path)])
+    assert bad.exit_code == 1 and "line 1" in bad.output
