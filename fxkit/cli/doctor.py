@@ -1,0 +1,30 @@
+"""``fxkit doctor [HOST]``: cross-layer findings; exits 1 when any is an error."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from fxkit.connect import connect
+from fxkit.doctor import run_doctor
+
+_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+@click.command()
+@click.argument("host", default="lab")
+@click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True)
+def doctor(host: str, tool: str) -> None:
+    """Check HOST's domU configs against its LVs, bridges, memory and running domains."""
+    with connect(host) as h:
+        findings = run_doctor(h, tool)
+    for f in findings:
+        click.secho(f"{f.severity:<7} {f.code:<18} {f.message}", fg=_COLOURS[f.severity])
+        click.echo(f"{'':26} fix: {f.fix}")
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    click.echo(f"{host}: {errors} error(s), {warnings} warning(s)"
+               + ("" if findings else ": nothing wrong found"))
+    if errors:
+        sys.exit(1)

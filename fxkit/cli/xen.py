@@ -1,0 +1,140 @@
+"""``fxkit xen``: list domains, show configs, plan domU creation, removal and lifecycle."""
+
+from __future__ import annotations
+
+import click
+
+from fxkit.connect import connect
+from fxkit.plan import Plan
+from fxkit.xen import Toolstack, stable_mac
+from fxkit.xen_config import DomainConfig
+from fxkit.xen_plans import (DomuSpec, plan_domu_create, plan_domu_reboot, plan_domu_remove,
+                             plan_domu_shutdown, plan_domu_start)
+
+HOST = click.argument("host", default="lab")
+TOOL = click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True,
+                    help="Toolstack: xl (Xen >= 4.5) or xm (older hosts).")
+APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
+
+
+@click.group()
+def xen() -> None:
+    """Xen domains: list them, read configs, create, remove, start, stop, reboot domUs."""
+
+
+def _show_or_apply(plan: Plan, host: object, apply: bool, confirm: tuple[str, ...] = ()) -> None:
+    click.echo(str(plan))
+    if apply and not plan.empty:
+        outcome = plan.apply(host, confirm=list(confirm))  # type: ignore[arg-type]
+        click.echo(str(outcome))
+    elif not plan.empty:
+        click.echo("(dry run: add --apply to run it)")
+
+
+@xen.command("list")
+@HOST
+@TOOL
+def list_(host: str, tool: str) -> None:
+    """Running domains: name, id, memory (MiB), vcpus, state, cpu seconds."""
+    with connect(host) as h:
+        for d in Toolstack(h, tool).list():
+            click.echo(f"{d.name:<24} {d.id:>4} {d.memory:>6} {d.vcpus:>3}  {d.state}  "
+                       f"{d.cpu_seconds:>9.1f}  {','.join(d.flags) or 'idle'}")
+
+
+@xen.command()
+@HOST
+@TOOL
+def info(host: str, tool: str) -> None:
+    """Host memory and CPUs as the hypervisor sees them."""
+    with connect(host) as h:
+        i = Toolstack(h, tool).info()
+        click.echo(f"{i.host}: Xen {i.version}, {i.nr_cpus} CPUs, {i.total_memory} MiB, "
+                   f"{i.free_memory} MiB free")
+
+
+@xen.command()
+@click.argument("path")
+@HOST
+@click.option("--style", type=click.Choice(["xl", "xm"]), default="xl", show_default=True)
+def config(path: str, host: str, style: str) -> None:
+    """Parse a domain config on HOST and print it back, with its disks and vifs."""
+    with connect(host) as h:
+        c = DomainConfig.parse(h.read_file(path), path)
+    click.echo(c.render(style), nl=False)
+    for d in c.disks:
+        click.echo(f"# disk {d.vdev}: {d.path} ({'rw' if d.writable else 'ro'})")
+    for n, v in enumerate(c.vifs):
+        click.echo(f"# vif {n}: mac={v.mac or 'auto'} bridge={v.bridge_or_default}")
+
+
+@xen.command()
+@click.argument("name")
+@click.argument("index", type=int, default=0)
+@click.option("--prefix", default="00:16:3e", show_default=True)
+def mac(name: str, index: int, prefix: str) -> None:
+    """The stable MAC of vif INDEX of domain NAME."""
+    click.echo(stable_mac(name, index, prefix))
+
+
+@xen.command()
+@click.argument("name")
+@HOST
+@click.option("--memory", type=int, default=128, show_default=True, help="MiB")
+@click.option("--vcpus", type=int, default=1, show_default=True)
+@click.option("--root-size", default="4G", show_default=True)
+@click.option("--swap-size", default="512M", show_default=True)
+@click.option("--vg", default="lvm", show_default=True)
+@click.option("--bridge", "bridges", multiple=True, help="One vif per --bridge (default xenbr0).")
+@TOOL
+@APPLY
+def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_size: str,
+           vg: str, bridges: tuple[str, ...], tool: str, apply: bool) -> None:
+    """Plan a domU from nothing: LVs, filesystems, /etc/xen/NAME.cfg, start."""
+    spec = DomuSpec(name, memory=memory, vcpus=vcpus, root_size=root_size,
+                    swap_size=swap_size, vg=vg, bridges=bridges or ("xenbr0",))
+    with connect(host) as h:
+        _show_or_apply(plan_domu_create(h, spec, tool=tool), h, apply)
+
+
+@xen.command()
+@click.argument("name")
+@HOST
+@click.option("--keep-disks", is_flag=True, help="Keep the domU's LVs.")
+@click.option("--wipe", is_flag=True, help="Zero the LVs before removing them.")
+@click.option("--confirm", multiple=True, help="Name each thing destroyed (repeat).")
+@TOOL
+@APPLY
+def remove(name: str, host: str, keep_disks: bool, wipe: bool, confirm: tuple[str, ...],
+           tool: str, apply: bool) -> None:
+    """Plan shutting a domU down and deleting its config (and LVs)."""
+    with connect(host) as h:
+        plan = plan_domu_remove(h, name, remove_disks=not keep_disks, wipe=wipe, tool=tool)
+        _show_or_apply(plan, h, apply, confirm)
+
+
+def _lifecycle(action: str, planner: object) -> None:
+    @xen.command(action)
+    @click.argument("name")
+    @HOST
+    @TOOL
+    @APPLY
+    def cmd(name: str, host: str, tool: str, apply: bool) -> None:
+        with connect(host) as h:
+            _show_or_apply(planner(h, name, tool=tool), h, apply)  # type: ignore[operator]
+    cmd.__doc__ = f"Plan to {action} domU NAME."
+
+
+_lifecycle("start", plan_domu_start)
+_lifecycle("shutdown", plan_domu_shutdown)
+_lifecycle("reboot", plan_domu_reboot)
+
+
+@xen.command()
+@click.argument("name")
+@HOST
+@TOOL
+def console(name: str, host: str, tool: str) -> None:
+    """Print the recent console output of domU NAME (never attaches)."""
+    with connect(host) as h:
+        click.echo(Toolstack(h, tool).console(name), nl=False)

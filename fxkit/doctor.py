@@ -1,0 +1,279 @@
+"""Cross-layer checks of a Xen host: domU configs against LVM, bridges, memory and live domains.
+
+No single tool sees these: ``xl`` does not know LVM, LVM does not know which
+domU uses an LV, the bridges do not know which network a guest should reach::
+
+    >>> for finding in run_doctor(connect("lab")):            # doctest: +SKIP
+    ...     print(finding)
+    warning orphan-lv lvm/old-root: no domU config uses it ...
+
+Intended networks are optional: a config may say ``fx_networks = [ "backbone",
+"freebox" ]`` (one name per vif; xl ignores keys it does not know), and the
+names are resolved with ``/etc/fxkit/networks.json`` (see ``fxkit.net``) or
+taken as the uplink's interface name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fxkit.xen import XenFacts, read_xen
+from fxkit.xen_macs import normalize_mac
+from fxkit.xen_storage import StorageFacts, lv_for_path, read_storage
+
+if TYPE_CHECKING:
+    from fxkit.host import Host
+
+SEVERITIES = ("error", "warning", "info")
+VG_FULL_RATIO = 0.90
+INTENT_KEY = "fx_networks"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: how bad, a stable code, the objects involved, what is wrong, how to fix it."""
+
+    severity: str
+    code: str
+    objects: tuple[str, ...]
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.severity:<7} {self.code:<20} {self.message}\n{'':28}fix: {self.fix}"
+
+
+@dataclass
+class DoctorFacts:
+    xen: XenFacts
+    storage: StorageFacts
+    net: Any = None                       # fxkit.net.NetState, or None if unreadable
+    externals: list[Any] = field(default_factory=list)
+
+
+def diagnose(facts: DoctorFacts) -> list[Finding]:
+    """Every finding, errors first (pure: facts in, findings out)."""
+    found: list[Finding] = []
+    for check in (_config_errors, _disks, _shared_lvs, _orphan_lvs, _bridges, _macs, _memory,
+                  _vgs, _drift, _no_config):
+        found.extend(check(facts))
+    return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code, f.objects))
+
+
+def read_doctor_facts(host: Host, tool: str = "xl") -> DoctorFacts:
+    xen = read_xen(host, tool)
+    storage = read_storage(host)
+    net, externals = None, []
+    try:
+        from fxkit.net import read_externals, read_net
+        net = read_net(host, {d.id: d.name for d in xen.domains})
+        externals = read_externals(host)
+    except Exception:  # noqa: BLE001 - no network facts: the bridge checks are skipped
+        net = None
+    return DoctorFacts(xen, storage, net, externals)
+
+
+def run_doctor(host: Host, tool: str = "xl") -> list[Finding]:
+    """Read LVM, Xen and network facts of ``host`` and return what is wrong."""
+    return diagnose(read_doctor_facts(host, tool))
+
+
+# -- the checks ------------------------------------------------------------------------------
+
+def _config_errors(f: DoctorFacts) -> Iterable[Finding]:
+    for path, err in sorted(f.xen.config_errors.items()):
+        yield Finding("error", "config-unreadable", (path,), err,
+                      f"fix the syntax of {path}: only key = value lines with strings, numbers "
+                      "and lists")
+
+
+def _disk_uses(f: DoctorFacts) -> dict[tuple[str, str], list[str]]:
+    uses: dict[tuple[str, str], list[str]] = {}
+    for path, cfg in sorted(f.xen.configs.items()):
+        for disk in cfg.disks:
+            ref = lv_for_path(disk.path or "")
+            if ref is not None:
+                uses.setdefault(ref, []).append(path)
+    return uses
+
+
+def _disks(f: DoctorFacts) -> Iterable[Finding]:
+    for path, cfg in sorted(f.xen.configs.items()):
+        for disk in cfg.disks:
+            ref = lv_for_path(disk.path or "")
+            if ref is None or f.storage.lv(*ref) is not None:
+                continue
+            vg, lv = ref
+            where = f"VG {vg} has no LV {lv}" if f.storage.vg(vg) else f"there is no VG {vg}"
+            name = cfg.name or path
+            fate = (f"{name} runs now but will not start again" if f.xen.domain(name)
+                    else f"{name} cannot start")
+            yield Finding("error", "disk-missing-lv", (path, disk.path or "", f"{vg}/{lv}"),
+                          f"{path}: disk {disk.vdev} is {disk.path}, but {where}; {fate}",
+                          f"create it (lvcreate -L SIZE -n {lv} {vg}) or correct the disk line")
+
+
+def _shared_lvs(f: DoctorFacts) -> Iterable[Finding]:
+    for (vg, lv), paths in sorted(_disk_uses(f).items()):
+        users = sorted(set(paths))
+        if len(users) > 1 and f.storage.lv(vg, lv) is not None:
+            yield Finding("error", "lv-shared", (f"{vg}/{lv}", *users),
+                          f"{vg}/{lv} is a disk of {len(users)} domUs ({', '.join(users)}); two "
+                          "guests writing one filesystem corrupt it",
+                          "give each domU its own LV (copy it with a new lvcreate + dd) and fix "
+                          "the other config")
+
+
+def _orphan_lvs(f: DoctorFacts) -> Iterable[Finding]:
+    uses = _disk_uses(f)
+    guest_vgs = {vg for vg, _ in uses}
+    for lv in f.storage.lvs:
+        if lv.vg in guest_vgs and (lv.vg, lv.name) not in uses and not lv.is_open:
+            yield Finding("warning", "orphan-lv", (lv.full_name,),
+                          f"{lv.full_name} ({lv.size // 1024**2} MiB) is in a VG of domU disks "
+                          "but no config in /etc/xen uses it",
+                          f"if it is a leftover, remove it (lvremove {lv.full_name}) to free "
+                          "space; else add it to the domU that needs it")
+
+
+def _intent_uplink_ok(f: DoctorFacts, bridge: str, intent: str) -> bool | None:
+    """Whether ``bridge`` leads to network ``intent`` (None: cannot tell)."""
+    uplinks = f.net.uplinks(bridge)
+    ext = next((e for e in f.externals if e.name == intent), None)
+    if ext is None:
+        if f.net.link(intent) is None:
+            return None
+        return any(u.name == intent for u in uplinks)
+    for u in uplinks:
+        if ext.vlan is None and u.kind == "physical" and u.name == ext.device:
+            return True
+        if ext.vlan is not None and u.kind == "vlan" and u.parent == ext.device \
+                and u.vlan_id == ext.vlan:
+            return True
+    return False
+
+
+def _bridges(f: DoctorFacts) -> Iterable[Finding]:
+    if f.net is None:
+        return
+    names = {b.name for b in f.net.bridges}
+    for path, cfg in sorted(f.xen.configs.items()):
+        intents = cfg.get(INTENT_KEY) or []
+        intents = intents if isinstance(intents, list) else [intents]
+        for i, vif in enumerate(cfg.vifs):
+            bridge = vif.bridge_or_default
+            if bridge not in names:
+                yield Finding("error", "vif-missing-bridge", (path, f"vif {i}", bridge),
+                              f"{path}: vif {i} plugs into bridge {bridge}, which does not "
+                              f"exist (bridges: {', '.join(sorted(names)) or 'none'})",
+                              f"create {bridge} with its uplink, or change the vif to an "
+                              "existing bridge")
+                continue
+            if i < len(intents):
+                ok = _intent_uplink_ok(f, bridge, str(intents[i]))
+                ups = ", ".join(u.name for u in f.net.uplinks(bridge)) or "no uplink"
+                if ok is False:
+                    yield Finding("error", "vif-wrong-network", (path, f"vif {i}", bridge),
+                                  f"{path}: vif {i} should reach {intents[i]!r} but {bridge} "
+                                  f"goes out through {ups}",
+                                  f"plug the vif into the bridge whose uplink is {intents[i]!r}, "
+                                  f"or fix {bridge}'s uplink")
+                elif ok is None:
+                    yield Finding("warning", "unknown-network", (path, str(intents[i])),
+                                  f"{path}: network {intents[i]!r} is neither described in "
+                                  "/etc/fxkit/networks.json nor an interface name",
+                                  "describe it in /etc/fxkit/networks.json")
+
+
+def _macs(f: DoctorFacts) -> Iterable[Finding]:
+    seen: dict[str, set[str]] = {}
+    for path, cfg in sorted(f.xen.configs.items()):
+        for i, vif in enumerate(cfg.vifs):
+            if vif.mac:
+                seen.setdefault(normalize_mac(vif.mac), set()).add(f"{cfg.name or path} vif {i}")
+    for d in f.xen.details:
+        for i, vif in enumerate(d.vifs):
+            if vif.mac:
+                seen.setdefault(normalize_mac(vif.mac), set()).add(f"{d.name} vif {i}")
+    for mac, users in sorted(seen.items()):
+        if len(users) > 1:
+            yield Finding("error", "duplicate-mac", (mac, *sorted(users)),
+                          f"MAC {mac} is used by {', '.join(sorted(users))}; switches will send "
+                          "each one's traffic to the other",
+                          "give each vif its own MAC (fxkit.xen.stable_mac(name, index))")
+
+
+def _memory(f: DoctorFacts) -> Iterable[Finding]:
+    info = f.xen.info
+    if info is None:
+        return
+    used, total = f.xen.used_memory, info.total_memory
+    if used > total:
+        alive = ", ".join(f"{d.name} {d.memory}" for d in f.xen.domains if d.alive)
+        yield Finding("error", "ram-overcommit", ("host", *[d.name for d in f.xen.domains]),
+                      f"running domains use {used} MiB but the host has {total} MiB ({alive})",
+                      "lower memory= in some domU configs or stop a domU")
+    stopped = [c for c in f.xen.configs.values() if c.name and f.xen.domain(c.name) is None]
+    want = used + sum(c.memory or 0 for c in stopped)
+    if stopped and want > total:
+        yield Finding("warning", "ram-tight", ("host", *sorted(c.name or "" for c in stopped)),
+                      f"starting every configured domU would need {want} MiB of {total} MiB",
+                      "lower memory= or do not start them all at once")
+
+
+def _vgs(f: DoctorFacts) -> Iterable[Finding]:
+    for vg in f.storage.vgs:
+        if vg.size and (vg.size - vg.free) / vg.size >= VG_FULL_RATIO:
+            pct = 100 * (vg.size - vg.free) // vg.size
+            yield Finding("warning", "vg-nearly-full", (vg.name,),
+                          f"VG {vg.name} is {pct}% full ({vg.free // 1024**2} MiB free); LVs "
+                          "cannot grow and new domUs will not fit",
+                          f"remove orphan LVs or add a disk (pvcreate + vgextend {vg.name})")
+
+
+def _drift(f: DoctorFacts) -> Iterable[Finding]:
+    for d in f.xen.details:
+        found = f.xen.config_for(d.name)
+        if found is None:
+            continue
+        path, cfg = found
+        diffs = []
+        if cfg.memory is not None and cfg.memory != d.memory:
+            diffs.append(f"memory {d.memory} live vs {cfg.memory} in config")
+        if cfg.vcpus != d.vcpus:
+            diffs.append(f"vcpus {d.vcpus} live vs {cfg.vcpus}")
+        live_disks = {(_disk_key(x.path or ""), x.vdev) for x in d.disks}
+        conf_disks = {(_disk_key(x.path or ""), x.vdev) for x in cfg.disks}
+        if live_disks != conf_disks:
+            diffs.append("disks differ")
+        live_vifs = {(normalize_mac(v.mac) if v.mac else None, v.bridge_or_default)
+                     for v in d.vifs}
+        conf_vifs = {(normalize_mac(v.mac) if v.mac else None, v.bridge_or_default)
+                     for v in cfg.vifs}
+        if {b for m, b in live_vifs} != {b for m, b in conf_vifs} or \
+                {m for m, b in conf_vifs if m} - {m for m, b in live_vifs}:
+            diffs.append("vifs differ")
+        if d.kernel and cfg.kernel and d.kernel != cfg.kernel:
+            diffs.append(f"kernel {d.kernel} live vs {cfg.kernel}")
+        if diffs:
+            yield Finding("warning", "config-drift", (d.name, path),
+                          f"{d.name} runs with a different setup than {path}: {'; '.join(diffs)}",
+                          f"restart {d.name} (shutdown, then create) to apply {path}, or edit "
+                          "the file to match what runs")
+
+
+def _disk_key(path: str) -> str:
+    ref = lv_for_path(path)
+    return f"{ref[0]}/{ref[1]}" if ref else path
+
+
+def _no_config(f: DoctorFacts) -> Iterable[Finding]:
+    for d in f.xen.domus:
+        if f.xen.config_for(d.name) is None:
+            yield Finding("warning", "no-config", (d.name,),
+                          f"{d.name} (id {d.id}) runs but no file in /etc/xen defines it; after "
+                          "a reboot of the host it is gone",
+                          f"save its configuration as /etc/xen/{d.name}.cfg (xl list -l "
+                          f"{d.name} shows it)")
