@@ -1,0 +1,388 @@
+"""The lab's lvm2 commands for PVs and VGs, the reports, and ``lvm`` itself.
+
+Messages, exit codes (5: failed, 3: bad command line) and layouts are lvm2
+2.03.16's, as captured in tests/fixtures/lvm, answered as on a host that has
+device-mapper (no "Activation disabled" warning). LV commands live in
+``lvm_lvcmds``, display commands in ``lvm_displays``, filesystem tools in ``lvm_fs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+from fxkit.lab.lvm_args import REPORT, Args, UsageError, parse
+from fxkit.lab.lvm_model import DEFAULT_EXTENT, LvmModel, PhysicalVolume, VolumeGroup, lvm_uuid
+from fxkit.lab.lvm_report import ReportOptions, Row, UnknownField, render, resolve_fields
+from fxkit.lab.shell import COMMANDS, Call, Output, command
+from fxkit.lvm_names import vg_name_problem
+from fxkit.lvm_sizes import parse_size
+
+DATA = Path(__file__).with_name("lvm_data")
+FAILED, USAGE = 5, 3
+DEV_ENTRIES = frozenset({"mapper", "disk", "block", "char", "pts", "shm", "null", "zero",
+                         "random", "urandom", "console", "tty", "cciss", "xen", "net",
+                         "input", "loop-control", "cpu", "fd", "stdin", "stdout", "stderr"})
+
+
+class Failed(Exception):
+    """A refusal after parsing: the lines go to stderr, exit 5 unless said otherwise."""
+
+    def __init__(self, *lines: str, status: int = FAILED, stdout: str = "") -> None:
+        self.lines, self.status, self.stdout = lines, status, stdout
+        super().__init__("\n".join(lines))
+
+
+Body = Callable[[Call, Args], "str | tuple[str, str]"]
+
+
+def lvm_command(*names: str) -> Callable[[Body], Callable[[Call], Output]]:
+    """Register a handler taking (call, args) and returning stdout or (stdout, stderr).
+
+    Refusals raise ``Failed`` or ``UsageError`` and become lvm2's exit status and lines.
+    """
+    def deco(fn: Body) -> Callable[[Call], Output]:
+        @wraps(fn)
+        def handler(call: Call) -> Output:
+            try:
+                out = fn(call, Args(positional=list(call.args)))
+                return (0, out, "") if isinstance(out, str) else (0, *out)
+            except UsageError as e:
+                return e.status, "", e.message + "\n"
+            except Failed as e:
+                return e.status, e.stdout, "".join(f"  {line}\n" for line in e.lines)
+        command(*names)(handler)
+        return handler
+    return deco
+
+
+def model(call: Call) -> LvmModel:
+    return call.state.lvm
+
+
+def lines(*text: str) -> str:
+    return "".join(f"  {t}\n" for t in text)
+
+
+def vg_or_fail(m: LvmModel, name: str) -> VolumeGroup:
+    vg = m.vg(name)
+    if vg is None:
+        raise Failed(f'Volume group "{name}" not found', f"Cannot process volume group {name}")
+    return vg
+
+
+def changed(call: Call, vg: VolumeGroup) -> None:
+    vg.seqno += 1
+    call.state.tick()
+
+
+# -- PVs ---------------------------------------------------------------------------------
+
+def _init_pv(call: Call, m: LvmModel, dev: str, args: Args) -> str:
+    if dev not in m.devices:
+        raise Failed(f"No device found for {dev}.")
+    pv = m.pvs.get(dev)
+    if pv is not None and pv.vg:
+        raise Failed(f'Can\'t initialize physical volume "{dev}" of volume group "{pv.vg}" '
+                     "without -ff", f"{dev}: physical volume not initialized.")
+    out = ""
+    sig = m.signatures.get(dev)
+    if sig:
+        if not (args.has("yes") or call.stdin.strip().lower().startswith("y")):
+            raise Failed(f"Aborted wiping of {sig}.", "1 existing signature left on the device.",
+                         f"Aborting pvcreate on {dev}.",
+                         stdout=f"WARNING: {sig} signature detected on {dev} at offset 1080. "
+                                "Wipe it? [y/n]: [n]\n")
+        out += lines(f"Wiping {sig} signature on {dev}.")
+        del m.signatures[dev]
+    m.pvs[dev] = PhysicalVolume(dev, m.devices[dev], lvm_uuid(call.state, "pv", dev,
+                                                               call.state.clock))
+    call.state.tick()
+    return out + lines(f'Physical volume "{dev}" successfully created.')
+
+
+@lvm_command("pvcreate")
+def pvcreate(call: Call, a: Args) -> str:
+    a = parse("pvcreate", a.positional, {"-Z": ("zero", True), "--setphysicalvolumesize":
+                                          ("setpvsize", True), "-M": ("metadatatype", True),
+                                          "--dataalignment": ("dataalignment", True),
+                                          "-u": ("uuid", True), "--uuid": ("uuid", True)})
+    if not a.positional:
+        raise UsageError("  No command with matching syntax recognised.  Run 'pvcreate --help' "
+                         "for more information.\n  Correct command syntax is:\n"
+                         "  pvcreate PV ...\n")
+    m = model(call)
+    for dev in a.positional:   # lvm2 checks every device before touching any
+        if dev not in m.devices:
+            raise Failed(f"No device found for {dev}.")
+        pv = m.pvs.get(dev)
+        if pv is not None and pv.vg:
+            raise Failed(f'Can\'t initialize physical volume "{dev}" of volume group '
+                         f'"{pv.vg}" without -ff', f"{dev}: physical volume not initialized.")
+    if a.has("test"):
+        return ""
+    return "".join(_init_pv(call, m, dev, a) for dev in a.positional)
+
+
+@lvm_command("pvremove")
+def pvremove(call: Call, a: Args) -> str:
+    a = parse("pvremove", a.positional)
+    m = model(call)
+    out = ""
+    for dev in a.positional:
+        pv = m.pvs.get(dev)
+        if pv is None:
+            raise Failed(f"No PV found on device {dev}.", stdout=out)
+        if pv.vg:
+            raise Failed(f"PV {dev} is used by VG {pv.vg} so please use vgreduce first.",
+                         "(If you are certain you need pvremove, then confirm by using --force "
+                         "twice.)", f"{dev}: physical volume label not removed.", stdout=out)
+        del m.pvs[dev]
+        call.state.tick()
+        out += lines(f'Labels on physical volume "{dev}" successfully wiped.')
+    return out
+
+
+# -- VGs ---------------------------------------------------------------------------------
+
+def _add_pvs(call: Call, m: LvmModel, vg: VolumeGroup, devs: list[str], args: Args) -> str:
+    out = ""
+    for dev in devs:
+        if dev not in m.devices:
+            raise Failed(f"No device found for {dev}.", stdout=out)
+        pv = m.pvs.get(dev)
+        if pv is not None and pv.vg:
+            raise Failed(f"Physical volume '{dev}' is already in volume group '{pv.vg}'",
+                         f"Unable to add physical volume '{dev}' to volume group '{vg.name}'",
+                         f"{dev}: physical volume not initialized.", stdout=out)
+    for dev in devs:
+        if dev not in m.pvs:
+            out += _init_pv(call, m, dev, args)
+        pv = m.pvs[dev]
+        pv.vg = vg.name
+        pv.pe_count = (pv.dev_size - pv.pe_start) // vg.extent_size
+        vg.pvs.append(dev)
+    return out
+
+
+@lvm_command("vgcreate")
+def vgcreate(call: Call, a: Args) -> str:
+    a = parse("vgcreate", a.positional, {"-s": ("extentsize", True),
+                                          "--physicalextentsize": ("extentsize", True),
+                                          "-l": ("maxlv", True), "-p": ("maxpv", True)})
+    if len(a.positional) < 2:
+        raise UsageError("  No command with matching syntax recognised.  Run 'vgcreate --help' "
+                         "for more information.\n  Correct command syntax is:\n"
+                         "  vgcreate VG_new PV ...\n")
+    name, devs = a.positional[0], a.positional[1:]
+    m = model(call)
+    dev_entries = DEV_ENTRIES | {p.split("/")[2] for p in m.devices if p.count("/") >= 2} | {
+        vg.name for vg in m.vgs}
+    if m.vg(name):
+        raise Failed(f"A volume group called {name} already exists.")
+    problem = vg_name_problem(name, dev_entries)
+    if problem:
+        if name in dev_entries:
+            raise Failed(f"/dev/{name}: already exists in filesystem",
+                         "Run `vgcreate --help' for more information.", status=USAGE)
+        raise Failed(_name_reason(name), f'New volume group name "{name}" is invalid.',
+                     "Run `vgcreate --help' for more information.", status=USAGE)
+    extent = DEFAULT_EXTENT
+    if a.get("extentsize"):
+        extent = parse_size(a.get("extentsize") or "", allow_sign=False).value
+        if extent & (extent - 1) or extent < 1024:
+            raise Failed(f"Invalid argument for --physicalextentsize: {a.get('extentsize')}",
+                         status=USAGE)
+    vg = VolumeGroup(name, lvm_uuid(call.state, "vg", name, call.state.clock), extent)
+    if a.has("test"):
+        return ""
+    out = _add_pvs(call, m, vg, devs, a)
+    m.vgs.append(vg)
+    call.state.tick()
+    return out + lines(f'Volume group "{name}" successfully created')
+
+
+def _name_reason(name: str) -> str:
+    # tools/toollib.c: validate_name_detailed's reasons, as vgcreate prints them
+    if name.startswith("-"):
+        return "Name cannot start with hyphen."
+    if name in (".", ".."):
+        return "Name starts with . or .. and has no following character(s)."
+    if len(name) >= 128:
+        return "Name length exceeds maximum limit of 127."
+    return "Name contains invalid character, valid set includes: [a-zA-Z0-9.-_+]."
+
+
+@lvm_command("vgextend")
+def vgextend(call: Call, a: Args) -> str:
+    a = parse("vgextend", a.positional)
+    if len(a.positional) < 2:
+        raise UsageError("  No command with matching syntax recognised.  Run 'vgextend --help' "
+                         "for more information.\n  Correct command syntax is:\n"
+                         "  vgextend VG PV ...\n")
+    m = model(call)
+    vg = vg_or_fail(m, a.positional[0])
+    out = _add_pvs(call, m, vg, a.positional[1:], a)
+    changed(call, vg)
+    return out + lines(f'Volume group "{vg.name}" successfully extended')
+
+
+@lvm_command("vgreduce")
+def vgreduce(call: Call, a: Args) -> str:
+    a = parse("vgreduce", a.positional, {"-a": ("all", False), "--removemissing":
+                                          ("removemissing", False)})
+    m = model(call)
+    vg = vg_or_fail(m, a.positional[0]) if a.positional else None
+    if vg is None or len(a.positional) < 2:
+        raise UsageError("  Please give volume group name and physical volume paths")
+    out = ""
+    for dev in a.positional[1:]:
+        pv = m.pvs.get(dev)
+        if pv is None or pv.vg != vg.name:
+            raise Failed(f"Physical Volume \"{dev}\" not found in Volume Group \"{vg.name}\".",
+                         stdout=out)
+        if m.pv_alloc_count(pv):
+            raise Failed(f'Physical volume "{dev}" still in use', stdout=out)
+        if len(vg.pvs) == 1:
+            raise Failed(f'Can\'t remove final physical volume "{dev}" from volume group '
+                         f'"{vg.name}"', stdout=out)
+        vg.pvs.remove(dev)
+        pv.vg, pv.pe_count = None, 0
+        changed(call, vg)
+        out += lines(f'Removed "{dev}" from volume group "{vg.name}"')
+    return out
+
+
+@lvm_command("vgremove")
+def vgremove(call: Call, a: Args) -> str:
+    from fxkit.lab.lvm_lvcmds import remove_lv
+    a = parse("vgremove", a.positional)
+    m = model(call)
+    out = ""
+    for name in a.positional:
+        vg = vg_or_fail(m, name)
+        if vg.lvs and not a.has("force"):
+            if not call.stdin.strip().lower().startswith("y"):
+                raise Failed(f'Volume group "{name}" not removed',
+                             stdout=f'Do you really want to remove volume group "{name}" '
+                                    f"containing {len(vg.lvs)} logical volumes? [y/n]: [n]\n")
+        for lv in [lv for lv in vg.lvs if lv.origin] + [lv for lv in vg.lvs if not lv.origin]:
+            out += remove_lv(call, m, vg, lv, force=True)
+        for dev in vg.pvs:
+            m.pvs[dev].vg, m.pvs[dev].pe_count = None, 0
+        m.vgs.remove(vg)
+        call.state.tick()
+        out += lines(f'Volume group "{name}" successfully removed')
+    return out
+
+
+# -- reports -----------------------------------------------------------------------------
+
+def _report_options(a: Args) -> ReportOptions:
+    fmt = a.get("reportformat", "basic")
+    if fmt not in ("basic", "json", "json_std"):
+        raise Failed(f'Unknown report format "{fmt}".', "Failed to initialize report.",
+                     status=USAGE)
+    return ReportOptions(units=(a.get("units") or "r")[:1] or "r", suffix=not a.has("nosuffix"),
+                         headings=not a.has("noheadings"), separator=a.get("separator"),
+                         aligned=a.has("aligned"), nameprefixes=a.has("nameprefixes"),
+                         json=fmt.startswith("json"))
+
+
+def _help() -> str:
+    return (DATA / "fields-help.txt").read_text()
+
+
+def report(call: Call, kind: str, a: Args) -> Output:
+    m = model(call)
+    opts = _report_options(a)
+    options = a.all("options")
+    if any(o.strip("+") in ("help", "?") for o in options):
+        return 0, "", _help()
+    try:
+        fields = resolve_fields(kind, options)
+    except UnknownField as e:
+        return FAILED, "", _help() + lines(f"Unrecognised field: {e.args[0]}")
+    rows, errors = _select(m, kind, a.positional)
+    opened = frozenset(m.open_lvs())
+    for r in rows:
+        r.open_lvs = opened
+    stdout = render(kind, fields, rows, opts)
+    return (FAILED if errors else 0), stdout, "".join(lines(*errors))
+
+
+def _select(m: LvmModel, kind: str, names: list[str]) -> tuple[list[Row], list[str]]:
+    errors: list[str] = []
+    if kind == "pv":
+        pvs = sorted(m.pvs.values(), key=lambda p: p.name)
+        if names:
+            missing = [n for n in names if n not in m.pvs]
+            errors += [f'Failed to find physical volume "{n}".' for n in missing]
+            pvs = [p for p in pvs if p.name in names]
+        return [Row(m, pv=p, vg=m.vg(p.vg) if p.vg else None) for p in pvs], errors
+    if kind == "vg":
+        vgs = sorted(m.vgs, key=lambda v: v.name)
+        if names:
+            for n in names:
+                if not m.vg(n):
+                    errors += [f'Volume group "{n}" not found', f"Cannot process volume group {n}"]
+            vgs = [v for v in vgs if v.name in names]
+        return [Row(m, vg=v) for v in vgs], errors
+    wanted: list[tuple[str, str | None]] = []
+    for n in names:
+        ref = n[len("/dev/"):] if n.startswith("/dev/") else n
+        vg_name, _, lv_name = ref.partition("/")
+        if not m.vg(vg_name):
+            errors += [f'Volume group "{vg_name}" not found',
+                       f"Cannot process volume group {vg_name}"]
+        elif lv_name and not m.vg(vg_name).lv(lv_name):  # type: ignore[union-attr]
+            errors.append(f'Failed to find logical volume "{vg_name}/{lv_name}"')
+        wanted.append((vg_name, lv_name or None))
+    rows = []
+    for vg in sorted(m.vgs, key=lambda v: v.name):
+        for lv in sorted(vg.lvs, key=lambda lv: lv.name):
+            if not names or any(w[0] == vg.name and w[1] in (None, lv.name) for w in wanted):
+                rows.append(Row(m, vg=vg, lv=lv))
+    return rows, errors
+
+
+def _report_command(kind: str) -> Callable[[Call], Output]:
+    def handler(call: Call) -> Output:
+        try:
+            a = parse(f"{kind}s", call.args, REPORT)
+            return report(call, kind, a)
+        except UsageError as e:
+            return e.status, "", e.message + "\n"
+        except Failed as e:
+            return e.status, e.stdout, lines(*e.lines)
+    return handler
+
+
+for _kind in ("pv", "vg", "lv"):
+    command(f"{_kind}s")(_report_command(_kind))
+
+
+# -- lvm itself -----------------------------------------------------------------------------
+
+@command("lvm")
+def lvm(call: Call) -> Output:
+    if not call.args or call.args[0] in ("version", "--version"):
+        text = (DATA / "version.txt").read_text()
+        # a host with device-mapper also prints the kernel driver's version
+        head, _, rest = text.partition("  Configuration:")
+        return 0, head + "  Driver version:  4.47.0\n  Configuration:" + rest, ""
+    sub = call.args[0]
+    from fxkit.lab import lvm_displays, lvm_lvcmds  # noqa: F401  (register their commands)
+    handler = COMMANDS.get(sub) if sub in LVM_SUBCOMMANDS else None
+    if handler is None:
+        return 3, "", f"  No such command '{sub}'.  Try 'help'.\n"
+    return handler(Call([sub, *call.args[1:]], call.state, call.stdin, call.env))
+
+
+LVM_SUBCOMMANDS = {"pvcreate", "pvremove", "pvs", "pvdisplay", "vgcreate", "vgextend", "vgreduce",
+                   "vgremove", "vgs", "vgdisplay", "lvcreate", "lvextend", "lvreduce",
+                   "lvresize", "lvremove", "lvrename", "lvs", "lvdisplay", "lvchange"}
+
+# the other handler modules register themselves on import
+from fxkit.lab import lvm_displays, lvm_fs, lvm_lvcmds  # noqa: E402,F401
