@@ -79,16 +79,20 @@ def run_and_show(argv: list[str], host: Host | None = None, *, out: Any = None,
     """Run ``argv``, print ``$ cmd``, stdout and stderr; raise if it exited non-zero."""
     host = host or current_host()
     out, err = out or sys.stdout, err or sys.stderr
-    out.write(f"$ {shlex.join(mask_argv(argv))}\n")
     result = host.run(argv, check=False)
-    for text, stream in ((result.stdout, out), (result.stderr, err)):
-        if text:
-            stream.write(text if text.endswith("\n") else text + "\n")
+    # One write per stream, stdout first: a notebook stores the same outputs every run.
+    out.write(f"$ {shlex.join(mask_argv(argv))}\n" + _line_end(result.stdout))
     out.flush()
-    err.flush()
+    if result.stderr:
+        err.write(_line_end(result.stderr))
+        err.flush()
     if not result.ok:
         raise MagicCommandFailed(result)
     return result
+
+
+def _line_end(text: str) -> str:
+    return text if not text or text.endswith("\n") else text + "\n"
 
 
 @magics_class

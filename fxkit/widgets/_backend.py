@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,16 +61,11 @@ def vg_views(host: Host) -> list[VgView]:
                                          "extent_size")),
                               sum(1 for lv in lvs if lv.vg == vg.name)) for vg in vgs),
                       key=lambda v: v.name)
-    return _vgs_report(host)
-
-
-def _vgs_report(host: Host) -> list[VgView]:
-    fields = "vg_name,vg_size,vg_free,vg_extent_size,lv_count"
-    out = host.run(["vgs", "--reportformat", "json", "--units", "b", "--nosuffix",
-                    "-o", fields], read_only=True).stdout
-    rows = json.loads(out)["report"][0]["vg"]
-    return [VgView(r["vg_name"], int(r["vg_size"]), int(str(r["vg_free"]).strip()),
-                   int(r["vg_extent_size"]), int(r["lv_count"])) for r in rows]
+    from fxkit.xen_storage import read_storage
+    facts = read_storage(host)
+    return sorted((VgView(vg.name, vg.size, vg.free, vg.extent_size,
+                          sum(1 for lv in facts.lvs if lv.vg == vg.name)) for vg in facts.vgs),
+                  key=lambda v: v.name)
 
 
 def plan_lv_create(host: Host, vg: str, name: str, size_bytes: int,

@@ -1,0 +1,207 @@
+"""Helpers for the onboarding notebooks: a fresh lab, exercise checks, the French glossary.
+
+    >>> from fxkit import seminar
+    >>> fx = seminar.start()                 # doctest: +SKIP
+    >>> seminar.check_lv(fx, "lvm", "scratch", size="2G", fs="ext4")   # doctest: +SKIP
+    ✅ lvm/scratch is there: 2.00 GiB, ext4 filesystem
+
+Regenerate the stored notebooks (reset lab, execute each in place)::
+
+    python -m fxkit.seminar --execute            # every notebooks/NN-*.ipynb
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from fxkit.errors import FxkitError
+from fxkit.host import Host
+from fxkit.seminar_glossary import GLOSSARY, glossary
+
+__all__ = ["start", "Check", "check_lv", "check_domu", "check_answer", "check_doctor",
+           "check_run", "expect_refusal", "GLOSSARY", "glossary"]
+
+
+def start(scenario: str = "fx", *, reset: bool = True) -> Host:
+    """Reset the lab to a fresh copy of ``scenario``, point ``%fx`` at it, return its Host."""
+    import fxkit
+    from fxkit import lab, magics
+
+    if reset:
+        lab.reset(scenario)
+    host = fxkit.connect("lab" if scenario == "fx" else f"lab:{scenario}")
+    magics.use_host(host)
+    print(f"Lab ready: {'a fresh copy of' if reset else 'the current'} {scenario!r}, "
+          f"reached as {host.name!r}. %fx commands run there.")
+    return host
+
+
+def runs_dir() -> str:
+    """Where the notebooks write runbook runs: ``$FXKIT_RUNS_DIR``, else ``runs``."""
+    return os.environ.get("FXKIT_RUNS_DIR") or "runs"
+
+
+@dataclass
+class Check:
+    """The answer of an exercise check: passed or not, why, and what to look at."""
+
+    ok: bool
+    message: str
+    details: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        mark = "✅" if self.ok else "❌ not yet:"
+        return "\n".join([f"{mark} {self.message}", *(f"   - {d}" for d in self.details)])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        colour, bg = ("#27ae60", "#eafaf1") if self.ok else ("#c0392b", "#fdecea")
+        items = "".join(f"<li>{html.escape(d)}</li>" for d in self.details)
+        mark = "✅" if self.ok else "❌ not yet:"
+        return (f"<div class='fxkit-check' style='border-left:4px solid {colour};"
+                f"background:{bg};padding:4px 8px'>{mark} {html.escape(self.message)}"
+                f"{f'<ul>{items}</ul>' if items else ''}</div>")
+
+
+def _size(text: str | int) -> int:
+    from fxkit.xen_storage import parse_size
+    return parse_size(text)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 1024**3:.2f} GiB"
+
+
+def check_lv(host: Host, vg: str, lv: str, *, size: str | int | None = None,
+             fs: str | None = None) -> Check:
+    """Is ``vg/lv`` there, of ``size`` (LVM syntax), with a filesystem ``fs`` filling it?"""
+    from fxkit.xen_storage import read_storage
+
+    found = read_storage(host).lv(vg, lv)
+    if found is None:
+        return Check(False, f"{vg}/{lv} does not exist",
+                     [f"create it with lvcreate -n {lv} ... {vg}"])
+    problems: list[str] = []
+    if size is not None and found.size != _size(size):
+        problems.append(f"it is {_gib(found.size)}, the exercise asks for {_gib(_size(size))}")
+    what = f"{vg}/{lv} is there: {_gib(found.size)}"
+    if fs is not None:
+        seen = _filesystem(host, f"/dev/{vg}/{lv}")
+        if seen is None or seen[0] != fs:
+            problems.append(f"it holds {seen[0] if seen else 'no filesystem'}, not {fs}")
+        elif seen[1] is not None and seen[1] < found.size:
+            problems.append(f"its {fs} filesystem covers {_gib(seen[1])} of {_gib(found.size)}: "
+                            "grow it too (resize2fs, or lvextend -r)")
+        else:
+            what += f", {fs} filesystem"
+    return Check(not problems, what if not problems else f"{vg}/{lv} is not as asked", problems)
+
+
+def _filesystem(host: Host, device: str) -> tuple[str, int | None] | None:
+    """(type, size in bytes or None) of the filesystem on ``device``: ``blkid``, ``e2fsck -n``."""
+    r = host.run(["blkid", device], check=False, read_only=True)
+    kind = re.search(r' TYPE="([^"]+)"', r.stdout)
+    if r.exit_status != 0 or kind is None:
+        return None
+    if not kind.group(1).startswith("ext"):
+        return kind.group(1), None
+    block = re.search(r' BLOCK_SIZE="(\d+)"', r.stdout)
+    # e2fsck -n opens read-only and prints "DEV: clean, I/I files, B/B blocks"
+    d = host.run(["e2fsck", "-n", device], check=False, read_only=True)
+    blocks = re.search(r"\d+/(\d+) blocks", d.stdout)
+    if blocks is None:
+        return kind.group(1), None
+    return kind.group(1), int(blocks.group(1)) * int(block.group(1) if block else 4096)
+
+
+def check_domu(host: Host, name: str, *, running: bool = True, memory: int | None = None,
+               bridges: Iterable[str] | None = None) -> Check:
+    """Is domU ``name`` defined (config in /etc/xen), running, with this memory and bridges?"""
+    from fxkit.xen import read_xen
+
+    facts = read_xen(host)
+    problems: list[str] = []
+    found = facts.config_for(name)
+    if found is None:
+        problems.append(f"no config file in /etc/xen says name = \"{name}\"")
+    dom = facts.domain(name)
+    if running and (dom is None or not dom.alive):
+        problems.append(f"{name} is not running: start it with xl create /etc/xen/{name}.cfg")
+    if memory is not None and found is not None and found[1].memory != memory:
+        problems.append(f"its config gives memory = {found[1].memory}, not {memory}")
+    if bridges is not None and found is not None:
+        have = sorted(v.bridge or "" for v in found[1].vifs)
+        if have != sorted(bridges):
+            problems.append(f"its vifs are on {', '.join(have) or 'no bridge'}, the exercise "
+                            f"asks for {', '.join(sorted(bridges))}")
+    if problems:
+        return Check(False, f"domU {name} is not as asked", problems)
+    state = "running" if running else "defined"
+    return Check(True, f"domU {name} is {state}" +
+                 (f" on {', '.join(sorted(bridges))}" if bridges is not None else ""))
+
+
+def check_answer(answer: object, expected: object, *, question: str) -> Check:
+    """Compare a trainee's answer with the lab's truth (sets compare without order)."""
+    if answer is None or answer is ...:
+        return Check(False, f"{question}: write your answer in the cell above")
+    if answer == expected:
+        return Check(True, f"{question}: {answer!r} is right")
+    return Check(False, f"{question}: {answer!r} is not what the lab says",
+                 ["look at the diagram again: follow each domU's vifs to the bridges, then "
+                  "the bridges to their uplinks"])
+
+
+def check_doctor(host: Host) -> Check:
+    """Does ``fxkit.doctor`` find nothing wrong (no error-level finding)?"""
+    from fxkit import doctor
+
+    findings = doctor.diagnose(host)
+    bad = [f for f in findings if str(getattr(f, "severity", "")).lower() == "error"]
+    if bad:
+        return Check(False, f"doctor finds {len(bad)} error(s)", [str(f) for f in bad])
+    return Check(True, f"doctor finds no error ({len(findings)} finding(s) in all)")
+
+
+def check_run(record: object, *, changed: bool | None = None) -> Check:
+    """Did a runbook run succeed (and change the host, if asked), with its record on disk?"""
+    if record is None:
+        return Check(False, "run the runbook first (the cell above keeps its record as `rec`)")
+    problems = []
+    if getattr(record, "status", None) != "succeeded":
+        problems.append(f"its status is {getattr(record, 'status', '?')!r}")
+    if changed is not None and getattr(record, "changed", None) != changed:
+        problems.append("it changed nothing: was apply=True?" if changed
+                        else "it changed the host, the exercise asks for a dry run")
+    if problems:
+        return Check(False, f"the run of {getattr(record, 'runbook', '?')} is not as asked",
+                     problems)
+    return Check(True, f"{record.runbook} {record.status}"  # type: ignore[attr-defined]
+                 + (", and changed the host" if getattr(record, "changed", False) else ""))
+
+
+@contextmanager
+def expect_refusal() -> Iterator[None]:
+    """Run a command or plan that should be refused; print the refusal instead of raising."""
+    try:
+        yield
+    except FxkitError as e:
+        print(f"Refused, as expected ({type(e).__name__}):\n{e}")
+    else:
+        print("Not refused: this went through (was it supposed to?)")
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised by tests through main()
+    from fxkit.seminar_run import main
+    sys.exit(main())
