@@ -9,7 +9,7 @@ default) or ``xm`` on a Host; ``read_xen`` takes one snapshot::
 
 Formats follow the printf calls of Xen's ``tools/xl/xl_list.c`` (list, incl.
 the two TABs of its header), ``xl_info.c`` and ``xl_vcpu.c``; xm's list is
-xend's ``"%-40s %5s %5d %5d %10s %9.1f"`` (``tools/python/xen/xm/main.py``).
+xend's ``"%-40s %5s %5d %5d %10s %8.1f"`` (``tools/python/xen/xm/main.py``).
 """
 
 from __future__ import annotations

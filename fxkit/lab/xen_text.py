@@ -29,10 +29,8 @@ def xl_list_text(model: XenModel, domains: list[LabDomain], verbose: bool = Fals
 def xm_list_text(model: XenModel, domains: list[LabDomain]) -> str:
     lines = [XM_LIST_HEADER]
     for d in domains:
-        # xend prints an idle guest as "------" where xl says "-b----"
-        state = d.state.replace("b", "-") if not d.is_dom0 else d.state
-        lines.append("%-40s %5d %5d %5d %10s %9.1f" % (d.name, d.domid, d.memory, d.vcpus, state,
-                                                       model.cpu_seconds(d)))
+        lines.append("%-40s %5d %5d %5d %10s %8.1f" % (d.name, d.domid, d.memory, d.vcpus,
+                                                       d.state, model.cpu_seconds(d)))
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,172 @@
+"""The lab's xl and xm: layouts equal to the fixtures, errors like xl's, the domain lifecycle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fxkit.errors import CommandFailed
+from fxkit.lab import shell
+from fxkit.lab.state import LabState
+from fxkit.lab.xen_model import LabDomain, XenModel
+from fxkit.xen import Toolstack, parse_info, parse_list, parse_list_long, parse_vcpu_list, read_xen
+from xen_support import fx_lab, run
+
+FIX = Path(__file__).parent / "fixtures" / "xen"
+
+
+def fixture_state(rows: list[tuple]) -> LabState:
+    """A lab holding exactly the fixture's domains (cpu time frozen at clock 0)."""
+    state = LabState()
+    state.sections["xen"] = XenModel([LabDomain(n, i, m, v, u, s, cpu_base=t)
+                                      for n, i, m, v, s, t, u in rows], state)
+    return state
+
+
+XL_ROWS = [("Domain-0", 0, 750, 4, "r-----", 11794.3, "00000000-0000-0000-0000-000000000000"),
+           ("win", 1, 1019, 1, "r-----", 0.3, "59e1cf6c-6ab9-4879-90e7-adc8d1c63bf5"),
+           ("linux", 2, 2048, 2, "r-----", 5624.2, "50bc8f75-81d0-4d53-b2e6-95cb44e2682e")]
+
+
+@pytest.mark.parametrize("argv,fixture", [
+    (["xl", "list"], "xl-list-fromsource.txt"),
+    (["xl", "list", "-v"], "xl-list-verbose-fromsource.txt"),
+])
+def test_xl_list_is_byte_for_byte_the_fixture(argv: list[str], fixture: str) -> None:
+    status, out, err = shell.execute(fixture_state(XL_ROWS), argv)
+    assert (status, err) == (0, "")
+    assert out == (FIX / fixture).read_text()
+    assert out.splitlines()[0].count("\t") == (2 if "-v" not in argv else 3)
+
+
+def test_xm_list_is_byte_for_byte_the_fixture() -> None:
+    rows = [("Domain-0", 0, 98, 1, "r-----", 5068.6, "u0"), ("Fedora3", 164, 128, 1, "r-----", 7.6, "u"),
+            ("Fedora4", 165, 128, 1, "------", 0.6, "u"),
+            ("Mandrake2006", 166, 128, 1, "-b----", 3.6, "u"),
+            ("Mandrake10.2", 167, 128, 1, "------", 2.5, "u"),
+            ("Suse9.2", 168, 100, 1, "------", 1.8, "u")]
+    status, out, _ = shell.execute(fixture_state(rows), ["xm", "list"])
+    assert status == 0 and out == (FIX / "xm-list-fromsource.txt").read_text()
+
+
+def test_unknown_domain_errors_are_xls(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    r = lab.run(["xl", "list", "nosuchdomain"], check=False)
+    assert (r.exit_status, r.stdout) == (1, "")
+    assert r.stderr == (FIX / "xl-list-nonexistent-fromsource.stderr").read_text()
+    for sub in ("shutdown", "reboot", "destroy", "console"):
+        r = lab.run(["xl", sub, "nosuch"], check=False)
+        assert (r.exit_status, r.stderr) == (1, "nosuch is an invalid domain identifier (rc=-6)\n")
+    r = lab.run(["xm", "shutdown", "nosuch"], check=False)
+    assert (r.exit_status, r.stderr) == (1, "Error: Domain 'nosuch' does not exist.\n")
+    assert lab.run(["xl", "frobnicate"], check=False).exit_status == 1
+
+
+def test_fx_listing_info_and_vcpus(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    doms = parse_list(run(lab, "xl", "list"))
+    assert [(d.name, d.id, d.memory) for d in doms] == [
+        ("Domain-0", 0, 512), ("titanic", 1, 128), ("ns", 2, 128), ("web", 3, 256)]
+    info_text = run(lab, "xl", "info")
+    manpage = (FIX / "xl-info-manpage-example.txt").read_text()
+    keys = [line.split(":")[0] for line in info_text.splitlines()]
+    assert keys == [line.split(":")[0] for line in manpage.splitlines()]   # same layout
+    info = parse_info(info_text)
+    assert (info.host, info.nr_cpus, info.total_memory) == ("fx", 8, 4096)
+    assert info.free_memory == 4096 - 512 - 128 - 128 - 256
+    vcpus = parse_vcpu_list(run(lab, "xl", "vcpu-list"))
+    assert len(vcpus) == 8 + 1 + 1 + 2
+    assert run(lab, "xl", "vcpu-list").splitlines()[0] == \
+        (FIX / "xl-vcpu-list-fromsource.txt").read_text().splitlines()[0]
+
+
+def test_list_long_has_the_real_outer_shape_and_the_seed_config(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    text = run(lab, "xl", "list", "-l")
+    data = json.loads(text)
+    fixture = json.loads((FIX / "xl-list-l-fromsource.json").read_text())
+    assert set(data[0]) == set(fixture[0]) == {"domid", "config"}
+    assert set(fixture[0]["config"]) <= set(data[0]["config"]) | {"vfbs", "vkbs"}
+    titanic = parse_list_long(text)[0]
+    assert titanic.name == "titanic" and titanic.kernel == "/boot/vmlinuz-2.6.18-5-xen-amd64"
+    assert [(v.mac, v.bridge) for v in titanic.vifs] == [
+        ("aa:73:65:63:6f:75", "xenbr0"), ("aa:73:65:63:6f:76", "xenbr1"),
+        ("aa:73:65:63:6f:77", "xenbr2")]
+    assert [d.path for d in titanic.disks] == ["/dev/mapper/lvm-secours--root",
+                                               "/dev/mapper/lvm-secours--swap"]
+
+
+def test_lifecycle_through_the_toolstack(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    xl = Toolstack(lab, "xl")
+    assert xl.domain("backup") is None
+    r = xl.create("/etc/xen/backup.cfg")
+    assert r.stderr == "Parsing config from /etc/xen/backup.cfg\n"
+    backup = xl.domain("backup")
+    assert backup is not None and backup.id == 4 and backup.alive and backup.memory == 256
+    assert "vif4.0" in run(lab, "ip", "-br", "link")        # the network model got its vif
+    assert "lvm/backup-root" in {f"lvm/{line.split()[0]}" for line in
+                                 run(lab, "lvs").splitlines()[1:] if "-wi-ao" in line}
+    console = xl.console("backup")
+    assert "Debian GNU/Linux 4.0 backup tty1" in console and console.rstrip().endswith("login:")
+    xl.reboot("backup")
+    assert xl.domain("backup").id == 5                       # xl restarts as a new domain
+    r = xl.shutdown("backup", wait=True)
+    assert "Domain 5 has been shut down" in r.stderr and xl.domain("backup") is None
+    assert "vif5.0" not in run(lab, "ip", "-br", "link")
+    xl.create("/etc/xen/backup.cfg")
+    xl.destroy("backup", confirm="backup")
+    assert xl.domain("backup") is None
+    facts = read_xen(lab)
+    assert sorted(facts.configs) == [f"/etc/xen/{n}.cfg" for n in ("backup", "ns", "titanic", "web")]
+    assert facts.config_for("titanic")[1].memory == 128
+
+
+def test_xm_create_prints_the_xm_messages(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    r = lab.run(["xm", "create", "/etc/xen/backup.cfg"])
+    assert r.stdout == 'Using config file "/etc/xen/backup.cfg".\nStarted domain backup (id=4)\n'
+    assert "backup" in run(lab, "xm", "list")
+
+
+@pytest.mark.parametrize("edit,expected", [
+    (None, "already exists"),                                          # titanic runs
+    ("disk = [ 'phy:/dev/lvm/ghost-root,xvda1,w' ]", "failed to stat: /dev/lvm/ghost-root"),
+    ("vif = [ 'bridge=xenbr9' ]", "Could not find bridge device xenbr9"),
+    ("memory = 8000", "failed to free memory for the domain"),
+    ("memory = 12 + 3", "Failed to parse config"),
+])
+def test_create_refusals(tmp_path: Path, edit: str | None, expected: str) -> None:
+    lab = fx_lab(tmp_path)
+    path = "/etc/xen/titanic.cfg"
+    if edit is not None:
+        text = lab.read_file(path).replace('name = "titanic"', 'name = "other"') + edit + "\n"
+        path = "/etc/xen/other.cfg"
+        lab.write_file(path, text)
+    r = lab.run(["xl", "create", path], check=False)
+    assert r.exit_status == 1 and expected in r.stderr
+    assert len(parse_list(run(lab, "xl", "list"))) == 4
+
+
+def test_create_with_console_is_refused_politely_and_missing_file(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    r = lab.run(["xl", "create", "-c", "/etc/xen/backup.cfg"], check=False)
+    assert r.exit_status == 1 and "xl console NAME" in r.stderr
+    with pytest.raises(CommandFailed, match="Failed to read config file"):
+        Toolstack(lab).create("/etc/xen/nope.cfg")
+
+
+def test_running_disks_are_open_for_lvm(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    with lab.store.transaction() as state:
+        assert "/dev/mapper/lvm-secours--root" in state.xen.open_block_devices()
+        assert "/dev/lvm/web-root" in state.xen.open_block_devices()
+    r = lab.run(["lvremove", "-f", "lvm/ns-root"], check=False)
+    assert r.exit_status != 0
+
+
+def test_fourier_has_only_dom0(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path, "fourier")
+    assert [d.name for d in parse_list(run(lab, "xl", "list"))] == ["Domain-0"]

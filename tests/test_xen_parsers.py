@@ -1,0 +1,125 @@
+"""Pure Xen parsers on the fixtures: xl/xm list, list -l, info, vcpu-list; MACs; Domain flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fxkit.errors import ConfirmationRequired, InvalidRequest, ParseError
+from fxkit.xen import (Domain, Toolstack, parse_info, parse_list, parse_list_long,
+                       parse_vcpu_list)
+from fxkit.xen_config import DomainConfig
+from fxkit.xen_macs import check_prefix, duplicate_macs, normalize_mac, stable_mac
+
+FIX = Path(__file__).parent / "fixtures" / "xen"
+XL_ROWS = [("Domain-0", 0, 750, 4, "r-----", 11794.3), ("win", 1, 1019, 1, "r-----", 0.3),
+           ("linux", 2, 2048, 2, "r-----", 5624.2)]
+
+
+def rows(domains: list[Domain]) -> list[tuple]:
+    return [(d.name, d.id, d.memory, d.vcpus, d.state, d.cpu_seconds) for d in domains]
+
+
+@pytest.mark.parametrize("name", ["xl-list-fromsource.txt", "xl-list-manpage-example.txt",
+                                  "xl-list-verbose-fromsource.txt"])
+def test_xl_list_layouts(name: str) -> None:
+    assert rows(parse_list((FIX / name).read_text())) == XL_ROWS
+
+
+def test_xl_list_verbose_has_uuids_and_claims_layout_parses() -> None:
+    doms = parse_list((FIX / "xl-list-verbose-fromsource.txt").read_text())
+    assert doms[1].uuid == "59e1cf6c-6ab9-4879-90e7-adc8d1c63bf5"
+    claims = parse_list((FIX / "xl-claims-manpage-example.txt").read_text())
+    assert [(d.name, d.state, d.paused) for d in claims][1] == ("OL5", "--p---", True)
+
+
+@pytest.mark.parametrize("name", ["xm-list-fromsource.txt", "xm-list-manpage-example.txt"])
+def test_xm_list_layouts(name: str) -> None:
+    doms = parse_list((FIX / name).read_text())
+    assert rows(doms)[:3] == [("Domain-0", 0, 98, 1, "r-----", 5068.6),
+                              ("Fedora3", 164, 128, 1, "r-----", 7.6),
+                              ("Fedora4", 165, 128, 1, "------", 0.6)]
+    assert doms[3].name == "Mandrake2006" and doms[3].blocked and doms[3].flags == ("blocked",)
+    assert len(doms) == 6
+
+
+def test_state_flags_decoded() -> None:
+    def flags(state: str) -> tuple[str, ...]:
+        return Domain("x", 1, 1, 1, state, 0.0).flags
+    assert flags("r-----") == ("running",)
+    assert flags("-b----") == ("blocked",)
+    assert flags("---sc-") == ("shutdown", "crashed")
+    assert flags("---sr-") == ("shutdown", "rebooting")
+    assert flags("--p--d") == ("paused", "dying")
+    assert not Domain("x", 1, 1, 1, "---sc-", 0.0).alive
+    assert Domain("x", 1, 1, 1, "------", 0.0).alive
+
+
+def test_xl_list_long_outer_shape() -> None:
+    details = parse_list_long((FIX / "xl-list-l-fromsource.json").read_text())
+    pv, hvm = details
+    assert (pv.domid, pv.name, pv.type, pv.memory, pv.vcpus) == (1, "test-pv", "pv", 512, 4)
+    assert pv.disks[0].path == "/var/lib/xen/images/test-pv.img" and pv.disks[0].vdev == "xvda"
+    assert pv.disks[0].writable
+    assert (pv.vifs[0].mac, pv.vifs[0].bridge) == ("00:16:3e:3e:86:60", "br0")
+    assert (hvm.type, hvm.memory, hvm.disks[0].vdev) == ("hvm", 1024, "hda")
+    with pytest.raises(ParseError, match="output_format"):
+        parse_list_long("(domain (domid 1))")
+
+
+def test_xl_info_manpage() -> None:
+    info = parse_info((FIX / "xl-info-manpage-example.txt").read_text())
+    assert (info.host, info.nr_cpus, info.total_memory, info.free_memory) == (
+        "scarlett", 4, 6141, 4274)
+    assert info.version == "4.2-unstable"
+    assert info.fields["xen_commandline"].endswith("dom0_mem=750M console=com1")
+
+
+def test_vcpu_list() -> None:
+    v = parse_vcpu_list((FIX / "xl-vcpu-list-fromsource.txt").read_text())
+    assert len(v) == 7
+    assert (v[3].name, v[3].cpu, v[3].state, v[3].seconds) == ("Domain-0", None, "--p", 0.0)
+    assert v[-1].affinity == "0-1 / all"
+
+
+def test_bad_list_line_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="cannot read"):
+        parse_list("Name ID\nthis is not a domain line\n")
+
+
+def test_stable_macs() -> None:
+    a = stable_mac("titanic", 0)
+    assert a == stable_mac("titanic", 0) and a.startswith("00:16:3e:")
+    assert len({stable_mac("titanic", i) for i in range(3)} | {stable_mac("ns", 0)}) == 4
+    fx = stable_mac("titanic", 1, prefix="aa:73:65")
+    assert fx.startswith("aa:73:65:") and len(fx) == 17
+    with pytest.raises(InvalidRequest, match="multicast"):
+        check_prefix("01:00:5e")
+    with pytest.raises(InvalidRequest, match="locally administered"):
+        check_prefix("00:1c:c4")
+    assert normalize_mac("00-16-3E-12-34-56") == "00:16:3e:12:34:56"
+
+
+def test_duplicate_macs_across_configs() -> None:
+    a = DomainConfig.parse("name = 'a'\nvif = [ 'mac=AA:73:65:63:6f:75', 'bridge=xenbr1' ]\n")
+    b = DomainConfig.parse("name = 'b'\nvif = [ 'mac=aa:73:65:63:6f:75, bridge=xenbr0' ]\n")
+    c = DomainConfig.parse("name = 'c'\nvif = [ 'mac=aa:73:65:63:6f:76' ]\n")
+    dups = duplicate_macs({"/etc/xen/a.cfg": a, "/etc/xen/b.cfg": b, "/etc/xen/c.cfg": c})
+    assert dups == {"aa:73:65:63:6f:75": [("/etc/xen/a.cfg", 0), ("/etc/xen/b.cfg", 0)]}
+
+
+def test_destroy_needs_the_domain_name_before_running_anything() -> None:
+    class NoHost:
+        name = "nohost"
+
+        def run(self, *a: object, **k: object) -> None:
+            raise AssertionError("destroy ran a command without confirmation")
+
+    ts = Toolstack(NoHost(), "xl")  # type: ignore[arg-type]
+    with pytest.raises(ConfirmationRequired, match="confirm='web'"):
+        ts.destroy("web")
+    with pytest.raises(ConfirmationRequired):
+        ts.destroy("web", confirm="titanic")
+    with pytest.raises(InvalidRequest):
+        Toolstack(NoHost(), "virsh")  # type: ignore[arg-type]
