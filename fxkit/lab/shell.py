@@ -41,11 +41,15 @@ COMMANDS: dict[str, Handler] = {}
 HANDLER_MODULES = (
     "fxkit.lab.cmd_system",
     "fxkit.lab.cmd_files",
+    "fxkit.lab.cmd_edit",
+    "fxkit.lab.cmd_text",
     "fxkit.lab.lvm_commands",
     "fxkit.lab.xen_commands",
     "fxkit.lab.net_commands",
 )
 _loaded = False
+# module -> why it could not be imported (a broken section must not take the lab down)
+LOAD_ERRORS: dict[str, str] = {}
 
 
 def command(*names: str) -> Callable[[Handler], Handler]:
@@ -65,7 +69,9 @@ def load_handlers() -> None:
             importlib.import_module(module)
         except ModuleNotFoundError as e:
             if e.name != module:
-                raise
+                LOAD_ERRORS[module] = f"{type(e).__name__}: {e}"
+        except Exception as e:  # noqa: BLE001 - reported by unknown commands, see execute
+            LOAD_ERRORS[module] = f"{type(e).__name__}: {e}"
     _loaded = True
 
 
@@ -85,5 +91,7 @@ def execute(state: LabState, argv: list[str], stdin: str = "",
     name = argv[0].rsplit("/", 1)[-1]
     handler = COMMANDS.get(name)
     if handler is None:
-        return 127, "", f"bash: {argv[0]}: command not found\n"
+        hint = "".join(f"fxkit lab: {m} failed to load ({why})\n"
+                       for m, why in sorted(LOAD_ERRORS.items()))
+        return 127, "", f"bash: {argv[0]}: command not found\n" + hint
     return handler(Call([name, *argv[1:]], state, stdin, env or {}))

@@ -119,7 +119,9 @@ class LabState:
     def is_dir(self, path: str) -> bool:
         path = path.rstrip("/") or "/"
         prefix = "/" if path == "/" else path + "/"
-        return path in self.dirs or any(p.startswith(prefix) for p in self.files)
+        return (path == "/" or path in self.dirs
+                or any(p.startswith(prefix) for p in self.files)
+                or any(d.startswith(prefix) for d in self.dirs))
 
     # -- (de)serialisation ----------------------------------------------------------
 

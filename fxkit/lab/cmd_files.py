@@ -1,0 +1,245 @@
+"""File commands of the lab (cat ls test mkdir tee cp mv rm touch mktemp) on its file tree.
+
+Messages and exit statuses are GNU coreutils' in the C locale
+(``cat: /x: No such file or directory``, exit 1; ``ls`` exits 2 when it cannot
+access an operand). Relative paths start at root's home, ``/root``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from fxkit.lab.cmd_system import proc_file
+from fxkit.lab.shell import Call, Output, command
+from fxkit.lab.state import LabState
+
+HOME = "/root"
+_PROC = ("/proc/cpuinfo", "/proc/meminfo", "/proc/version", "/proc/uptime")
+_DEV_FIXED = {"/dev/null": "char", "/dev/zero": "char", "/dev/urandom": "char"}
+
+
+def absolute(path: str) -> str:
+    return posixpath.normpath(path if path.startswith("/") else posixpath.join(HOME, path))
+
+
+def virtual_file(state: LabState, path: str) -> str | None:
+    """The text of a file computed from the state (``/proc/*``), or None."""
+    return proc_file(state, path) if path in _PROC else None
+
+
+def kind(state: LabState, path: str) -> str | None:
+    """"file", "dir", "block", "char" or None (missing) for an absolute path."""
+    if path in state.files or virtual_file(state, path) is not None:
+        return "file"
+    if state.is_dir(path) or path in ("/proc", "/dev", "/dev/mapper"):
+        return "dir"
+    if path in _DEV_FIXED:
+        return "char"
+    if path.startswith("/dev/"):
+        disks = state.hardware.get("disks", [])
+        if any(path in (d["device"], *(p["device"] for p in d.get("partitions", [])))
+               for d in disks):
+            return "block"
+        try:
+            if state.lvm.resolve(path) is not None:
+                return "block"
+        except Exception:  # the LVM section may be absent or still loading
+            pass
+    return None
+
+
+def listing(state: LabState, directory: str) -> list[str]:
+    """Names directly inside ``directory`` (files and directories), sorted."""
+    prefix = "/" if directory == "/" else directory + "/"
+    names = set()
+    for p in [*state.files, *state.dirs, *(_PROC if directory == "/proc" else ())]:
+        if p.startswith(prefix) and p != directory:
+            names.add(p[len(prefix):].split("/", 1)[0])
+    if directory == "/":
+        names.update(("dev", "proc"))
+    if directory == "/dev":
+        names.update(n.rsplit("/", 1)[1] for n in _DEV_FIXED)
+    return sorted(names)  # byte order, as ls sorts in the C locale
+
+
+def _split(call: Call, allowed: str, tool: str) -> tuple[set[str], list[str]] | Output:
+    """Short options (bundled) and operands; an unknown option answers like coreutils."""
+    opts: set[str] = set()
+    operands: list[str] = []
+    ended = False
+    for a in call.args:
+        if not ended and a == "--":
+            ended = True
+        elif not ended and a.startswith("-") and a != "-" and not a.startswith("--"):
+            for ch in a[1:]:
+                if ch not in allowed:
+                    return 1, "", (f"{tool}: invalid option -- '{ch}'\n"
+                                   f"Try '{tool} --help' for more information.\n")
+                opts.add(ch)
+        elif not ended and a.startswith("--"):
+            return 1, "", (f"{tool}: unrecognized option '{a}'\n"
+                           f"Try '{tool} --help' for more information.\n")
+        else:
+            operands.append(a)
+    return opts, operands
+
+
+@command("cat")
+def cat(call: Call) -> Output:
+    parsed = _split(call, "nAEsuv", "cat")
+    if isinstance(parsed[0], int):
+        return parsed  # type: ignore[return-value]
+    opts, names = parsed  # type: ignore[misc]
+    out, err, status = [], [], 0
+    for name in names or ["-"]:
+        if name == "-":
+            out.append(call.stdin)
+            continue
+        path = absolute(name)
+        content = state_read(call.state, path)
+        if content is not None:
+            out.append(content)
+            continue
+        status = 1
+        why = "Is a directory" if kind(call.state, path) == "dir" else "No such file or directory"
+        err.append(f"cat: {name}: {why}\n")
+    text = "".join(out)
+    if "n" in opts:
+        lines = text.splitlines(keepends=True)
+        text = "".join(f"{i:6d}\t{line}" for i, line in enumerate(lines, 1))
+    return status, text, "".join(err)
+
+
+def state_read(state: LabState, path: str) -> str | None:
+    content = state.read(path)
+    if content is None:
+        content = virtual_file(state, path)
+    if content is None and kind(state, path) == "char":
+        return ""
+    return content
+
+
+@command("ls")
+def ls(call: Call) -> Output:
+    parsed = _split(call, "laA1dhF", "ls")
+    if isinstance(parsed[0], int):
+        return parsed  # type: ignore[return-value]
+    opts, names = parsed  # type: ignore[misc]
+    state = call.state
+    status, err = 0, []
+    files: list[tuple[str, str]] = []
+    dirs: list[tuple[str, str]] = []
+    for name in names or ["."]:
+        path = absolute(name)
+        k = kind(state, path)
+        if k is None:
+            err.append(f"ls: cannot access '{name}': No such file or directory\n")
+            status = 2
+        elif k == "dir" and "d" not in opts:
+            dirs.append((name, path))
+        else:
+            files.append((name, path))
+    blocks: list[str] = []
+    if files:
+        blocks.append(_format(state, files, opts, total=False))
+    for name, path in dirs:
+        entries = listing(state, path)
+        if "a" in opts:
+            entries = [".", "..", *entries]
+        elif "A" not in opts:
+            entries = [e for e in entries if not e.startswith(".")]
+        pairs = [(e, absolute(posixpath.join(path, e))) for e in entries]
+        body = _format(state, pairs, opts, total=True)
+        header = f"{name}:\n" if len(names) > 1 or files else ""
+        blocks.append(header + body)
+    return status, "\n".join(blocks), "".join(err)
+
+
+def _format(state: LabState, entries: list[tuple[str, str]], opts: set[str],
+            total: bool) -> str:
+    if "l" not in opts:
+        return "".join(f"{name}\n" for name, _ in entries)
+    rows = []
+    blocks = 0
+    for name, path in entries:
+        k = kind(state, path) or "file"
+        content = state.read(path)
+        if k == "dir":
+            mode, size, links = "drwxr-xr-x", 4096, 2 + sum(
+                1 for e in listing(state, path) if kind(state, posixpath.join(path, e)) == "dir")
+        elif k in ("block", "char"):
+            mode, size, links = ("b" if k == "block" else "c") + "rw-rw----", 0, 1
+        else:
+            f = state.files.get(path)
+            mode = "-" + _rwx(f.mode if f else 0o444)
+            size = len((content if content is not None else virtual_file(state, path) or "")
+                       .encode())
+            links = 1
+        blocks += -(-size // 4096) * 4
+        rows.append((mode, str(links), str(size), name))
+    when = state.now().strftime("%b %e %H:%M")
+    wl = max(len(r[1]) for r in rows)
+    ws = max(len(r[2]) for r in rows)
+    lines = [f"{m} {n:>{wl}} root root {s:>{ws}} {when} {name}\n" for m, n, s, name in rows]
+    return (f"total {blocks}\n" if total else "") + "".join(lines)
+
+
+def _rwx(mode: int) -> str:
+    return "".join(c if mode & (1 << (8 - i)) else "-" for i, c in enumerate("rwxrwxrwx"))
+
+
+@command("test", "[")
+def test(call: Call) -> Output:
+    args = call.args
+    if call.argv[0] == "[":
+        if not args or args[-1] != "]":
+            return 2, "", "bash: [: missing `]'\n"
+        args = args[:-1]
+    negate = False
+    while args and args[0] == "!":
+        negate, args = not negate, args[1:]
+    try:
+        result = _evaluate(call.state, args)
+    except ValueError as e:
+        return 2, "", f"bash: {call.argv[0]}: {e}\n"
+    return (0 if result != negate else 1), "", ""
+
+
+def _evaluate(state: LabState, args: list[str]) -> bool:
+    if not args:
+        return False
+    if len(args) == 1:
+        return args[0] != ""
+    if len(args) == 2:
+        op, operand = args
+        if op == "-z":
+            return operand == ""
+        if op == "-n":
+            return operand != ""
+        path = absolute(operand)
+        k = kind(state, path)
+        checks = {"-e": k is not None, "-f": k == "file", "-d": k == "dir", "-b": k == "block",
+                  "-c": k == "char", "-r": k is not None, "-w": k is not None,
+                  "-x": k == "dir" or bool(state.files.get(path) and
+                                           state.files[path].mode & 0o111),
+                  "-s": bool(state_read(state, path)) or k == "dir",
+                  "-L": False, "-h": False}
+        if op not in checks:
+            raise ValueError(f"{op}: unary operator expected")
+        return checks[op]
+    if len(args) == 3:
+        a, op, b = args
+        if op in ("=", "=="):
+            return a == b
+        if op == "!=":
+            return a != b
+        ints = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-le": int.__le__,
+                "-gt": int.__gt__, "-ge": int.__ge__}
+        if op in ints:
+            try:
+                return ints[op](int(a), int(b))
+            except ValueError:
+                bad = a if not a.lstrip("-").isdigit() else b
+                raise ValueError(f"{bad}: integer expression expected") from None
+        raise ValueError(f"{op}: binary operator expected")
+    raise ValueError("too many arguments")

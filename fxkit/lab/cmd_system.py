@@ -1,0 +1,293 @@
+"""System commands of the lab: uname hostname free nproc date sleep id echo env bash -c ...
+
+Facts come from ``state.hardware`` (scenario host.json); times from the logical
+clock. ``free`` prints procps-ng 4's layout (Debian 12, like the lvm2 fixtures).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from fxkit.lab import shell
+from fxkit.lab.shell import Call, Output, command
+from fxkit.lab.state import LabState
+
+ENV = {"HOME": "/root", "LOGNAME": "root", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+       "SHELL": "/bin/bash", "USER": "root"}
+
+
+def _try(tool: str, what: str) -> Output:
+    return 1, "", f"{tool}: {what}\nTry '{tool} --help' for more information.\n"
+
+
+def _kernel(state: LabState) -> dict[str, str]:
+    k = {"sysname": "Linux", "release": "unknown", "version": "#1 SMP", "machine": "x86_64",
+         "os": "GNU/Linux"}
+    k.update(state.hardware.get("kernel", {}))
+    return k
+
+
+def cpu_count(state: LabState) -> int:
+    cpu = state.hardware.get("cpu", {})
+    return (int(cpu.get("sockets", 1)) * int(cpu.get("cores_per_socket", 1))
+            * int(cpu.get("threads_per_core", 1)))
+
+
+@command("true", ":")
+def true(call: Call) -> Output:
+    return 0, "", ""
+
+
+@command("false")
+def false(call: Call) -> Output:
+    return 1, "", ""
+
+
+@command("uname")
+def uname(call: Call) -> Output:
+    k = _kernel(call.state)
+    fields = {"s": k["sysname"], "n": call.state.hostname, "r": k["release"],
+              "v": k["version"], "m": k["machine"], "p": "unknown", "i": "unknown",
+              "o": k["os"]}
+    long = {"--kernel-name": "s", "--nodename": "n", "--kernel-release": "r",
+            "--kernel-version": "v", "--machine": "m", "--processor": "p",
+            "--hardware-platform": "i", "--operating-system": "o"}
+    wanted: set[str] = set()
+    for arg in call.args:
+        if arg in ("-a", "--all"):
+            wanted.update("snrvmo")  # -a leaves out -p and -i when they are "unknown"
+        elif arg in long:
+            wanted.add(long[arg])
+        elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 1:
+            for ch in arg[1:]:
+                if ch == "a":
+                    wanted.update("snrvmo")
+                elif ch in fields:
+                    wanted.add(ch)
+                else:
+                    return _try("uname", f"invalid option -- '{ch}'")
+        elif arg.startswith("--"):
+            return _try("uname", f"unrecognized option '{arg}'")
+        else:
+            return _try("uname", f"extra operand '{arg}'")
+    order = "snrvmpio"
+    return 0, " ".join(fields[c] for c in order if c in (wanted or {"s"})) + "\n", ""
+
+
+@command("hostname")
+def hostname(call: Call) -> Output:
+    args = call.args
+    if not args or args in (["-s"], ["--short"], ["-f"], ["--fqdn"], ["--long"]):
+        name = call.state.hostname
+        return 0, (name.split(".")[0] if args[:1] in (["-s"], ["--short"]) else name) + "\n", ""
+    if args in (["-i"], ["--ip-address"]):
+        return 0, "127.0.1.1\n", ""
+    if len(args) == 1 and not args[0].startswith("-"):
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,62})", args[0]):
+            return 1, "", "hostname: the specified hostname is invalid\n"
+        call.state.hostname = args[0]
+        call.state.tick()
+        return 0, "", ""
+    return 1, "", f"hostname: invalid option -- '{args[0].lstrip('-')[:1]}'\n"
+
+
+@command("nproc")
+def nproc(call: Call) -> Output:
+    for arg in call.args:
+        if arg not in ("--all",):
+            return _try("nproc", f"unrecognized option '{arg}'" if arg.startswith("--")
+                        else f"extra operand '{arg}'")
+    return 0, f"{cpu_count(call.state)}\n", ""
+
+
+def _meminfo(state: LabState) -> dict[str, int]:
+    mem = state.hardware.get("memory", {})
+    info = dict(mem.get("meminfo_kib", {}))
+    total = info.setdefault("MemTotal", int(mem.get("total_mib", 1024)) * 1024)
+    for key, default in (("MemFree", total // 2), ("Buffers", 0), ("Cached", 0), ("Shmem", 0),
+                         ("SReclaimable", 0), ("SwapTotal", 0)):
+        info.setdefault(key, default)
+    info.setdefault("SwapFree", info["SwapTotal"])
+    info.setdefault("MemAvailable", info["MemFree"] + info["Cached"] + info["Buffers"])
+    return info
+
+
+def _scale(kib: int, unit: str) -> str:
+    """procps-ng's scale_size: fixed units truncate; -h tries "%.1f" then "%ld" in 5 chars."""
+    b = kib * 1024
+    if unit != "h":
+        return str(b // 1024 ** "bkmgtp".index(unit))
+    if len(f"{b}B") <= 4:
+        return f"{b}B"
+    for i, suffix in enumerate("KMGTP", start=1):
+        value = b / 1024 ** i
+        for text in (f"{value:.1f}{suffix}i", f"{int(value)}{suffix}i"):
+            if len(text) <= 5:
+                return text
+    return f"{b}B"
+
+
+@command("free")
+def free(call: Call) -> Output:
+    unit, total_line = "k", False
+    units = {"-b": "b", "--bytes": "b", "-k": "k", "--kibi": "k", "-m": "m", "--mebi": "m",
+             "-g": "g", "--gibi": "g", "-h": "h", "--human": "h"}
+    for arg in call.args:
+        if arg in units:
+            unit = units[arg]
+        elif arg in ("-t", "--total"):
+            total_line = True
+        elif arg.startswith("--"):
+            return _try("free", f"unrecognized option '{arg}'")
+        else:
+            return _try("free", f"invalid option -- '{arg.lstrip('-')[:1]}'")
+    m = _meminfo(call.state)
+    cache = m["Buffers"] + m["Cached"] + m["SReclaimable"]
+    used = m["MemTotal"] - m["MemFree"] - cache
+    swap_used = m["SwapTotal"] - m["SwapFree"]
+
+    def row(label: str, *values: int) -> str:
+        return f"{label:<8}" + "".join(f" {_scale(v, unit):>11}" for v in values) + "\n"
+
+    out = ("               total        used        free      shared  buff/cache   available\n"
+           + row("Mem:", m["MemTotal"], used, m["MemFree"], m["Shmem"], cache,
+                 m["MemAvailable"])
+           + row("Swap:", m["SwapTotal"], swap_used, m["SwapFree"]))
+    if total_line:
+        out += row("Total:", m["MemTotal"] + m["SwapTotal"], used + swap_used,
+                   m["MemFree"] + m["SwapFree"])
+    return 0, out, ""
+
+
+def proc_file(state: LabState, path: str) -> str | None:
+    """/proc/cpuinfo, /proc/meminfo, /proc/version, /proc/uptime from the state."""
+    k = _kernel(state)
+    if path == "/proc/version":
+        return f"Linux version {k['release']} (lab@fxkit) (gcc version 4.1.2) {k['version']}\n"
+    if path == "/proc/uptime":
+        up = state.clock + 86400
+        return f"{up}.00 {up * cpu_count(state)}.00\n"
+    if path == "/proc/meminfo":
+        return "".join(f"{key + ':':<16}{value:>8} kB\n" for key, value in _meminfo(state).items())
+    if path != "/proc/cpuinfo":
+        return None
+    cpu = state.hardware.get("cpu", {})
+    cores = int(cpu.get("cores_per_socket", 1)) * int(cpu.get("threads_per_core", 1))
+    blocks = []
+    for n in range(cpu_count(state)):
+        blocks.append(
+            f"processor\t: {n}\nvendor_id\t: {cpu.get('vendor_id', 'GenuineIntel')}\n"
+            f"cpu family\t: {cpu.get('family', 6)}\nmodel\t\t: {cpu.get('model', 15)}\n"
+            f"model name\t: {cpu.get('model_name', 'unknown')}\n"
+            f"stepping\t: {cpu.get('stepping', 1)}\ncpu MHz\t\t: {cpu.get('mhz', 0):.3f}\n"
+            f"cache size\t: {cpu.get('cache_kb', 0)} KB\nphysical id\t: {n // cores}\n"
+            f"siblings\t: {cores}\ncore id\t\t: {n % cores}\n"
+            f"cpu cores\t: {cpu.get('cores_per_socket', 1)}\nfpu\t\t: yes\n"
+            f"fpu_exception\t: yes\ncpuid level\t: {cpu.get('cpuid_level', 10)}\nwp\t\t: yes\n"
+            f"flags\t\t: {cpu.get('flags', '')}\nbogomips\t: {cpu.get('bogomips', 0):.2f}\n"
+            "clflush size\t: 64\ncache_alignment\t: 64\n"
+            "address sizes\t: 38 bits physical, 48 bits virtual\npower management:\n\n")
+    return "".join(blocks)
+
+
+@command("echo")
+def echo(call: Call) -> Output:
+    args, newline, escapes = call.args, True, False
+    while args and re.fullmatch(r"-[neE]+", args[0]):
+        for ch in args[0][1:]:
+            newline = newline and ch != "n"
+            escapes = (escapes or ch == "e") and ch != "E"
+        args = args[1:]
+    text = " ".join(args)
+    if escapes:
+        text = re.sub(r"\\([ntr\\])", lambda m: {"n": "\n", "t": "\t", "r": "\r",
+                                                  "\\": "\\"}[m.group(1)], text)
+    return 0, text + ("\n" if newline else ""), ""
+
+
+@command("id")
+def id_(call: Call) -> Output:
+    answers = {(): "uid=0(root) gid=0(root) groups=0(root)", ("-u",): "0", ("-g",): "0",
+               ("-G",): "0", ("-un",): "root", ("-u", "-n"): "root", ("-gn",): "root",
+               ("-nu",): "root", ("root",): "uid=0(root) gid=0(root) groups=0(root)"}
+    key = tuple(call.args)
+    if key in answers:
+        return 0, answers[key] + "\n", ""
+    if len(key) == 1 and not key[0].startswith("-"):
+        return 1, "", f"id: '{key[0]}': no such user\n"
+    return _try("id", f"invalid option -- '{key[0].lstrip('-')[:1]}'")
+
+
+@command("whoami")
+def whoami(call: Call) -> Output:
+    return 0, "root\n", ""
+
+
+@command("pwd")
+def pwd(call: Call) -> Output:
+    return 0, "/root\n", ""
+
+
+@command("date")
+def date(call: Call) -> Output:
+    now = call.state.now()
+    fmt = "%a %b %e %H:%M:%S %Z %Y"
+    for arg in call.args:
+        if arg in ("-u", "--utc", "--universal"):
+            continue
+        if arg in ("-R", "--rfc-email"):
+            fmt = "%a, %d %b %Y %H:%M:%S +0000"
+        elif arg in ("-I", "--iso-8601"):
+            fmt = "%Y-%m-%d"
+        elif arg.startswith("+"):
+            fmt = arg[1:].replace("%s", str(int(now.timestamp()))).replace("%N", "000000000")
+        else:
+            return 1, "", f"date: invalid date '{arg}'\n"
+    return 0, now.strftime(fmt) + "\n", ""
+
+
+@command("sleep")
+def sleep(call: Call) -> Output:
+    """Logical: the clock jumps, nothing waits (a ``delay`` fault makes it wait)."""
+    if not call.args:
+        return _try("sleep", "missing operand")
+    total = 0.0
+    for arg in call.args:
+        m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)", arg)
+        if not m:
+            return _try("sleep", f"invalid time interval '{arg}'")
+        total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    call.state.tick(math.ceil(total))
+    return 0, "", ""
+
+
+@command("env")
+def env(call: Call) -> Output:
+    args, extra = call.args, dict(call.env)
+    while args and args[0] in ("-i", "--ignore-environment", "--"):
+        args = args[1:]
+    while args and "=" in args[0] and args[0].split("=", 1)[0].isidentifier():
+        name, value = args[0].split("=", 1)
+        extra[name] = value
+        args = args[1:]
+    if not args:
+        merged = {**ENV, **extra}
+        return 0, "".join(f"{k}={v}\n" for k, v in sorted(merged.items())), ""
+    status, out, err = shell.execute(call.state, args, call.stdin, extra)
+    if status == 127 and err.startswith("bash: "):
+        return 127, out, f"env: '{args[0]}': No such file or directory\n"
+    return status, out, err
+
+
+@command("bash", "sh")
+def bash(call: Call) -> Output:
+    from fxkit.lab.cmdline import run_script
+    args = call.args
+    if args[:1] == ["-c"]:
+        if len(args) < 2:
+            return 2, "", f"{call.argv[0]}: -c: option requires an argument\n"
+        return run_script(call.state, args[1], call.stdin)
+    if args:
+        return 127, "", f"{call.argv[0]}: {args[0]}: No such file or directory\n"
+    return run_script(call.state, call.stdin, "")

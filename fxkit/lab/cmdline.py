@@ -1,0 +1,236 @@
+"""The lab's tiny POSIX-shell subset, for command lines that arrive over SSH.
+
+``ssh fx 'grep vif /etc/xen/*.cfg | head -n 2 > /tmp/vifs; cat /tmp/vifs'`` works:
+quoting (``'..'``, ``".."``, ``\\``), ``;``, ``&&``, ``||``, ``|``, redirections
+(``> >> < 2> 2>> 2>&1``, ``/dev/null``), ``VAR=value`` prefixes and glob expansion
+over the lab's file tree. No variables, substitutions, loops or background jobs:
+those answer like a shell that refuses them (exit 2). fxkit itself always sends
+one argv quoted with ``shlex.join``, which this parses back exactly.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from dataclasses import dataclass, field
+
+from fxkit.lab import shell
+from fxkit.lab.state import LabState
+
+HOME = "/root"
+_OPERATORS = ("2>>", "2>&1", "&&", "||", ">>", "2>", ";", "|", ">", "<", "&")
+_UNSUPPORTED = "$`(){}"
+
+
+class ShellSyntaxError(Exception):
+    pass
+
+
+@dataclass
+class Simple:
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    redirects: list[tuple[str, str]] = field(default_factory=list)  # (op, target)
+    globs: list[bool] = field(default_factory=list)  # argv[i] has unquoted * ? [
+
+
+def tokenize(line: str) -> list[tuple[str, str, bool]]:
+    """Tokens as (kind, text, globbable): kind is "word" or "op"."""
+    tokens: list[tuple[str, str, bool]] = []
+    buf: list[str] = []
+    in_word = glob = False
+    i, n = 0, len(line)
+
+    def flush() -> None:
+        nonlocal in_word, glob
+        if in_word:
+            tokens.append(("word", "".join(buf), glob))
+        buf.clear()
+        in_word = glob = False
+
+    while i < n:
+        c = line[i]
+        if c in " \t\n":
+            flush()
+            i += 1
+        elif c == "'":
+            end = line.find("'", i + 1)
+            if end < 0:
+                raise ShellSyntaxError("unexpected EOF while looking for matching `''")
+            buf.append(line[i + 1:end])
+            in_word, i = True, end + 1
+        elif c == '"':
+            i += 1
+            in_word = True
+            while i < n and line[i] != '"':
+                if line[i] == "\\" and i + 1 < n and line[i + 1] in '"\\$`':
+                    i += 1
+                elif line[i] in "$`":
+                    raise ShellSyntaxError(f"`{line[i]}' expansion is not supported by the lab")
+                buf.append(line[i])
+                i += 1
+            if i >= n:
+                raise ShellSyntaxError("unexpected EOF while looking for matching `\"'")
+            i += 1
+        elif c == "\\":
+            if i + 1 < n:
+                buf.append(line[i + 1])
+            in_word, i = True, i + 2
+        elif c == "#" and not in_word:
+            break
+        else:
+            op = next((o for o in _OPERATORS if line.startswith(o, i)), None)
+            if op and op.startswith("2") and not (buf == [] and not in_word):
+                op = None  # "a2>x" is the word a2 then ">"
+            if op is None and c in "<>;|&":
+                op = c
+            if op:
+                flush()
+                tokens.append(("op", op, False))
+                i += len(op)
+            elif c in _UNSUPPORTED:
+                raise ShellSyntaxError(f"`{c}' is not supported by the lab's shell")
+            else:
+                buf.append(c)
+                glob = glob or c in "*?["
+                in_word, i = True, i + 1
+    flush()
+    return tokens
+
+
+def parse(line: str) -> list[tuple[str, list[Simple]]]:
+    """A list of (connector, pipeline); connector is "", ";", "&&" or "||"."""
+    result: list[tuple[str, list[Simple]]] = []
+    connector, pipeline, cmd = "", [], Simple()
+    tokens = tokenize(line)
+    i = 0
+    while i < len(tokens):
+        kind, text, globbable = tokens[i]
+        if kind == "word":
+            if not cmd.argv and "=" in text and text.split("=", 1)[0].isidentifier():
+                name, value = text.split("=", 1)
+                cmd.env[name] = value
+            else:
+                cmd.argv.append(text)
+                cmd.globs.append(globbable)
+        elif text in (">", ">>", "<", "2>", "2>>"):
+            if i + 1 >= len(tokens) or tokens[i + 1][0] != "word":
+                raise ShellSyntaxError("syntax error near unexpected token `newline'")
+            cmd.redirects.append((text, tokens[i + 1][1]))
+            i += 1
+        elif text == "2>&1":
+            cmd.redirects.append((text, ""))
+        elif text == "&":
+            raise ShellSyntaxError("background jobs (`&') are not supported by the lab")
+        else:  # | ; && ||
+            if not cmd.argv and not cmd.env:
+                raise ShellSyntaxError(f"syntax error near unexpected token `{text}'")
+            pipeline.append(cmd)
+            cmd = Simple()
+            if text != "|":
+                result.append((connector, pipeline))
+                connector, pipeline = text, []
+        i += 1
+    if cmd.argv or cmd.env or cmd.redirects:
+        pipeline.append(cmd)
+    elif pipeline or connector in ("&&", "||"):
+        raise ShellSyntaxError("syntax error: unexpected end of file")
+    if pipeline:
+        result.append((connector, pipeline))
+    return result
+
+
+def glob_paths(state: LabState, pattern: str) -> list[str]:
+    """Lab paths matching an absolute or /root-relative glob, sorted like bash."""
+    absolute = pattern.startswith("/")
+    full = posixpath.normpath(pattern if absolute else posixpath.join(HOME, pattern))
+    candidates = set(state.files) | set(state.dirs)
+    for p in list(candidates):
+        while p not in ("/", ""):
+            p = posixpath.dirname(p)
+            candidates.add(p)
+    depth = full.count("/")
+    hits = sorted(p for p in candidates
+                  if p.count("/") == depth and fnmatch.fnmatchcase(p, full)
+                  and not posixpath.basename(p).startswith("."))
+    if absolute:
+        return hits
+    return [posixpath.relpath(p, HOME) for p in hits]
+
+
+def first_argv(line: str) -> list[str]:
+    """The words of the first command of ``line`` (what faults are matched against)."""
+    try:
+        for _, pipeline in parse(line):
+            for cmd in pipeline:
+                if cmd.argv:
+                    return cmd.argv
+    except ShellSyntaxError:
+        pass
+    return line.split()
+
+
+def run_script(state: LabState, line: str, stdin: str = "") -> shell.Output:
+    """Run a command line the way bash -c would (within the subset above)."""
+    try:
+        program = parse(line)
+    except ShellSyntaxError as e:
+        return 2, "", f"bash: -c: line 1: {e}\n"
+    status, out, err = 0, [], []
+    for connector, pipeline in program:
+        if (connector == "&&" and status != 0) or (connector == "||" and status == 0):
+            continue
+        data = stdin
+        for k, cmd in enumerate(pipeline):
+            status, stdout, stderr = _run_simple(state, cmd, data)
+            err.append(stderr)
+            if k < len(pipeline) - 1:
+                data = stdout
+            else:
+                out.append(stdout)
+            stdin = ""  # only the first command reads the request's stdin
+    return status, "".join(out), "".join(err)
+
+
+def _run_simple(state: LabState, cmd: Simple, stdin: str) -> shell.Output:
+    argv: list[str] = []
+    for word, globbable in zip(cmd.argv, cmd.globs, strict=True):
+        argv.extend((glob_paths(state, word) or [word]) if globbable else [word])
+    for op, target in cmd.redirects:
+        if op == "<":
+            path = _abs(target)
+            content = state.read(path)
+            if content is None:
+                why = "Is a directory" if state.is_dir(path) else "No such file or directory"
+                return 1, "", f"bash: {target}: {why}\n"
+            stdin = content
+    status, out, err = shell.execute(state, argv, stdin, cmd.env) if argv else (0, "", "")
+    for op, target in cmd.redirects:
+        if op == "2>&1":
+            out, err = out + err, ""
+        elif op in (">", ">>", "2>", "2>>"):
+            data = err if op.startswith("2") else out
+            if op.startswith("2"):
+                err = ""
+            else:
+                out = ""
+            if target == "/dev/null":
+                continue
+            problem = _write(state, _abs(target), data, append=op.endswith(">>"))
+            if problem:
+                return 1, out, err + f"bash: {target}: {problem}\n"
+    return status, out, err
+
+
+def _abs(path: str) -> str:
+    return posixpath.normpath(path if path.startswith("/") else posixpath.join(HOME, path))
+
+
+def _write(state: LabState, path: str, data: str, *, append: bool) -> str | None:
+    if state.is_dir(path):
+        return "Is a directory"
+    if not state.is_dir(posixpath.dirname(path)):
+        return "No such file or directory"
+    state.write(path, (state.read(path) or "") + data if append else data)
+    state.tick()
+    return None

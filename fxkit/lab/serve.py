@@ -1,0 +1,57 @@
+"""The lab server's process entry point: ``python -m fxkit.lab.serve --root DIR fx=2207``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from fxkit.lab.daemon import write_client_files, write_status
+from fxkit.lab.server import LabServer
+
+
+def serve(root: Path, ports: dict[str, int], ready: threading.Event | None = None) -> None:
+    """Serve until SIGTERM/SIGINT (or ``server.stop()``); cleans its status file."""
+    server = LabServer(ports, root)
+    actual = server.start()
+    write_client_files(root, actual, server.keys)
+    write_status(root, actual)
+    logging.getLogger("fxkit.lab.server").info("serving %s", actual)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: server.stop())
+    if ready:
+        ready.set()
+    try:
+        server.wait()
+    finally:
+        server.stop()
+        status_file = root / "server.json"
+        try:
+            if f'"pid": {os.getpid()},' in status_file.read_text():
+                status_file.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m fxkit.lab.serve")
+    parser.add_argument("--root", required=True)
+    parser.add_argument("ports", nargs="+", help="SCENARIO=PORT (0: any free port)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("paramiko").setLevel(logging.WARNING)
+    ports = {}
+    for item in args.ports:
+        name, _, port = item.partition("=")
+        ports[name] = int(port or 0)
+    serve(Path(args.root), ports)
+
+
+if __name__ == "__main__":
+    main()
