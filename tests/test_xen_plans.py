@@ -1,0 +1,109 @@
+"""domU plans on the lab: nothing -> running -> nothing through one plan each; refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
+from fxkit.xen import Toolstack, read_xen
+from fxkit.xen_plans import (DomuSpec, plan_domu_create, plan_domu_reboot, plan_domu_remove,
+                             plan_domu_shutdown, plan_domu_start, read_domu_facts)
+from fxkit.xen_storage import lv_for_path, read_storage
+from xen_support import fx_lab, run
+
+
+def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    spec = DomuSpec("mail", memory=256, vcpus=2, root_size="2G", swap_size="256M",
+                    bridges=("xenbr0", "xenbr2"))
+    plan = plan_domu_create(lab, spec)
+    assert [s.argv[0] if s.argv else "write" for s in plan.steps] == [
+        "lvcreate", "mkfs.ext4", "lvcreate", "mkswap", "write", "xl", "xl"]
+    assert plan.destroys() == []
+    outcome = plan.apply(lab)            # its replan must come back empty (verification)
+    assert outcome.changed and len(outcome.ran) == 7
+    mail = Toolstack(lab).domain("mail")
+    assert mail is not None and (mail.memory, mail.vcpus) == (256, 2) and mail.alive
+    storage = read_storage(lab)
+    assert storage.lv("lvm", "mail-root").size == 2 * 1024**3
+    config = read_xen(lab).config_for("mail")[1]
+    assert [v.bridge for v in config.vifs] == ["xenbr0", "xenbr2"]
+    assert [lv_for_path(d.path) for d in config.disks] == [("lvm", "mail-root"),
+                                                           ("lvm", "mail-swap")]
+    assert plan_domu_create(lab, spec).empty                       # idempotent
+
+    remove = plan_domu_remove(lab, "mail", wipe=True)
+    with pytest.raises(ConfirmationRequired):
+        remove.apply(lab)
+    assert Toolstack(lab).domain("mail") is not None                # nothing ran
+    remove.apply(lab, confirm=["/etc/xen/mail.cfg", "lvm/mail-root", "lvm/mail-swap"])
+    assert Toolstack(lab).domain("mail") is None
+    assert read_storage(lab).lv("lvm", "mail-root") is None
+    assert "mail.cfg" not in run(lab, "ls", "/etc/xen")
+    assert plan_domu_remove(lab, "mail").empty
+
+
+def test_create_finishes_a_half_done_domu_without_formatting_existing_lvs(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    plan = plan_domu_create(lab, DomuSpec("backup", memory=256, bridges=("xenbr1",),
+                                          macs=("00:16:3e:e6:b8:db",)))
+    kinds = [s.argv[0] if s.argv else "write" for s in plan.steps]
+    assert "lvcreate" not in kinds and "mkfs.ext4" not in kinds     # its LVs exist: kept
+    assert kinds == ["write", "xl", "xl"]
+    assert any("differs" in w for w in plan.warnings)
+    plan.apply(lab)
+    assert Toolstack(lab).domain("backup") is not None
+
+
+@pytest.mark.parametrize("spec,error,match", [
+    (DomuSpec("Mail"), InvalidRequest, "lower-case"),
+    (DomuSpec("mail", memory=16), InvalidRequest, "memory 16"),
+    (DomuSpec("mail", vcpus=64), InvalidRequest, "64 vcpus"),
+    (DomuSpec("mail", root_size="10M"), InvalidRequest, "too small"),
+    (DomuSpec("mail", bridges=("xenbr7",)), PreconditionFailed, "xenbr7 do not exist"),
+    (DomuSpec("mail", macs=("aa:73:65:63:6f:75",)), PreconditionFailed, "titanic.cfg"),
+    (DomuSpec("mail", macs=("aa:73:65:63:6f:75", "x")), InvalidRequest, "2 MACs for 1"),
+    (DomuSpec("mail", memory=4000), PreconditionFailed, "MiB free"),
+    (DomuSpec("mail", root_size="500G"), PreconditionFailed, "VG lvm has"),
+    (DomuSpec("mail", vg="nope"), PreconditionFailed, "volume group nope"),
+])
+def test_create_refusals_before_anything_runs(tmp_path: Path, spec: DomuSpec,
+                                              error: type, match: str) -> None:
+    facts = read_domu_facts(fx_lab(tmp_path))
+    with pytest.raises(error, match=match):
+        plan_domu_create(facts, spec)
+
+
+def test_remove_refuses_an_lv_another_domu_uses(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    lab.write_file("/etc/xen/clone.cfg", "name = 'clone'\nmemory = 64\n"
+                   "disk = [ 'phy:/dev/lvm/ns-root,xvda1,w' ]\n")
+    with pytest.raises(PreconditionFailed, match="also used by /etc/xen/clone.cfg"):
+        plan_domu_remove(lab, "ns")
+    keep = plan_domu_remove(lab, "ns", remove_disks=False)
+    assert keep.destroys() == ["/etc/xen/ns.cfg"]
+
+
+def test_lifecycle_plans(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    assert plan_domu_start(lab, "ns").empty
+    with pytest.raises(PreconditionFailed, match="no config"):
+        plan_domu_start(lab, "ghost")
+    plan_domu_shutdown(lab, "ns").apply(lab)
+    assert Toolstack(lab).domain("ns") is None and plan_domu_shutdown(lab, "ns").empty
+    with pytest.raises(PreconditionFailed, match="not running"):
+        plan_domu_reboot(lab, "ns")
+    plan_domu_start(lab, "ns").apply(lab)
+    before = Toolstack(lab).domain("ns").id
+    plan_domu_reboot(lab, "ns").apply(lab)
+    assert Toolstack(lab).domain("ns").id > before
+
+
+def test_xm_toolstack_plans(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    plan = plan_domu_shutdown(lab, "web", tool="xm")
+    assert plan.steps[0].argv == ("xm", "shutdown", "-w", "web")
+    plan.apply(lab)
+    assert "web" not in run(lab, "xm", "list")
