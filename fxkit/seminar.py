@@ -167,7 +167,7 @@ def check_doctor(host: Host) -> Check:
     """Does ``fxkit.doctor`` find nothing wrong (no error-level finding)?"""
     from fxkit import doctor
 
-    findings = doctor.diagnose(host)
+    findings = doctor.run_doctor(host)
     bad = [f for f in findings if str(getattr(f, "severity", "")).lower() == "error"]
     if bad:
         return Check(False, f"doctor finds {len(bad)} error(s)", [str(f) for f in bad])

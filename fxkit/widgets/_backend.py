@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
 
-from fxkit.errors import FxkitError
 from fxkit.host import Host
 from fxkit.plan import Plan, Step
 
@@ -26,81 +24,68 @@ class VgView:
         return self.size_bytes - self.free_bytes
 
 
-def _module(name: str) -> Any:
-    try:
-        return importlib.import_module(f"fxkit.{name}")
-    except ImportError as e:
-        if e.name != f"fxkit.{name}":
-            raise
-        raise FxkitError(f"fxkit.{name} is not available in this installation; "
-                         "update fxkit to use this widget") from None
-
-
-def _first(mod: Any, *names: str) -> Any:
-    for n in names:
-        if hasattr(mod, n):
-            return getattr(mod, n)
-    return None
-
-
 # -- LVM -------------------------------------------------------------------------------
 
 def vg_views(host: Host) -> list[VgView]:
-    """Every VG with its size, free space and extent size, from ``fxkit.lvm``'s facts."""
-    try:
-        lvm = _module("lvm")
-    except FxkitError:
-        lvm = None
-    reader = _first(lvm, "read_lvm", "read_state", "read_facts") if lvm else None
-    if reader is not None:
-        state = reader(host)
-        vgs = state.vgs.values() if isinstance(state.vgs, dict) else state.vgs
-        lvs = state.lvs.values() if isinstance(state.lvs, dict) else state.lvs
-        return sorted((VgView(vg.name, int(vg.size_bytes), int(vg.free_bytes),
-                              int(_first(vg, "extent_size_bytes", "extent_bytes",
-                                         "extent_size")),
-                              sum(1 for lv in lvs if lv.vg == vg.name)) for vg in vgs),
-                      key=lambda v: v.name)
-    from fxkit.xen_storage import read_storage
-    facts = read_storage(host)
-    return sorted((VgView(vg.name, vg.size, vg.free, vg.extent_size,
-                          sum(1 for lv in facts.lvs if lv.vg == vg.name)) for vg in facts.vgs),
-                  key=lambda v: v.name)
+    """Every VG with its size, free space and extent size, from ``fxkit.lvm.read_lvm``."""
+    from fxkit.lvm import read_lvm
+
+    return sorted((VgView(vg.name, vg.size_bytes, vg.free_bytes, vg.extent_size, vg.lv_count)
+                   for vg in read_lvm(host).vgs), key=lambda v: v.name)
 
 
 def plan_lv_create(host: Host, vg: str, name: str, size_bytes: int,
                    filesystem: str | None = None) -> Plan:
-    """The plan ``fxkit.lvm`` makes for a new LV of ``size_bytes`` in ``vg``."""
-    lvm = _module("lvm")
-    planner = _first(lvm, "plan_lv_create")
-    reader = _first(lvm, "read_lvm", "read_state", "read_facts")
-    if planner is None or reader is None:
-        raise FxkitError("fxkit.lvm has no plan_lv_create(facts, ...): update fxkit")
-    return planner(reader(host), vg=vg, name=name, size=f"{size_bytes}b",
-                   filesystem=filesystem)
+    """The plan for a new LV of ``size_bytes`` in ``vg``, optionally with a filesystem.
+
+    Uses ``fxkit.lvm.plan_lv_create`` when this fxkit has it; otherwise the LV steps
+    of ``fxkit.xen_storage`` (the ones domU plans use), with the same checks first.
+    """
+    try:
+        lvm_plans = importlib.import_module("fxkit.lvm_plans")
+    except ImportError:
+        lvm_plans = None
+    planner = getattr(lvm_plans, "plan_lv_create", None)
+    if planner is not None:
+        return planner(host, vg=vg, name=name, size=f"{size_bytes}b", filesystem=filesystem)
+    return _storage_plan(host, vg, name, size_bytes, filesystem)
+
+
+def _storage_plan(host: Host, vg: str, name: str, size_bytes: int,
+                  filesystem: str | None) -> Plan:
+    from fxkit.errors import InvalidRequest, PreconditionFailed
+    from fxkit.lvm_names import validate_lv_name
+    from fxkit.xen_storage import lv_create_step, read_storage, round_to_extents
+
+    validate_lv_name(name, vg)
+    facts = read_storage(host)
+    group = facts.vg(vg)
+    if group is None:
+        raise InvalidRequest(f"volume group {vg!r} does not exist; existing: "
+                             f"{', '.join(v.name for v in facts.vgs) or 'none'}")
+    size = round_to_extents(size_bytes, group.extent_size)
+    title = f"Create LV {vg}/{name}"
+    if facts.lv(vg, name) is not None:
+        return Plan(title, [], reason=f"{vg}/{name} already exists")
+    if size > group.free:
+        raise PreconditionFailed(f"{vg} has {group.free // 1024**2} MiB free, {vg}/{name} needs "
+                                 f"{size // 1024**2} MiB: choose a smaller size or free space")
+    steps = [lv_create_step(vg, name, size)]
+    dev = f"/dev/{vg}/{name}"
+    if filesystem == "ext4":
+        steps.append(Step(f"Make an ext4 filesystem on {vg}/{name}",
+                          ("mkfs.ext4", "-q", "-L", name[:16], dev)))
+    elif filesystem == "swap":
+        steps.append(Step(f"Make {vg}/{name} a swap area", ("mkswap", "-L", name[:16], dev)))
+    return Plan(title, steps, replan=lambda h: _storage_plan(h, vg, name, size, None))
 
 
 # -- Xen and network -------------------------------------------------------------------
 
 def domu_names(host: Host) -> list[str]:
-    """Names of the domUs the host knows (running or with a config file)."""
-    xen = _module("xen")
-    state = _first(xen, "read_xen", "read_state", "read_facts")(host)
-    names = {d.name for d in getattr(state, "domains", []) if d.name != "Domain-0"}
-    names |= {c.name for c in getattr(state, "configs", {}).values()
-              if getattr(c, "name", None)} if isinstance(getattr(state, "configs", None),
-                                                          dict) else set()
+    """Names of the domUs the host knows: running, or defined by a config file."""
+    from fxkit.xen import read_xen
+
+    facts = read_xen(host)
+    names = {d.name for d in facts.domus} | {c.name for c in facts.configs.values() if c.name}
     return sorted(names)
-
-
-def bridge_names(host: Host) -> list[str]:
-    net = _module("net")
-    state = _first(net, "read_net", "read_state", "read_facts")(host)
-    bridges = getattr(state, "bridges", None)
-    if isinstance(bridges, dict):
-        return sorted(bridges)
-    return sorted(b.name if hasattr(b, "name") else str(b) for b in bridges or ())
-
-
-def simple_step(description: str, argv: list[str]) -> Step:
-    return Step(description, tuple(argv))

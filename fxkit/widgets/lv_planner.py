@@ -54,10 +54,10 @@ class LvPlanner(w.VBox):
                           self.plan_button, self.plan_view,
                           w.HBox([self.confirm, self.apply_button]), self.result])
         self.add_class("fxkit-lv-planner")
+        self.refresh()
 
     def __repr__(self) -> str:  # the text/plain of a stored output: short and stable
         return f"{type(self).__name__}()"
-        self.refresh()
 
     def refresh(self) -> None:
         """Read the VGs again (after an apply, the free space changed)."""

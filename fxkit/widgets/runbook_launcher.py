@@ -86,10 +86,10 @@ class RunbookLauncher(w.VBox):
         self.run_button.on_click(guarded(self.result)(self._on_run))
         super().__init__([self.runbook, self.form, self.run_button, self.result])
         self.add_class("fxkit-runbook-launcher")
+        self.build_form()
 
     def __repr__(self) -> str:  # the text/plain of a stored output: short and stable
         return f"{type(self).__name__}()"
-        self.build_form()
 
     def build_form(self) -> None:
         """One input per parameter of the chosen runbook."""

@@ -71,10 +71,10 @@ class VgUsageViewer(w.VBox):
         self.refresh_button.on_click(guarded(self.status)(lambda _b: self.refresh()))
         super().__init__([w.HBox([self.refresh_button, self.status]), self.image, self.table])
         self.add_class("fxkit-vg-usage")
+        self.refresh()
 
     def __repr__(self) -> str:  # the text/plain of a stored output: short and stable
         return f"{type(self).__name__}()"
-        self.refresh()
 
     def refresh(self) -> None:
         """Read the VGs and redraw."""
