@@ -109,9 +109,14 @@ def _markdown(mark: str, changed: bool, outcome: dict[str, Any]) -> str:
     return "\n".join(md)
 
 
-def apply_plan(host: Host, plan: Plan, *, apply: bool = False, confirm: str | None = None,
+def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
+               confirm: str | Iterable[str] | None = None, confirm_name: str | None = None,
                runbook: str = "") -> dict[str, Any]:
-    """The tail of every runbook: dry-run report, or lock + apply + report. Re-raises failures."""
+    """The tail of every runbook: dry-run report, or lock + apply + report. Re-raises failures.
+
+    ``confirm_name``: the one name the runbook's user confirms with (a domU's name for
+    everything of that domU the plan destroys); ``confirm`` must then equal it.
+    """
     from fxkit.hostlock import HostLock
 
     if not apply:
@@ -120,8 +125,9 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False, confirm: str | No
             return report_outcome("dry-run", False, f"Nothing to do: {why}.",
                                   runbook=runbook, host=host)
         need = plan.destroys()
-        extra = (f" Applying destroys {', '.join(need)}: it needs confirm={need[0]!r}."
-                 if need else "")
+        name = confirm_name or (need[0] if need else "")
+        extra = (f" Applying destroys {', '.join(need)}: it needs confirm={name!r} "
+                 f"(CLI: --confirm {name})." if need else "")
         return report_outcome(
             "dry-run", False, f"{len(plan.steps)} step(s) planned, none applied. Run again "
             f"with apply=True (CLI: --apply) to make the change.{extra}", runbook=runbook,
@@ -130,6 +136,14 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False, confirm: str | No
         why = plan.reason or "the host already matches"
         return report_outcome("succeeded", False, f"Nothing to do: {why}.",
                               runbook=runbook, host=host)
+    if confirm_name is not None and plan.destroys():
+        if confirm != confirm_name:
+            from fxkit.errors import ConfirmationRequired
+            raise ConfirmationRequired(
+                f"{plan.title}: this destroys {', '.join(plan.destroys())}. Nothing was run. "
+                f"To go ahead, confirm by name: confirm={confirm_name!r} "
+                f"(CLI: --confirm {confirm_name})", plan.destroys())
+        confirm = plan.destroys()
     with HostLock(host, runbook=runbook):
         try:
             outcome = plan.apply(host, confirm=confirm or None, progress=progress)
@@ -150,3 +164,51 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False, confirm: str | No
            else "Every step was already done (re-checked before running).")
     return report_outcome("succeeded", bool(ran), why, runbook=runbook, host=host,
                           steps=ran, skipped=skipped)
+
+
+class VgUsageChart:
+    """Used and free space per VG: a bar chart (PNG) in a notebook, one line per VG as text."""
+
+    def __init__(self, vgs: Iterable[Any]) -> None:
+        # VG-like objects: name, size and free in bytes (fxkit.xen_storage.VgFact, fxkit.lvm)
+        self.vgs = [(v.name, int(_attr(v, "size", "size_bytes")), int(_attr(v, "free",
+                                                                            "free_bytes")))
+                    for v in vgs]
+
+    def __repr__(self) -> str:
+        gib = 1024 ** 3
+        lines = [f"{n}: {(s - f) / gib:.2f} GiB used of {s / gib:.2f} GiB "
+                 f"({100 * (s - f) / s if s else 0:.0f}%), {f / gib:.2f} GiB free"
+                 for n, s, f in self.vgs]
+        return "\n".join(lines) or "no volume groups"
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(7, 0.6 + 0.5 * max(len(self.vgs), 1)), dpi=80)
+        ax = fig.add_subplot()
+        gib = 1024 ** 3
+        names = [n for n, _, _ in self.vgs]
+        used = [(s - f) / gib for _, s, f in self.vgs]
+        free = [f / gib for _, _, f in self.vgs]
+        ax.barh(names, used, color="#c0504d", label="used")
+        ax.barh(names, free, left=used, color="#9bbb59", label="free")
+        ax.set_xlabel("GiB")
+        ax.set_title("Volume group usage")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        return buf.getvalue()
+
+
+def vg_usage_chart(vgs: Iterable[Any]) -> VgUsageChart:
+    return VgUsageChart(vgs)
+
+
+def _attr(obj: Any, *names: str) -> Any:
+    for n in names:
+        if hasattr(obj, n):
+            return getattr(obj, n)
+    raise AttributeError(f"{type(obj).__name__} has none of {', '.join(names)}")

@@ -192,16 +192,28 @@ def _interface(value: str) -> str | None:
     return None
 
 
+def _action(value: str) -> str | None:
+    return None if value in ("start", "shutdown", "reboot") else \
+        "is not a domU action (start, shutdown or reboot)"
+
+
+def _filesystem(value: str) -> str | None:
+    return None if value in ("ext4", "ext3", "swap") else \
+        "is not a filesystem fxkit makes (ext4, ext3, swap, or empty for none)"
+
+
 Validator = Callable[[str], str | None]
 VALIDATORS: dict[str, Validator] = {
     "host": _host, "vg": _vg, "lv": _lv, "snapshot": _lv,
     "size": _size, "root_size": _size, "swap_size": _size, "snapshot_size": _size,
     "domu": _domu, "bridge": _bridge, "uplink": _interface, "confirm": _confirm,
+    "action": _action, "filesystem": _filesystem,
 }
 FIXES = {
     "host": "e.g. -p host lab", "vg": "e.g. -p vg lvm", "lv": "e.g. -p lv scratch",
     "size": "e.g. -p size 20G or -p size +256M", "domu": "e.g. -p domu titanic",
     "bridge": "e.g. -p bridge xenbr3", "confirm": "pass exactly the name the plan asks for",
+    "action": "-p action start, shutdown or reboot", "filesystem": "-p filesystem ext4",
 }
 
 
