@@ -55,8 +55,8 @@ class Domain:
     def flags(self) -> tuple[str, ...]:
         """The state letters decoded: ('running',), ('blocked',), ('shutdown', 'crashed')..."""
         s = self.state
-        out = [word for letter, word in zip(s[:4], ("running", "blocked", "paused", "shutdown"))
-               if letter != "-"]
+        words = ("running", "blocked", "paused", "shutdown")
+        out = [word for letter, word in zip(s[:4], words, strict=False) if letter != "-"]
         if len(s) > 4 and s[4] != "-":
             out.append(_REASONS.get(s[4], "unknown-reason"))
         if len(s) > 5 and s[5] == "d":

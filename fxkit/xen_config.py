@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
 
 from fxkit.errors import ParseError
 from fxkit.xen_specs import DiskSpec, VifSpec
 
-Value = Union[str, int, float, bool, list["Value"]]
+Value = str | int | float | bool | list["Value"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class Setting:
     comment: str | None = None
 
 
-Item = Union[Comment, Setting]
+Item = Comment | Setting
 
 _TOKEN = re.compile(r"""
     (?P<nl>\n)

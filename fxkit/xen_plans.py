@@ -19,8 +19,16 @@ from fxkit.plan import FileWrite, Plan, Step
 from fxkit.xen import CONFIG_DIR, Toolstack, XenFacts, read_xen
 from fxkit.xen_config import Comment, DomainConfig
 from fxkit.xen_macs import XEN_OUI, config_macs, normalize_mac, stable_mac
-from fxkit.xen_storage import (StorageFacts, lv_create_step, lv_for_path, lv_remove_step,
-                               lv_wipe_step, parse_size, read_storage, round_to_extents)
+from fxkit.xen_storage import (
+    StorageFacts,
+    lv_create_step,
+    lv_for_path,
+    lv_remove_step,
+    lv_wipe_step,
+    parse_size,
+    read_storage,
+    round_to_extents,
+)
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -83,7 +91,8 @@ class DomuSpec:
         c.set("vcpus", self.vcpus)
         c.set("name", self.name)
         c.set("root", f"/dev/{self.vdev}1 ro")
-        c.set("vif", [f"mac={m}, bridge={b}" for m, b in zip(self.vif_macs(), self.bridges)])
+        pairs = zip(self.vif_macs(), self.bridges, strict=True)
+        c.set("vif", [f"mac={m}, bridge={b}" for m, b in pairs])
         c.set("disk", [f"phy:/dev/{self.vg}/{self.root_lv},{self.vdev}1,w",
                        f"phy:/dev/{self.vg}/{self.swap_lv},{self.vdev}2,w"])
         for key, value in self.extra.items():
@@ -154,8 +163,9 @@ def validate_spec(spec: DomuSpec, facts: DomuFacts) -> list[str]:
                                  "memory= or shut another domU down")
     vg = facts.storage.vg(spec.vg)
     if vg is None:
+        known = ", ".join(v.name for v in facts.storage.vgs) or "none"
         raise PreconditionFailed(f"domU {spec.name}: volume group {spec.vg} does not exist; "
-                                 f"existing: {', '.join(v.name for v in facts.storage.vgs) or 'none'}")
+                                 f"existing: {known}")
     need = sum(round_to_extents(size, vg.extent_size)
                for lv, size in ((spec.root_lv, root), (spec.swap_lv, swap))
                if facts.storage.lv(spec.vg, lv) is None)

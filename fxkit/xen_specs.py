@@ -102,7 +102,7 @@ class DiskSpec:
                 order = ["target", "vdev", "access"]
         keyed_target = values.pop("target", "")
         names = ["target"] + [n for n in order[1:] if n not in values]
-        for name, value in zip(names, positional):
+        for name, value in zip(names, positional, strict=False):
             values[name] = value or None
         if keyed_target != "":          # target= wins over a positional one
             values["target"] = keyed_target

@@ -13,7 +13,8 @@ from fxkit.xen_specs import DiskSpec, VifSpec
 FIX = Path(__file__).parent / "fixtures" / "xen"
 SCEN = Path(__file__).parent.parent / "fxkit" / "lab" / "scenarios" / "fx" / "files" / "etc" / "xen"
 EXAMPLES = sorted(
-    [p for p in FIX.iterdir() if p.name.startswith(("xlexample", "xmexample")) or p.name == "xl.conf"]
+    [p for p in FIX.iterdir()
+     if p.name.startswith(("xlexample", "xmexample")) or p.name == "xl.conf"]
     + list((FIX / "xen-tools").glob("*.cfg")) + list(SCEN.glob("*.cfg")))
 
 

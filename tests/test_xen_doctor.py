@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from xen_support import fx_lab, run
 
 from fxkit.doctor import run_doctor
 from fxkit.lab.transport import LabHost
-from xen_support import fx_lab, run
 
 NETWORKS = {"external": [{"name": "backbone", "device": "eth0", "vlan": None},
                          {"name": "admin", "device": "eth0", "vlan": 42},

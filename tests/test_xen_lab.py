@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from xen_support import fx_lab, run
 
 from fxkit.errors import CommandFailed
 from fxkit.lab import shell
 from fxkit.lab.state import LabState
 from fxkit.lab.xen_model import LabDomain, XenModel
 from fxkit.xen import Toolstack, parse_info, parse_list, parse_list_long, parse_vcpu_list, read_xen
-from xen_support import fx_lab, run
 
 FIX = Path(__file__).parent / "fixtures" / "xen"
 
@@ -42,7 +42,8 @@ def test_xl_list_is_byte_for_byte_the_fixture(argv: list[str], fixture: str) -> 
 
 
 def test_xm_list_is_byte_for_byte_the_fixture() -> None:
-    rows = [("Domain-0", 0, 98, 1, "r-----", 5068.6, "u0"), ("Fedora3", 164, 128, 1, "r-----", 7.6, "u"),
+    rows = [("Domain-0", 0, 98, 1, "r-----", 5068.6, "u0"),
+            ("Fedora3", 164, 128, 1, "r-----", 7.6, "u"),
             ("Fedora4", 165, 128, 1, "------", 0.6, "u"),
             ("Mandrake2006", 166, 128, 1, "-b----", 3.6, "u"),
             ("Mandrake10.2", 167, 128, 1, "------", 2.5, "u"),
@@ -120,7 +121,8 @@ def test_lifecycle_through_the_toolstack(tmp_path: Path) -> None:
     xl.destroy("backup", confirm="backup")
     assert xl.domain("backup") is None
     facts = read_xen(lab)
-    assert sorted(facts.configs) == [f"/etc/xen/{n}.cfg" for n in ("backup", "ns", "titanic", "web")]
+    names = ("backup", "ns", "titanic", "web")
+    assert sorted(facts.configs) == [f"/etc/xen/{n}.cfg" for n in names]
     assert facts.config_for("titanic")[1].memory == 128
 
 

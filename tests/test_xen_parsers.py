@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, ParseError
-from fxkit.xen import (Domain, Toolstack, parse_info, parse_list, parse_list_long,
-                       parse_vcpu_list)
+from fxkit.xen import Domain, Toolstack, parse_info, parse_list, parse_list_long, parse_vcpu_list
 from fxkit.xen_config import DomainConfig
 from fxkit.xen_macs import check_prefix, duplicate_macs, normalize_mac, stable_mac
 

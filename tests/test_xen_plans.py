@@ -5,13 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from xen_support import fx_lab, run
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
 from fxkit.xen import Toolstack, read_xen
-from fxkit.xen_plans import (DomuSpec, plan_domu_create, plan_domu_reboot, plan_domu_remove,
-                             plan_domu_shutdown, plan_domu_start, read_domu_facts)
+from fxkit.xen_plans import (
+    DomuSpec,
+    plan_domu_create,
+    plan_domu_reboot,
+    plan_domu_remove,
+    plan_domu_shutdown,
+    plan_domu_start,
+    read_domu_facts,
+)
 from fxkit.xen_storage import lv_for_path, read_storage
-from xen_support import fx_lab, run
 
 
 def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:

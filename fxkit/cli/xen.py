@@ -8,8 +8,14 @@ from fxkit.connect import connect
 from fxkit.plan import Plan
 from fxkit.xen import Toolstack, stable_mac
 from fxkit.xen_config import DomainConfig
-from fxkit.xen_plans import (DomuSpec, plan_domu_create, plan_domu_reboot, plan_domu_remove,
-                             plan_domu_shutdown, plan_domu_start)
+from fxkit.xen_plans import (
+    DomuSpec,
+    plan_domu_create,
+    plan_domu_reboot,
+    plan_domu_remove,
+    plan_domu_shutdown,
+    plan_domu_start,
+)
 
 HOST = click.argument("host", default="lab")
 TOOL = click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True,

@@ -111,7 +111,8 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
                        "the lab cannot do interactively. Run `{0} create CONFIG`, then "
                        "`{0} console NAME` to read its boot messages.\n".format(tool))
     if not words:
-        return 1, "", f"{tool} create: give the config file, e.g. {tool} create /etc/xen/NAME.cfg\n"
+        return 1, "", (f"{tool} create: give the config file, e.g. "
+                       f"{tool} create /etc/xen/NAME.cfg\n")
     path, overrides = words[0], words[1:]
     if not path.startswith("/"):
         path = "/etc/xen/" + path if call.state.read("/etc/xen/" + path) is not None else path
@@ -125,7 +126,8 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
                 config.set(key, value)
         disks, vifs = config.disks, config.vifs
     except ParseError as e:
-        return 1, "", f"{path}: config parsing error: {e}\nFailed to parse config: Invalid argument\n"
+        return 1, "", (f"{path}: config parsing error: {e}\n"
+                       "Failed to parse config: Invalid argument\n")
     head = f"Parsing config from {path}\n"
     name = config.name
     if not name:
@@ -142,7 +144,7 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
                 f"vdev={disk.vdev} failed to stat: {disk.path}: No such file or directory\n"
                 f"libxl: error: libxl_create.c:1290:domcreate_launch_dm: unable to add disk "
                 f"devices\n")
-    for devid, vif in enumerate(vifs):
+    for vif in vifs:
         if not _has_bridge(call, vif.bridge_or_default):
             return 1, "", head + (
                 "libxl: error: libxl_exec.c:117:libxl_report_child_exitstatus: "

@@ -18,10 +18,11 @@ XL_VCPU_HEADER = ("Name                                ID  VCPU   CPU State   Ti
 def xl_list_text(model: XenModel, domains: list[LabDomain], verbose: bool = False) -> str:
     lines = [XL_LIST_HEADER + (XL_LIST_VERBOSE if verbose else "")]
     for d in domains:
-        row = "%-40s %5d %5d %5d     %s  %8.1f" % (d.name, d.domid, d.memory, d.vcpus, d.state,
-                                                   model.cpu_seconds(d))
+        # printf("%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f", ...)
+        row = (f"{d.name:<40} {d.domid:5d} {d.memory:5d} {d.vcpus:5d}     {d.state}  "
+               f"{model.cpu_seconds(d):8.1f}")
         if verbose:
-            row += " %s %8s %16s" % (d.uuid, "-", "-")
+            row += f" {d.uuid} {'-':>8} {'-':>16}"
         lines.append(row)
     return "\n".join(lines) + "\n"
 
@@ -29,8 +30,8 @@ def xl_list_text(model: XenModel, domains: list[LabDomain], verbose: bool = Fals
 def xm_list_text(model: XenModel, domains: list[LabDomain]) -> str:
     lines = [XM_LIST_HEADER]
     for d in domains:
-        lines.append("%-40s %5d %5d %5d %10s %8.1f" % (d.name, d.domid, d.memory, d.vcpus,
-                                                       d.state, model.cpu_seconds(d)))
+        lines.append(f"{d.name:<40} {d.domid:5d} {d.memory:5d} {d.vcpus:5d} {d.state:>10} "
+                     f"{model.cpu_seconds(d):8.1f}")
     return "\n".join(lines) + "\n"
 
 
@@ -43,8 +44,8 @@ def vcpu_list_text(model: XenModel, domains: list[LabDomain]) -> str:
         for v in range(d.vcpus):
             state = "r--" if d.is_dom0 and v == 0 else "-b-"
             cpu = (d.domid * 3 + v) % ncpus
-            lines.append("%-32s %5d %5d %4d   %s  %8.1f  all / all"
-                         % (d.name, d.domid, v, cpu, state, total / d.vcpus))
+            lines.append(f"{d.name:<32} {d.domid:5d} {v:5d} {cpu:4d}   {state}  "
+                         f"{total / d.vcpus:8.1f}  all / all")
     return "\n".join(lines) + "\n"
 
 
@@ -79,7 +80,7 @@ def info_fields(model: XenModel, state: Any, tool: str = "xl") -> list[tuple[str
         ("xen_pagesize", "4096"),
         ("platform_params", "virt_start=0xffff800000000000"),
         ("xen_changeset", ""),
-        ("xen_commandline", "dom0_mem=%dM" % model.domains[0].memory),
+        ("xen_commandline", f"dom0_mem={model.domains[0].memory}M"),
         ("cc_compiler", "gcc (Debian 12.2.0-14) 12.2.0" if xl else "gcc version 4.1.2"),
         ("cc_compile_by", "pkg-xen-devel"),
         ("cc_compile_domain", "lists.alioth.debian.org"),
