@@ -51,6 +51,17 @@ class DoctorFacts:
     storage: StorageFacts
     net: Any = None                       # fxkit.net.NetState, or None if unreadable
     externals: list[Any] = field(default_factory=list)
+    dom0_devices: tuple[str, ...] = ()    # block devices in dom0's /etc/fstab
+
+
+def parse_fstab(text: str) -> tuple[str, ...]:
+    """The device column of ``/etc/fstab`` (comments, UUID= and LABEL= entries skipped)."""
+    out = []
+    for line in text.splitlines():
+        fields_ = line.split("#", 1)[0].split()
+        if fields_ and fields_[0].startswith("/dev/"):
+            out.append(fields_[0])
+    return tuple(out)
 
 
 def diagnose(facts: DoctorFacts) -> list[Finding]:
@@ -72,7 +83,11 @@ def read_doctor_facts(host: Host, tool: str = "xl") -> DoctorFacts:
         externals = read_externals(host)
     except Exception:  # noqa: BLE001 - no network facts: the bridge checks are skipped
         net = None
-    return DoctorFacts(xen, storage, net, externals)
+    try:
+        dom0 = parse_fstab(host.read_file("/etc/fstab"))
+    except Exception:  # noqa: BLE001 - no fstab: dom0's own LVs are not known
+        dom0 = ()
+    return DoctorFacts(xen, storage, net, externals, dom0)
 
 
 def run_doctor(host: Host, tool: str = "xl") -> list[Finding]:
@@ -115,9 +130,14 @@ def _disks(f: DoctorFacts) -> Iterable[Finding]:
                           f"create it (lvcreate -L SIZE -n {lv} {vg}) or correct the disk line")
 
 
+def _dom0_lvs(f: DoctorFacts) -> set[tuple[str, str]]:
+    return {ref for ref in map(lv_for_path, f.dom0_devices) if ref is not None}
+
+
 def _shared_lvs(f: DoctorFacts) -> Iterable[Finding]:
+    dom0 = _dom0_lvs(f)
     for (vg, lv), paths in sorted(_disk_uses(f).items()):
-        users = sorted(set(paths))
+        users = sorted(set(paths)) + (["dom0 /etc/fstab"] if (vg, lv) in dom0 else [])
         if len(users) > 1 and f.storage.lv(vg, lv) is not None:
             yield Finding("error", "lv-shared", (f"{vg}/{lv}", *users),
                           f"{vg}/{lv} is a disk of {len(users)} domUs ({', '.join(users)}); two "
@@ -130,7 +150,8 @@ def _orphan_lvs(f: DoctorFacts) -> Iterable[Finding]:
     uses = _disk_uses(f)
     guest_vgs = {vg for vg, _ in uses}
     for lv in f.storage.lvs:
-        if lv.vg in guest_vgs and (lv.vg, lv.name) not in uses and not lv.is_open:
+        if lv.vg in guest_vgs and (lv.vg, lv.name) not in uses and not lv.is_open \
+                and (lv.vg, lv.name) not in _dom0_lvs(f):
             yield Finding("warning", "orphan-lv", (lv.full_name,),
                           f"{lv.full_name} ({lv.size // 1024**2} MiB) is in a VG of domU disks "
                           "but no config in /etc/xen uses it",

@@ -128,3 +128,12 @@ def test_cli_exit_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     missing_lv(lab)
     bad = CliRunner().invoke(cli, ["doctor", "lab"])
     assert bad.exit_code == 1 and "disk-missing-lv" in bad.output
+
+
+def test_dom0_lvs_from_fstab_are_neither_orphans_nor_free_for_domus(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    lab.run(["lvcreate", "-L", "2g", "-n", "root", "lvm"])      # fx's fstab mounts lvm-root
+    assert run_doctor(lab) == []
+    _config(lab, "thief", "disk = [ 'phy:/dev/lvm/root,xvda1,w' ]")
+    shared = [f for f in run_doctor(lab) if f.code == "lv-shared"]
+    assert shared and "dom0 /etc/fstab" in shared[0].objects
