@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from fxkit.errors import FxkitError
+from fxkit.errors import CommandFailed, FxkitError
 from fxkit.host import Host
 from fxkit.seminar_glossary import GLOSSARY, glossary
 
@@ -140,6 +140,9 @@ def check_domu(host: Host, name: str, *, running: bool = True, memory: int | Non
         problems.append(f"{name} is not running: start it with xl create /etc/xen/{name}.cfg")
     if memory is not None and found is not None and found[1].memory != memory:
         problems.append(f"its config gives memory = {found[1].memory}, not {memory}")
+    elif memory is not None and running and dom is not None and dom.memory != memory:
+        problems.append(f"it runs with {dom.memory} MiB: the config changed, restart the "
+                        "domain (shutdown, then create) for it to take effect")
     if bridges is not None and found is not None:
         have = sorted(v.bridge or "" for v in found[1].vifs)
         if have != sorted(bridges):
@@ -148,8 +151,9 @@ def check_domu(host: Host, name: str, *, running: bool = True, memory: int | Non
     if problems:
         return Check(False, f"domU {name} is not as asked", problems)
     state = "running" if running else "defined"
-    return Check(True, f"domU {name} is {state}" +
-                 (f" on {', '.join(sorted(bridges))}" if bridges is not None else ""))
+    with_mem = f" with {memory} MiB" if memory is not None else ""
+    return Check(True, f"domU {name} is {state}{with_mem}" +
+                 (f", its vifs on {', '.join(sorted(bridges))}" if bridges is not None else ""))
 
 
 def check_answer(answer: object, expected: object, *, question: str) -> Check:
@@ -196,6 +200,9 @@ def expect_refusal() -> Iterator[None]:
     """Run a command or plan that should be refused; print the refusal instead of raising."""
     try:
         yield
+    except CommandFailed as e:  # the command's own output is already on screen
+        print(f"Refused, as expected: `{e.result.command_line}` exited with status "
+              f"{e.result.exit_status}.")
     except FxkitError as e:
         print(f"Refused, as expected ({type(e).__name__}):\n{e}")
     else:
