@@ -88,6 +88,8 @@ def _init_pv(call: Call, m: LvmModel, dev: str, args: Args) -> str:
                      "without -ff", f"{dev}: physical volume not initialized.")
     out = ""
     sig = m.signatures.get(dev)
+    if sig == "dos":
+        raise Failed(f"Cannot use {dev}: device is partitioned")
     if sig:
         if not (args.has("yes") or call.stdin.strip().lower().startswith("y")):
             raise Failed(f"Aborted wiping of {sig}.", "1 existing signature left on the device.",
@@ -116,6 +118,8 @@ def pvcreate(call: Call, a: Args) -> str:
     for dev in a.positional:   # lvm2 checks every device before touching any
         if dev not in m.devices:
             raise Failed(f"No device found for {dev}.")
+        if m.signatures.get(dev) == "dos":
+            raise Failed(f"Cannot use {dev}: device is partitioned")
         pv = m.pvs.get(dev)
         if pv is not None and pv.vg:
             raise Failed(f'Can\'t initialize physical volume "{dev}" of volume group '
@@ -373,7 +377,6 @@ def lvm(call: Call) -> Output:
         head, _, rest = text.partition("  Configuration:")
         return 0, head + "  Driver version:  4.47.0\n  Configuration:" + rest, ""
     sub = call.args[0]
-    from fxkit.lab import lvm_displays, lvm_lvcmds  # noqa: F401  (register their commands)
     handler = COMMANDS.get(sub) if sub in LVM_SUBCOMMANDS else None
     if handler is None:
         return 3, "", f"  No such command '{sub}'.  Try 'help'.\n"

@@ -56,7 +56,7 @@ def mkfs(call: Call) -> Output:
         kind = call.args[call.args.index("-t") + 1]
         rest = [r for r in rest if r != kind]
     if not rest:
-        return 1, "", f"Usage: mke2fs [-c|-l filename] [-b block-size] ... device\n"
+        return 1, "", "Usage: mke2fs [-c|-l filename] [-b block-size] ... device\n"
     dev = rest[0]
     head = f"mke2fs {E2FS}\n"
     lv = _target(call, dev)
@@ -198,14 +198,46 @@ def e2fsck(call: Call) -> Output:
 
 @command("blkid")
 def blkid(call: Call) -> Output:
-    _, rest = _device_args(call.args)
+    export = "-o" in call.args and call.args[call.args.index("-o") + 1:][:1] == ["export"]
+    rest = [a for i, a in enumerate(call.args)
+            if not a.startswith("-") and not (i and call.args[i - 1] in ("-o", "-s"))]
     out = ""
     for dev in rest:
         lv = _target(call, dev)
-        if lv and lv.fs:
-            extra = ' BLOCK_SIZE="4096"' if lv.fs["type"] != "swap" else ""
-            out += f'{dev}: UUID="{lv.fs.get("uuid", "")}"{extra} TYPE="{lv.fs["type"]}"\n'
+        if not (lv and lv.fs):
+            continue
+        fs = lv.fs
+        if export:
+            out += f"DEVNAME={dev}\nUUID={fs.get('uuid', '')}\n"
+            out += "BLOCK_SIZE=4096\n" if fs["type"] != "swap" else ""
+            out += f"TYPE={fs['type']}\n"
+        else:
+            extra = ' BLOCK_SIZE="4096"' if fs["type"] != "swap" else ""
+            out += f'{dev}: UUID="{fs.get("uuid", "")}"{extra} TYPE="{fs["type"]}"\n'
     return (0 if out else 2), out, ""
+
+
+@command("dumpe2fs")
+def dumpe2fs(call: Call) -> Output:
+    _, rest = _device_args(call.args)
+    head = f"dumpe2fs {E2FS}\n"
+    lv = _target(call, rest[0]) if rest else None
+    if lv is None:
+        name = rest[0] if rest else ""
+        return 1, "", head + (f"dumpe2fs: No such file or directory while trying to open "
+                              f"{name}\nCouldn't find valid filesystem superblock.\n")
+    fs = lv.fs
+    if not fs or fs.get("type") not in ("ext2", "ext3", "ext4"):
+        return 1, "", head + (f"dumpe2fs: Bad magic number in super-block while trying to open "
+                              f"{rest[0]}\nCouldn't find valid filesystem superblock.\n")
+    blocks = fs["size_bytes"] // BLOCK
+    state = "not clean" if fs.get("corrupt") else "clean"
+    return 0, ("Filesystem volume name:   <none>\nLast mounted on:          /\n"
+               f"Filesystem UUID:          {fs.get('uuid', '')}\n"
+               "Filesystem magic number:  0xEF53\nFilesystem revision #:    1 (dynamic)\n"
+               f"Filesystem state:         {state}\n"
+               f"Inode count:              {fs['size_bytes'] // 16384}\n"
+               f"Block count:              {blocks}\nBlock size:               {BLOCK}\n"), head
 
 
 def _bytes(text: str) -> int:

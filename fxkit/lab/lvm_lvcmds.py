@@ -6,8 +6,16 @@ from __future__ import annotations
 
 from fxkit.errors import InvalidRequest
 from fxkit.lab.lvm_args import Args, UsageError, parse, yes_no
-from fxkit.lab.lvm_commands import FAILED, USAGE, Failed, changed, lines, lvm_command, model, \
-    vg_or_fail
+from fxkit.lab.lvm_commands import (
+    FAILED,
+    USAGE,
+    Failed,
+    changed,
+    lines,
+    lvm_command,
+    model,
+    vg_or_fail,
+)
 from fxkit.lab.lvm_fs import resize_fs_messages
 from fxkit.lab.lvm_model import LogicalVolume, LvmModel, NoSpace, VolumeGroup
 from fxkit.lab.shell import Call
@@ -292,8 +300,8 @@ def lvrename(call: Call, a: Args) -> str:
         vg_name, old = _split_ref(p[0])
         new_vg, _, new = p[1].rpartition("/")
         if new_vg and new_vg != vg_name:
-            raise UsageError("  Logical volume names must have the same volume group (\"%s\" or "
-                             "\"%s\")." % (vg_name, new_vg))
+            raise UsageError("  Logical volume names must have the same volume group "
+                             f'("{vg_name}" or "{new_vg}").')
     else:
         raise _no_syntax("lvrename")
     if name_problem(new):

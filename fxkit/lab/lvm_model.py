@@ -214,7 +214,8 @@ class LvmModel:
     def vg_free(self, vg: VolumeGroup) -> int:
         return sum(c for p in vg.pvs for _, c in self.free_areas(self.pvs[p]))
 
-    def allocate(self, vg: VolumeGroup, need: int, lv: LogicalVolume | None = None) -> list[Segment]:
+    def allocate(self, vg: VolumeGroup, need: int,
+                 lv: LogicalVolume | None = None) -> list[Segment]:
         """Segments for ``need`` more extents, or NoSpace (lvm2's normal policy)."""
         free = self.vg_free(vg)
         if need > free:
@@ -343,8 +344,9 @@ class LvmModel:
             req = parse_size(str(d["size"]), allow_sign=False)
             self.extend(lv, target_extents(req, extent_size=vg.extent_size).extents)
             vg.lvs.append(lv)
-        if lv.fs is not None and "size_bytes" not in lv.fs:
-            lv.fs["size_bytes"] = lv.size_bytes
+        if lv.fs is not None:
+            lv.fs.setdefault("size_bytes", lv.size_bytes)
+            lv.fs.setdefault("uuid", self.state.uuid("fs", lv.full_name))
         self.state.counters["dm-minor"] = max(self.state.counters.get("dm-minor", -1), lv.minor)
 
     def to_dict(self) -> dict[str, Any]:

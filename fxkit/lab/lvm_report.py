@@ -110,7 +110,8 @@ FIELDS: dict[str, Field] = {
     "vg_extent_size": Field("vg", "Ext", 0, "size", lambda r: r.vg.extent_size if r.vg else 0),
     "vg_extent_count": Field("vg", "#Ext", 0, "num",
                              lambda r: r.model.vg_extents(_vg(r)) if r.vg else 0),
-    "vg_free_count": Field("vg", "Free", 0, "num", lambda r: r.model.vg_free(_vg(r)) if r.vg else 0),
+    "vg_free_count": Field("vg", "Free", 0, "num",
+                           lambda r: r.model.vg_free(_vg(r)) if r.vg else 0),
     "vg_seqno": Field("vg", "Seq", 0, "num", lambda r: r.vg.seqno if r.vg else 0),
     "vg_mda_count": Field("vg", "#VMda", 0, "num", lambda r: len(r.vg.pvs) if r.vg else 0),
     "pv_count": Field("vg", "#PV", 0, "num", lambda r: len(r.vg.pvs) if r.vg else 0),
@@ -215,7 +216,8 @@ def render(kind: str, fields: list[str], rows: list[Row], opts: ReportOptions) -
     lines = []
     if opts.nameprefixes:
         for vals in table:
-            lines.append("  " + " ".join(f"LVM2_{f.upper()}='{v}'" for f, v in zip(fields, vals)))
+            pairs = zip(fields, vals, strict=True)
+            lines.append("  " + " ".join(f"LVM2_{f.upper()}='{v}'" for f, v in pairs))
         return "".join(line + "\n" for line in lines)
     if opts.separator is not None and not opts.aligned:
         if opts.headings:
@@ -230,10 +232,11 @@ def render(kind: str, fields: list[str], rows: list[Row], opts: ReportOptions) -
         widths.append(w)
     sep = opts.separator if opts.separator is not None else " "
     if opts.headings:
-        lines.append("  " + sep.join(FIELDS[f].heading.ljust(w) for f, w in zip(fields, widths)))
+        heads = zip(fields, widths, strict=True)
+        lines.append("  " + sep.join(FIELDS[f].heading.ljust(w) for f, w in heads))
     for vals in table:
         cells = [v.ljust(w) if FIELDS[f].kind == "str" else v.rjust(w)
-                 for f, v, w in zip(fields, vals, widths)]
+                 for f, v, w in zip(fields, vals, widths, strict=True)]
         lines.append("  " + sep.join(cells))
     return "".join(line + "\n" for line in lines)
 
@@ -248,7 +251,8 @@ def _value(field: Field, row: Row, opts: ReportOptions) -> str:
 def _json(kind: str, fields: list[str], table: list[list[str]]) -> str:
     # libdm-report.c: 2-space base indent, 4 more per level, one object per line.
     out = ["  {", '      "report": [', "          {", f'              "{kind}": [']
-    items = ["{" + ", ".join(f"{json.dumps(f)}:{json.dumps(v)}" for f, v in zip(fields, vals))
+    items = ["{" + ", ".join(f"{json.dumps(f)}:{json.dumps(v)}"
+                             for f, v in zip(fields, vals, strict=True))
              + "}" for vals in table]
     out += ["                  " + item + ("," if i < len(items) - 1 else "")
             for i, item in enumerate(items)]

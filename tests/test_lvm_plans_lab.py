@@ -1,0 +1,205 @@
+"""LVM plans applied on the in-process lab (scenario fx): preconditions, steps, re-plans."""
+
+from __future__ import annotations
+
+import pytest
+
+from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
+from fxkit.host import Exec, Host
+from fxkit.lab.shell import execute
+from fxkit.lab.state import LabState
+from fxkit.lab.store import build_state
+from fxkit.lvm import LvAttr
+from fxkit.lvm_facts import LvmFacts, read_facts
+from fxkit.lvm_plans import (
+    plan_lv_create,
+    plan_lv_extend,
+    plan_lv_reduce,
+    plan_lv_remove,
+    plan_snapshot_create,
+    plan_snapshot_remove,
+    plan_vg_create,
+    plan_vg_extend,
+)
+
+GiB = 1024 ** 3
+
+
+class StateHost(Host):
+    """A Host answering from one in-memory LabState (no store, no lock, no disk)."""
+
+    def __init__(self, state: LabState) -> None:
+        super().__init__("lab-memory", audit=None)
+        self.state = state
+        self.commands: list[tuple[str, ...]] = []
+
+    def _exec(self, argv: tuple[str, ...], *, timeout: float | None, input: str | None,
+              read_only: bool) -> Exec:
+        self.commands.append(argv)
+        return Exec(*execute(self.state, list(argv), input or ""))
+
+    def read_file(self, path: str) -> str:
+        content = self.state.read(path)
+        if content is None:
+            raise FileNotFoundError(path)
+        return content
+
+    def write_file(self, path: str, content: str, mode: int | None = None) -> None:
+        self.state.write(path, content, mode)
+
+
+@pytest.fixture
+def fx() -> StateHost:
+    state = build_state("fx")
+    state.lvm.devices.update({"/dev/sdb": 20 * GiB, "/dev/sdc": 10 * GiB})
+    return StateHost(state)
+
+
+def lab_lv(host: StateHost, full: str):  # the lab's own record, to check effects
+    return host.state.lvm.resolve(full)
+
+
+def test_facts_see_lab_lvs_filesystems_and_domu_references(fx: StateHost) -> None:
+    facts = read_facts(fx)
+    root = facts.lvm.lv("/dev/mapper/lvm-secours--root")
+    assert root is not None and root.attr.open and root.attr.active
+    assert facts.fs(root).type == "ext4" and facts.fs(root).size_bytes == 6 * GiB
+    assert facts.referenced_by["lvm/secours-root"] == ("titanic",)
+    assert facts.referenced_by["lvm/backup-root"] == ("backup",)     # stopped, still counted
+    assert "lvm/backup-root" not in facts.running_users
+    assert facts.running_users["lvm/web-swap"] == ("web",)
+
+
+def test_create_with_wipe_and_ext4_then_replan_is_empty(fx: StateHost) -> None:
+    plan = plan_lv_create(read_facts(fx), "lvm", "mail-root", "5G", fs="ext4", wipe=64)
+    assert [s.argv[0] for s in plan.steps] == ["lvcreate", "dd", "mkfs.ext4"]
+    assert plan.steps[1].argv == ("dd", "if=/dev/zero", "of=/dev/lvm/mail-root", "bs=1M",
+                                  "count=64", "conv=fsync")
+    outcome = plan.apply(fx)     # apply verifies with replan: raises unless it is empty
+    assert outcome.changed and len(outcome.ran) == 3
+    lv = lab_lv(fx, "lvm/mail-root")
+    assert lv.size_bytes == 5 * GiB and lv.fs["type"] == "ext4" and lv.wipes[0]["bytes"] == 64 * 2**20
+    assert plan.replan(fx).empty
+    again = plan.apply(fx)      # the same plan again: every step re-checked and skipped
+    assert not again.ran and len(again.skipped) == 3
+
+
+def test_sizes_round_up_to_extents_and_say_so(fx: StateHost) -> None:
+    plan = plan_lv_create(read_facts(fx), "lvm", "odd", "10.1G")
+    assert plan.steps[0].argv[:6] == ("lvcreate", "--yes", "-n", "odd", "-l", "2586")
+    assert any("rounded up to 2586 extents" in w for w in plan.warnings)
+
+
+@pytest.mark.parametrize("name, words", [("snapshot1", "reserved"), ("-x", "hyphen"),
+                                         ("a_mlog", "_mlog"), ("bad name", "' '")])
+def test_bad_names_are_refused_before_anything_runs(fx: StateHost, name: str, words: str) -> None:
+    with pytest.raises(InvalidRequest, match=words):
+        plan_lv_create(read_facts(fx), "lvm", name, "1G")
+    assert not any(c[0] == "lvcreate" for c in fx.commands)
+
+
+def test_not_enough_space_names_the_numbers(fx: StateHost) -> None:
+    with pytest.raises(PreconditionFailed, match=r"VG lvm has 9469 free extents .*needs 128000"):
+        plan_lv_create(read_facts(fx), "lvm", "huge", "500G")
+
+
+def test_extend_a_stopped_domus_lv_grows_its_filesystem_offline(fx: StateHost) -> None:
+    plan = plan_lv_extend(read_facts(fx), "lvm/backup-root", "+2G")
+    assert [s.argv[0] for s in plan.steps] == ["lvextend", "e2fsck", "resize2fs"]
+    assert plan.steps[0].argv == ("lvextend", "-l", "2560", "lvm/backup-root")
+    plan.apply(fx)
+    lv = lab_lv(fx, "lvm/backup-root")
+    assert lv.size_bytes == 10 * GiB and lv.fs["size_bytes"] == 10 * GiB
+    assert plan_lv_extend(read_facts(fx), "lvm/backup-root", "10G").empty
+
+
+def test_extend_a_running_domus_disk_leaves_its_filesystem_to_the_guest(fx: StateHost) -> None:
+    plan = plan_lv_extend(read_facts(fx), "/dev/mapper/lvm-secours--root", "+1G")
+    assert [s.argv[0] for s in plan.steps] == ["lvextend"]
+    assert any("running domU titanic" in w and "resize2fs" in w for w in plan.warnings)
+    plan.apply(fx)
+    lv = lab_lv(fx, "lvm/secours-root")
+    assert lv.size_bytes == 7 * GiB and lv.fs["size_bytes"] == 6 * GiB
+
+
+def test_extend_refuses_to_shrink(fx: StateHost) -> None:
+    with pytest.raises(InvalidRequest, match="plan_lv_reduce"):
+        plan_lv_extend(read_facts(fx), "lvm/backup-root", "1G")
+
+
+def test_reduce_shrinks_the_filesystem_first_and_needs_confirmation(fx: StateHost) -> None:
+    plan = plan_lv_reduce(read_facts(fx), "lvm/backup-root", "6G")
+    assert [s.argv[0] for s in plan.steps] == ["e2fsck", "resize2fs", "lvreduce"]
+    assert plan.destroys() == ["lvm/backup-root"]
+    with pytest.raises(ConfirmationRequired):
+        plan.apply(fx)
+    assert lab_lv(fx, "lvm/backup-root").size_bytes == 8 * GiB
+    plan.apply(fx, confirm="lvm/backup-root")
+    lv = lab_lv(fx, "lvm/backup-root")
+    assert lv.size_bytes == 6 * GiB and lv.fs["size_bytes"] == 6 * GiB and not lv.fs.get("corrupt")
+
+
+def test_reduce_refuses_a_running_domus_disk(fx: StateHost) -> None:
+    with pytest.raises(PreconditionFailed, match="running domU web"):
+        plan_lv_reduce(read_facts(fx), "lvm/web-root", "5G")
+
+
+def test_remove_refuses_an_lv_named_in_a_stopped_domus_config(fx: StateHost) -> None:
+    with pytest.raises(PreconditionFailed, match="config of domU backup"):
+        plan_lv_remove(read_facts(fx), "lvm/backup-root")
+
+
+def test_remove_honours_caller_given_references_then_removes(fx: StateHost) -> None:
+    plan_lv_create(read_facts(fx), "lvm", "scratch", "1G").apply(fx)
+    with pytest.raises(PreconditionFailed, match="domU mail"):
+        plan_lv_remove(read_facts(fx), "lvm/scratch",
+                       referenced_by={"/dev/mapper/lvm-scratch": ["mail"]})
+    plan = plan_lv_remove(read_facts(fx), "lvm/scratch")
+    with pytest.raises(ConfirmationRequired, match="confirm='lvm/scratch'"):
+        plan.apply(fx)
+    plan.apply(fx, confirm="lvm/scratch")
+    assert lab_lv(fx, "lvm/scratch") is None
+    assert plan_lv_remove(read_facts(fx), "lvm/scratch").empty
+
+
+def test_remove_refuses_an_open_lv_and_one_with_snapshots(fx: StateHost) -> None:
+    plan_lv_create(read_facts(fx), "lvm", "data", "2G", fs="ext4").apply(fx)
+    snap = plan_snapshot_create(read_facts(fx), "lvm/data", "data-before", "512M")
+    snap.apply(fx)
+    assert lab_lv(fx, "lvm/data-before").origin == "data"
+    assert plan_snapshot_create(read_facts(fx), "lvm/data", "data-before", "512M").empty
+    with pytest.raises(PreconditionFailed, match="snapshots: data-before"):
+        plan_lv_remove(read_facts(fx), "lvm/data")
+    plan_snapshot_remove(read_facts(fx), "lvm/data-before").apply(fx, confirm="lvm/data-before")
+    facts = read_facts(fx)
+    lv = facts.lvm.lv("lvm/data")
+    opened = type(lv)(**{**lv.__dict__, "attr": LvAttr("-wi-ao----")})
+    lvm = type(facts.lvm)(facts.lvm.pvs, facts.lvm.vgs,
+                          tuple(opened if x.full_name == "lvm/data" else x for x in facts.lvm.lvs))
+    with pytest.raises(PreconditionFailed, match="it is open"):
+        plan_lv_remove(LvmFacts(lvm, facts.filesystems), "lvm/data")
+
+
+def test_wiping_before_removal_keeps_old_data_from_the_next_lv(fx: StateHost) -> None:
+    plan_lv_create(read_facts(fx), "lvm", "old", "1G", fs="ext4").apply(fx)
+    plan_lv_remove(read_facts(fx), "lvm/old").apply(fx, confirm="lvm/old")
+    plan_lv_create(read_facts(fx), "lvm", "new", "1G").apply(fx)
+    assert lab_lv(fx, "lvm/new").stale_from == ["lvm/old"]   # the leak xen-tools #39 is about
+    plan_lv_remove(read_facts(fx), "lvm/new", wipe=True).apply(fx, confirm="lvm/new")
+    plan_lv_create(read_facts(fx), "lvm", "newer", "1G").apply(fx)
+    assert lab_lv(fx, "lvm/newer").stale_from == []            # the wipe zeroed those extents
+    plan = plan_lv_create(read_facts(fx), "lvm", "clean", "1G", wipe="all")
+    assert plan.steps[1].argv[-2] == "count=1024"
+
+
+def test_vg_extend_and_create_need_the_device_confirmed(fx: StateHost) -> None:
+    plan = plan_vg_extend(read_facts(fx), "lvm", "/dev/sdb")
+    assert [s.argv[0] for s in plan.steps] == ["pvcreate", "vgextend"]
+    with pytest.raises(ConfirmationRequired):
+        plan.apply(fx)
+    plan.apply(fx, confirm="/dev/sdb")
+    assert "/dev/sdb" in fx.state.lvm.vg("lvm").pvs
+    plan_vg_create(read_facts(fx), "vg1", ["/dev/sdc"]).apply(fx, confirm="/dev/sdc")
+    assert fx.state.lvm.vg("vg1").pvs == ["/dev/sdc"]
+    with pytest.raises(PreconditionFailed, match="already belongs to VG vg1"):
+        plan_vg_extend(read_facts(fx), "lvm", "/dev/sdc")
