@@ -234,3 +234,34 @@ def _write(state: LabState, path: str, data: str, *, append: bool) -> str | None
     state.write(path, (state.read(path) or "") + data if append else data)
     state.tick()
     return None
+
+
+# Commands that read stdin when given no file operand (operands counted after options).
+_STDIN_READERS = {"cat": 0, "tee": None, "grep": 1, "egrep": 1, "fgrep": 1, "head": 0,
+                  "tail": 0, "wc": 0, "sort": 0, "bash": None, "sh": None}
+
+
+def reads_stdin(line: str) -> bool:
+    """Whether the first command of ``line`` reads the request's stdin (so wait for it)."""
+    try:
+        program = parse(line)
+    except ShellSyntaxError:
+        return False
+    if not program or not program[0][1]:
+        return False
+    cmd = program[0][1][0]
+    if any(op == "<" for op, _ in cmd.redirects) or not cmd.argv:
+        return False
+    name, args = cmd.argv[0].rsplit("/", 1)[-1], cmd.argv[1:]
+    if name == "sudo":
+        return reads_stdin(" ".join(a for a in args if not a.startswith("-")))
+    if name not in _STDIN_READERS:
+        return False
+    if name in ("bash", "sh"):
+        return "-c" not in args
+    if name == "tee":
+        return True
+    operands = [a for a in args if a == "-" or not a.startswith("-")]
+    if name in ("head", "tail") and "-n" in args:
+        operands = operands[1:]
+    return "-" in operands or len(operands) <= (_STDIN_READERS[name] or 0)

@@ -192,22 +192,16 @@ def start(scenarios: list[str] | None = None, port: int | None = None,
     scenarios = scenarios or ["fx"]
     ports = plan_ports(scenarios, port)
     root.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-c", _BOOT, "--root", str(root),
+    argv = [sys.executable, "-c", _BOOT, "--daemon", "--root", str(root),
             *(f"{name}={p}" for name, p in ports.items())]
     with open(root / "server.log", "ab") as logf:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-                                start_new_session=True, env={**os.environ,
-                                                             "FXKIT_LAB_DIR": str(root)})
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if (st := status(root)) and st.pid == proc.pid:
-            return st
-        if proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
+        # The child forks the server and exits once it listens: the server is
+        # nobody's child here (no zombie in a notebook kernel), in its own session.
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                              env={**os.environ, "FXKIT_LAB_DIR": str(root)},
+                              timeout=START_TIMEOUT + 5, check=False)
+    if proc.returncode == 0 and (st := status(root)):
+        return st
     tail = (root / "server.log").read_text(errors="replace").splitlines()[-5:]
     raise LabError("the lab server did not start; the end of "
                    f"{root / 'server.log'} says:\n  " + "\n  ".join(tail))

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from fxkit.lab.daemon import write_client_files, write_status
@@ -38,11 +39,36 @@ def serve(root: Path, ports: dict[str, int], ready: threading.Event | None = Non
             pass
 
 
+def _detach(root: Path, timeout: float = 10.0) -> None:
+    """Fork: the child serves (its own session, reparented when we exit); the parent
+    waits until the child's status file appears, then exits 0, or 1 if the child died."""
+    child = os.fork()
+    if child == 0:
+        os.setsid()
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.waitpid(child, os.WNOHANG)[0]:
+            os._exit(1)
+        try:
+            if f'"pid": {child},' in (root / "server.json").read_text():
+                os._exit(0)
+        except FileNotFoundError:
+            pass
+        time.sleep(0.01)
+    os.kill(child, signal.SIGKILL)
+    os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m fxkit.lab.serve")
     parser.add_argument("--root", required=True)
+    parser.add_argument("--daemon", action="store_true",
+                        help="fork: exit 0 once the server listens, 1 if it died first")
     parser.add_argument("ports", nargs="+", help="SCENARIO=PORT (0: any free port)")
     args = parser.parse_args(argv)
+    if args.daemon:
+        _detach(Path(args.root))
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("paramiko").setLevel(logging.WARNING)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import paramiko
 
+from fxkit.lab.cmdline import reads_stdin
 from fxkit.lab.daemon import LabKeys
 from fxkit.lab.sftp import LabSFTP
 from fxkit.lab.store import LabStore
@@ -69,7 +70,7 @@ class _Session(paramiko.ServerInterface):
 
     def _exec(self, channel: paramiko.Channel, line: str) -> None:
         try:
-            stdin = _read_stdin(channel)
+            stdin = _read_stdin(channel, wait=reads_stdin(line))
             reply = run_request(self.store, line=line, stdin=stdin)
             if reply.drop:
                 log.info("fault: dropping the connection at %r", line)
@@ -105,10 +106,11 @@ class _Session(paramiko.ServerInterface):
             pass
 
 
-def _read_stdin(channel: paramiko.Channel) -> str:
-    """Everything the client sends until EOF (or until it goes quiet: a tty never ends)."""
+def _read_stdin(channel: paramiko.Channel, wait: bool) -> str:
+    """What the client sends until EOF. A command that reads stdin waits for it, like a
+    real one; others give up after STDIN_GRACE (a client on a tty never sends EOF)."""
     chunks: list[bytes] = []
-    channel.settimeout(STDIN_GRACE)
+    channel.settimeout(None if wait else STDIN_GRACE)
     try:
         while data := channel.recv(65536):
             chunks.append(data)

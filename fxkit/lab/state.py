@@ -33,7 +33,7 @@ SECTIONS = {
     "net": "fxkit.lab.net_model:NetModel",
 }
 
-EPOCH = _dt.datetime(2007, 11, 21, 14, 0, 0, tzinfo=_dt.timezone.utc)  # the seminar's day
+EPOCH = _dt.datetime(2007, 11, 21, 14, 0, 0, tzinfo=_dt.UTC)  # the seminar's day
 
 
 @dataclass
@@ -114,7 +114,9 @@ class LabState:
 
     def write(self, path: str, content: str, mode: int | None = None) -> None:
         old = self.files.get(path)
-        self.files[path] = LabFile(content, mode if mode is not None else (old.mode if old else 0o644))
+        if mode is None:
+            mode = old.mode if old else 0o644
+        self.files[path] = LabFile(content, mode)
 
     def is_dir(self, path: str) -> bool:
         path = path.rstrip("/") or "/"

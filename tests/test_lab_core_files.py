@@ -1,0 +1,145 @@
+"""The lab's file commands, shell subset, and read_file/write_file, with coreutils' messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from fxkit.lab import LabHost
+from fxkit.lab.cmdline import run_script
+
+
+@pytest.fixture
+def fx(tmp_path, monkeypatch):
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path / "lab"))
+    host = LabHost(audit=None)
+    yield host
+    host.close()
+
+
+def run(host, *argv, input=None):
+    r = host.run(list(argv), check=False, input=input)
+    return r.exit_status, r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["cat", "/x"], (1, "", "cat: /x: No such file or directory\n")),
+    (["cat", "/etc"], (1, "", "cat: /etc: Is a directory\n")),
+    (["cat", "-z"], (1, "", "cat: invalid option -- 'z'\n"
+                            "Try 'cat --help' for more information.\n")),
+    (["ls", "/nope"], (2, "", "ls: cannot access '/nope': No such file or directory\n")),
+    (["mkdir", "/etc"], (1, "", "mkdir: cannot create directory '/etc': File exists\n")),
+    (["mkdir", "/a/b"], (1, "", "mkdir: cannot create directory '/a/b': "
+                                "No such file or directory\n")),
+    (["mkdir"], (1, "", "mkdir: missing operand\nTry 'mkdir --help' for more information.\n")),
+    (["rm", "/nope"], (1, "", "rm: cannot remove '/nope': No such file or directory\n")),
+    (["rm", "/etc"], (1, "", "rm: cannot remove '/etc': Is a directory\n")),
+    (["rm", "-f", "/nope"], (0, "", "")),
+    (["rm", "-rf", "/"], (1, "", "rm: it is dangerous to operate recursively on '/'\n"
+                                 "rm: use --no-preserve-root to override this failsafe\n")),
+    (["cp", "/nope", "/tmp"], (1, "", "cp: cannot stat '/nope': No such file or directory\n")),
+    (["cp", "/etc", "/tmp"], (1, "", "cp: -r not specified; omitting directory '/etc'\n")),
+    (["cp", "/etc/hosts"], (1, "", "cp: missing destination file operand after '/etc/hosts'\n"
+                                   "Try 'cp --help' for more information.\n")),
+    (["cp", "/etc/hosts", "/no/where"], (1, "", "cp: cannot create regular file '/no/where': "
+                                                "No such file or directory\n")),
+    (["cp", "/etc/hosts", "/etc/fstab", "/etc/hostname"],
+     (1, "", "cp: target '/etc/hostname' is not a directory\n")),
+    (["mv", "/nope", "/tmp"], (1, "", "mv: cannot stat '/nope': No such file or directory\n")),
+    (["mv", "/etc/hosts", "/no/x"], (1, "", "mv: cannot move '/etc/hosts' to '/no/x': "
+                                           "No such file or directory\n")),
+    (["tee", "/no/x"], (1, "", "tee: /no/x: No such file or directory\n")),
+    (["touch", "/no/x"], (1, "", "touch: cannot touch '/no/x': No such file or directory\n")),
+])
+def test_file_command_errors(fx, argv, expected):
+    assert run(fx, *argv) == expected
+
+
+@pytest.mark.parametrize("expr, status", [
+    (["-e", "/etc/fstab"], 0), (["-f", "/etc/fstab"], 0), (["-d", "/etc/fstab"], 1),
+    (["-d", "/etc"], 0), (["-f", "/etc"], 1), (["-e", "/nope"], 1), (["-d", "/"], 0),
+    (["-b", "/dev/cciss/c0d0"], 0), (["-c", "/dev/null"], 0), (["-e", "/proc/cpuinfo"], 0),
+    (["!", "-e", "/nope"], 0), (["-s", "/etc/hostname"], 0), (["-z", ""], 0),
+    (["a", "=", "a"], 0), (["1", "-lt", "2"], 0), (["3", "-lt", "2"], 1),
+])
+def test_test_command(fx, expr, status):
+    assert run(fx, "test", *expr) == (status, "", "")
+    assert run(fx, "[", *expr, "]") == (status, "", "")
+
+
+def test_test_command_usage_errors(fx):
+    assert run(fx, "[", "-e", "/etc") == (2, "", "bash: [: missing `]'\n")
+    assert run(fx, "test", "-Q", "/etc") == (2, "", "bash: test: -Q: unary operator expected\n")
+
+
+def test_ls_lists_in_c_locale_order(fx):
+    assert run(fx, "ls", "/boot") == (0, "System.map-2.6.18-5-xen-amd64\n"
+                                         "config-2.6.18-5-xen-amd64\ngrub\n"
+                                         "initrd.img-2.6.18-5-xen-amd64\n"
+                                         "vmlinuz-2.6.18-5-xen-amd64\nxen-3.0.3-1-amd64.gz\n", "")
+    status, out, _ = run(fx, "ls", "-l", "/boot/grub")
+    assert status == 0 and out.startswith("total 4\n-rw-r--r-- 1 root root ")
+    assert out.rstrip().endswith("Nov 21 14:00 menu.lst")
+    assert run(fx, "ls", "-d", "/etc", "/nope") == (
+        2, "/etc\n", "ls: cannot access '/nope': No such file or directory\n")
+
+
+def test_mkdir_tee_cp_mv_rm_roundtrip(fx):
+    assert run(fx, "mkdir", "-p", "/srv/a/b/c") == (0, "", "")
+    assert run(fx, "tee", "/srv/a/b/c/f", input="one\n") == (0, "one\n", "")
+    assert run(fx, "tee", "-a", "/srv/a/b/c/f", input="two\n") == (0, "two\n", "")
+    assert run(fx, "cat", "/srv/a/b/c/f") == (0, "one\ntwo\n", "")
+    assert run(fx, "cp", "-r", "/srv/a", "/srv/copy") == (0, "", "")
+    assert run(fx, "cat", "/srv/copy/b/c/f") == (0, "one\ntwo\n", "")
+    assert run(fx, "mv", "/srv/copy", "/tmp") == (0, "", "")
+    assert run(fx, "ls", "/tmp/copy/b/c") == (0, "f\n", "")
+    assert run(fx, "rm", "-r", "/tmp/copy") == (0, "", "")
+    assert run(fx, "test", "-e", "/tmp/copy/b")[0] == 1
+    assert run(fx, "cp", "/etc/hostname", "/srv") == (0, "", "")
+    assert run(fx, "cat", "hostname")[0] == 1  # relative paths start at /root
+    assert run(fx, "cp", "/etc/hostname", "hn") == (0, "", "")
+    assert run(fx, "cat", "/root/hn") == (0, "fx\n", "")
+
+
+def test_mktemp_is_deterministic(fx):
+    first = run(fx, "mktemp")[1]
+    assert first.startswith("/tmp/tmp.") and len(first) == len("/tmp/tmp.XXXXXXXXXX\n")
+    assert run(fx, "test", "-f", first.strip())[0] == 0
+    assert run(fx, "mktemp", "-d")[1] != first
+
+
+def test_read_and_write_file(fx):
+    assert fx.read_file("/etc/hostname") == "fx\n"
+    fx.write_file("/etc/hostname", "fx2\n")
+    assert run(fx, "cat", "/etc/hostname") == (0, "fx2\n", "")
+    fx.write_file("/root/secret", "s\n", mode=0o600)
+    fx.write_file("/root/secret", "t\n")  # mode kept
+    assert run(fx, "ls", "-l", "/root/secret")[1].startswith("-rw------- 1 root root 2 ")
+    with pytest.raises(FileNotFoundError):
+        fx.read_file("/etc/nope")
+    with pytest.raises(FileNotFoundError):
+        fx.write_file("/no/such/dir/f", "x")
+    with pytest.raises(IsADirectoryError):
+        fx.read_file("/etc")
+
+
+def test_shell_subset(fx):
+    state = fx.store.load()
+    assert run_script(state, "grep -c processor /proc/cpuinfo") == (0, "8\n", "")
+    assert run_script(state, "cat /etc/hosts | grep -v ip6 | wc -l") == (0, "4\n", "")
+    assert run_script(state, "ls /boot/*.gz") == (0, "/boot/xen-3.0.3-1-amd64.gz\n", "")
+    assert run_script(state, "ls '/boot/*.gz'")[0] == 2  # quoted: no expansion
+    assert run_script(state, "echo hi > /tmp/x && cat /tmp/x; cat /nope || echo no") == (
+        0, "hi\nno\n", "cat: /nope: No such file or directory\n")
+    assert run_script(state, "cat /nope 2>/dev/null") == (1, "", "")
+    assert run_script(state, "cat /nope 2>&1") == (1, "cat: /nope: No such file or directory\n",
+                                                   "")
+    assert run_script(state, "tee /tmp/y < /etc/hostname") == (0, "fx\n", "")
+    assert run_script(state, "bash -c 'uname -r; hostname -s'") == (
+        0, "2.6.18-5-xen-amd64\nfx\n", "")
+    assert run_script(state, "LC_ALL=C head -n 1 /etc/fstab") == (
+        0, "# /etc/fstab: static file system information.\n", "")
+    assert run_script(state, "echo 'a  b' \"c\\\"d\" e\\ f") == (0, "a  b c\"d e f\n", "")
+    assert run_script(state, "echo $HOME")[0] == 2
+    assert run_script(state, "ls |") == (
+        2, "", "bash: -c: line 1: syntax error: unexpected end of file\n")
+    assert run_script(state, "nope; true") == (0, "", "bash: nope: command not found\n")

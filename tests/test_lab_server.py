@@ -1,0 +1,246 @@
+"""The lab over real SSH: fxkit's SSHHost and plain OpenSSH against `fxkit lab start`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import fxkit
+from fxkit.errors import ConnectionFailed, NotReplayable
+from fxkit.lab import LabHost, LabStore, daemon, faults
+from fxkit.transports.ssh import SSHHost
+
+SSH = shutil.which("ssh")
+
+
+def gone(pid: int) -> bool:
+    """No such process (a zombie awaiting its reaper no longer runs either)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One lab server (fx and fourier, random free ports) for the module's tests."""
+    root = tmp_path_factory.mktemp("labsrv")
+    old = os.environ.get("FXKIT_LAB_DIR")
+    os.environ["FXKIT_LAB_DIR"] = str(root)
+    st = daemon.start(["fx", "fourier"], port=0, root=root)
+    yield st
+    daemon.stop(root)
+    if old is None:
+        os.environ.pop("FXKIT_LAB_DIR", None)
+    else:
+        os.environ["FXKIT_LAB_DIR"] = old
+
+
+@pytest.fixture
+def fx(served):
+    LabStore("fx", served.root).reset()
+    host = fxkit.connect("lab")
+    yield host
+    host.close()
+
+
+def ssh(served, *args, input=None):
+    if SSH is None:
+        pytest.skip("OpenSSH client (ssh) is not installed")
+    return subprocess.run([SSH, "-F", str(served.root / "ssh_config"), "-o", "BatchMode=yes",
+                           *args], input=input, capture_output=True, text=True, timeout=60)
+
+
+def test_connect_lab_uses_ssh_when_served(fx, served):
+    assert isinstance(fx, SSHHost)
+    assert (fx.hostname, fx.port, fx.user) == ("127.0.0.1", served.ports["fx"], "root")
+    r = fx.run(["uname", "-a"])
+    assert r.stdout.startswith("Linux fx 2.6.18-5-xen-amd64 ")
+    assert fxkit.connect("lab:fourier").run(["hostname"]).stdout == "fourier\n"
+
+
+def test_exit_status_stdout_stderr_and_stdin(fx):
+    r = fx.run(["cat", "/nope"], check=False)
+    assert (r.exit_status, r.stdout, r.stderr) == (1, "", "cat: /nope: No such file or directory\n")
+    r = fx.run(["frob"], check=False)
+    assert (r.exit_status, r.stderr) == (127, "bash: frob: command not found\n")
+    assert fx.run(["tee", "/tmp/in"], input="line one\nline two\n").stdout == "line one\nline two\n"
+    assert fx.run(["cat", "/tmp/in"]).stdout == "line one\nline two\n"
+    r = fx.run(["echo", "it's", "a b", "$HOME", "; ls"])  # quoting survives the trip
+    assert r.stdout == "it's a b $HOME ; ls\n"
+
+
+def test_state_is_shared_with_the_in_process_lab(fx, served):
+    fx.run(["mkdir", "/srv/over-ssh"])
+    local = LabHost(audit=None, root=str(served.root))
+    assert local.run(["test", "-d", "/srv/over-ssh"], check=False).exit_status == 0
+    local.run(["touch", "/srv/in-process"])
+    assert fx.run(["ls", "/srv"]).stdout == "in-process\nover-ssh\n"
+
+
+def test_sftp_write_and_read_file(fx):
+    fx.write_file("/etc/motd", "welcome to fx\n")
+    assert fx.read_file("/etc/motd") == "welcome to fx\n"
+    assert fx.run(["cat", "/etc/motd"]).stdout == "welcome to fx\n"
+    fx.write_file("/root/key", "k\n", mode=0o600)
+    fx.write_file("/root/key", "k2\n")
+    assert fx.run(["ls", "-l", "/root/key"]).stdout.startswith("-rw------- 1 root root 3 ")
+    assert fx.run(["ls", "-a", "/root"]).stdout == ".\n..\nkey\n"  # no temp file left
+    with pytest.raises(FileNotFoundError):
+        fx.read_file("/etc/nope")
+    assert fx.read_file("/proc/cpuinfo").count("processor\t:") == 8
+
+
+def test_plain_openssh_client(served, fx):
+    r = ssh(served, "fx", "true")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    r = ssh(served, "fx", "cat", "/nope")
+    assert (r.returncode, r.stderr) == (1, "cat: /nope: No such file or directory\n")
+    r = ssh(served, "fx", "grep -c processor /proc/cpuinfo | tee /tmp/n")
+    assert (r.returncode, r.stdout) == (0, "8\n")
+    assert fx.read_file("/tmp/n") == "8\n"
+    r = ssh(served, "fx", "cat > /tmp/from-stdin", input="piped\n")
+    assert r.returncode == 0 and fx.read_file("/tmp/from-stdin") == "piped\n"
+    assert ssh(served, "fourier", "hostname").stdout == "fourier\n"
+
+
+def test_openssh_refuses_unknown_user_key(served, tmp_path):
+    key = tmp_path / "other"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    r = ssh(served, "-o", f"IdentityFile={key}", "-i", str(key), "fx", "true")
+    # IdentitiesOnly + the config's key: only an authorized key gets in
+    assert r.returncode == 0
+    cfg = (served.root / "ssh_config").read_text().replace(
+        str(served.root / "keys" / "id_ecdsa"), str(key))
+    (tmp_path / "cfg").write_text(cfg)
+    r = subprocess.run([SSH, "-F", str(tmp_path / "cfg"), "-o", "BatchMode=yes", "fx", "true"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 255 and "Permission denied (publickey)" in r.stderr
+
+
+def test_many_clients_at_once(served, fx):
+    errors: list[BaseException] = []
+
+    def client(n: int) -> None:
+        try:
+            with fxkit.connect("lab") as h:
+                for i in range(5):
+                    h.run(["tee", "-a", "/tmp/many"], input=f"{n}.{i}\n")
+                    assert h.run(["hostname"]).stdout == "fx\n"
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    procs = [subprocess.Popen([SSH, "-F", str(served.root / "ssh_config"), "-o",
+                               "BatchMode=yes", "fx", "tee", "-a", "/tmp/many"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+             for _ in range(4)] if SSH else []
+    for t in threads:
+        t.start()
+    for k, p in enumerate(procs):
+        p.communicate(f"ssh.{k}\n", timeout=60)
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    lines = fx.read_file("/tmp/many").splitlines()
+    assert sorted(lines) == sorted([f"{n}.{i}" for n in range(8) for i in range(5)]
+                                   + [f"ssh.{k}" for k in range(len(procs))])
+
+
+def test_drop_fault_over_ssh(fx, served):
+    store = LabStore("fx", served.root)
+    fx.run(["true"])
+    with store.transaction() as state:
+        faults.drop_after(state, 0)
+    # a read-only command is retried on a new connection, transparently
+    assert fx.run(["hostname"], read_only=True).stdout == "fx\n"
+    with store.transaction() as state:
+        faults.drop_after(state, 1)
+    fx.run(["true"])
+    with pytest.raises(NotReplayable):
+        fx.run(["mkdir", "/srv/maybe"])
+    assert fx.run(["test", "-e", "/srv/maybe"], check=False).exit_status == 1
+    with store.transaction() as state:
+        faults.drop_after(state, 0)
+        faults.drop_after(state, 0)
+    with pytest.raises(ConnectionFailed, match="dropped twice"):
+        fx.run(["true"], read_only=True)
+
+
+def test_fail_and_delay_faults_over_ssh(fx, served):
+    with LabStore("fx", served.root).transaction() as state:
+        faults.fail_next(state, "lvs*", status=5, stderr="  Volume group \"x\" not found\n")
+        faults.delay(state, "hostname", 0.5)
+    r = fx.run(["lvs", "--reportformat", "json"], check=False)
+    assert (r.exit_status, r.stderr) == (5, "  Volume group \"x\" not found\n")
+    start = time.perf_counter()
+    assert fx.run(["hostname"]).stdout == "fx\n"
+    assert time.perf_counter() - start >= 0.5
+
+
+def test_status_and_ssh_config_cli(served):
+    from fxkit.cli.lab import lab
+    runner = CliRunner()
+    r = runner.invoke(lab, ["status"])
+    assert r.exit_code == 0 and f"pid {served.pid}" in r.output
+    assert f"fx         127.0.0.1:{served.ports['fx']}" in r.output
+    r = runner.invoke(lab, ["ssh-config"])
+    assert "Host fx\n  HostName 127.0.0.1\n" in r.output and "IdentitiesOnly yes" in r.output
+    assert f"Port {served.ports['fourier']}" in r.output
+    known = (served.root / "known_hosts").read_text()
+    assert known.startswith(f"[127.0.0.1]:{served.ports['fx']} ecdsa-sha2-nistp256 ")
+
+
+def test_start_stop_leaves_no_process(tmp_path, monkeypatch):
+    root = tmp_path / "lab"
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(root))
+    t0 = time.perf_counter()
+    st = daemon.start(port=0)
+    started = time.perf_counter() - t0
+    assert not gone(st.pid)
+    with pytest.raises(Exception, match="already runs"):
+        daemon.start(port=0)
+    assert fxkit.connect("lab").run(["true"]).exit_status == 0
+    assert daemon.stop() == st.pid
+    assert gone(st.pid)
+    assert daemon.status() is None and not (root / "server.json").exists()
+    assert daemon.stop() is None
+    assert isinstance(fxkit.connect("lab"), LabHost)  # falls back to in-process
+    assert started < 5, f"start took {started:.2f}s"
+
+
+def test_stale_status_file_is_ignored(tmp_path, monkeypatch):
+    root = tmp_path / "lab"
+    root.mkdir()
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(root))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (root / "server.json").write_text(json.dumps(
+        {"pid": dead.pid, "ports": {"fx": 1}, "started": 0}))
+    assert daemon.status() is None and not (root / "server.json").exists()
+    assert isinstance(fxkit.connect("lab"), LabHost)
+
+
+def test_cli_start_and_stop(tmp_path, monkeypatch):
+    from fxkit.cli.lab import lab
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path / "lab"))
+    runner = CliRunner()
+    r = runner.invoke(lab, ["start", "--port", "0", "-s", "fourier"])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("running: pid ") and "  fourier    127.0.0.1:" in r.output
+    pid = int(r.output.split()[2].rstrip(","))
+    r = runner.invoke(lab, ["stop"])
+    assert r.output == f"stopped (pid {pid})\n"
+    assert gone(pid)
+    r = runner.invoke(lab, ["status"])
+    assert r.exit_code == 1 and r.output.startswith("not running")
+    assert runner.invoke(lab, ["ssh-config"]).exit_code == 1
