@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fxkit.errors import FxkitError, InvalidRequest, PreconditionFailed
 from fxkit.plan import FileWrite, Plan, Step
@@ -102,11 +102,16 @@ class DomuSpec:
 
 @dataclass
 class DomuFacts:
-    """What the domU plans look at: Xen (domains, configs, info), LVM, bridge names."""
+    """What the domU plans look at: Xen (domains, configs, info), LVM, bridge names.
+
+    ``lvm`` holds ``fxkit.lvm_facts.LvmFacts`` when that module is installed: the LV
+    steps then come from ``fxkit.lvm_plans.plan_lv_create``.
+    """
 
     xen: XenFacts
     storage: StorageFacts
     bridges: frozenset[str]
+    lvm: Any = None
 
 
 def read_bridges(host: Host) -> frozenset[str]:
@@ -117,8 +122,29 @@ def read_bridges(host: Host) -> frozenset[str]:
         return frozenset()
 
 
+def read_lvm_facts(host: Host) -> Any:
+    try:
+        from fxkit.lvm_facts import read_facts
+    except ImportError:
+        return None
+    return read_facts(host, filesystems=False, xen=False)
+
+
 def read_domu_facts(host: Host, tool: str = "xl") -> DomuFacts:
-    return DomuFacts(read_xen(host, tool), read_storage(host), read_bridges(host))
+    return DomuFacts(read_xen(host, tool), read_storage(host), read_bridges(host),
+                     read_lvm_facts(host))
+
+
+def lv_steps(facts: DomuFacts, vg: str, lv: str, size: int, fs: str) -> list[Step]:
+    """Create ``vg/lv`` and its filesystem (``fs``: ext4 or swap): the LVM module's plan when
+    available, else our own two steps."""
+    if facts.lvm is not None:
+        from fxkit.lvm_plans import plan_lv_create
+        return list(plan_lv_create(facts.lvm, vg, lv, f"{size // 1024**2}m", fs=fs).steps)
+    dev = f"/dev/{vg}/{lv}"
+    mkfs = (Step(f"Make {vg}/{lv} a swap area", ("mkswap", dev)) if fs == "swap" else
+            Step(f"Make an {fs} filesystem on {vg}/{lv}", (f"mkfs.{fs}", dev)))
+    return [lv_create_step(vg, lv, size), mkfs]
 
 
 def _facts(target: Host | DomuFacts, tool: str) -> DomuFacts:
@@ -189,12 +215,7 @@ def plan_domu_create(target: Host | DomuFacts, spec: DomuSpec, *, tool: str = "x
     sizes = {spec.root_lv: parse_size(spec.root_size), spec.swap_lv: parse_size(spec.swap_size)}
     for lv, size in sizes.items():
         if facts.storage.lv(spec.vg, lv) is None:
-            steps.append(lv_create_step(spec.vg, lv, size))
-            dev = f"/dev/{spec.vg}/{lv}"
-            steps.append(Step(f"Make an {spec.fs} filesystem on {spec.vg}/{lv}",
-                              (f"mkfs.{spec.fs}", dev))
-                         if lv == spec.root_lv else
-                         Step(f"Make {spec.vg}/{lv} a swap area", ("mkswap", dev)))
+            steps += lv_steps(facts, spec.vg, lv, size, spec.fs if lv == spec.root_lv else "swap")
     text = spec.config().render("xl")
     path = spec.config_path
     current = facts.xen.configs.get(path)

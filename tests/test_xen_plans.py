@@ -114,3 +114,14 @@ def test_xm_toolstack_plans(tmp_path: Path) -> None:
     assert plan.steps[0].argv == ("xm", "shutdown", "-w", "web")
     plan.apply(lab)
     assert "web" not in run(lab, "xm", "list")
+
+
+def test_lv_steps_come_from_the_lvm_module_or_our_fallback(tmp_path: Path) -> None:
+    import dataclasses
+    facts = read_domu_facts(fx_lab(tmp_path))
+    ours = plan_domu_create(dataclasses.replace(facts, lvm=None), DomuSpec("mail"))
+    assert ours.steps[0].argv == ("lvcreate", "-L", "4096m", "-n", "mail-root", "lvm")
+    assert ours.steps[1].argv == ("mkfs.ext4", "/dev/lvm/mail-root")
+    if facts.lvm is not None:
+        theirs = plan_domu_create(facts, DomuSpec("mail"))
+        assert theirs.steps[0].argv[0] == "lvcreate" and "mail-root" in theirs.steps[0].argv
