@@ -75,26 +75,26 @@ class NetState:
     source: str = "ip+bridge"
 
     def link(self, name: str) -> Link | None:
-        return next((l for l in self.links if l.name == name), None)
+        return next((ln for ln in self.links if ln.name == name), None)
 
     def bridge(self, name: str) -> Bridge | None:
         return next((b for b in self.bridges if b.name == name), None)
 
     def ports(self, bridge: str) -> list[Link]:
-        return [l for l in self.links if l.master == bridge]
+        return [ln for ln in self.links if ln.master == bridge]
 
     def uplinks(self, bridge: str) -> list[Link]:
         """The bridge's ports that lead out of the machine (physical NICs, VLANs on them)."""
-        return [l for l in self.ports(bridge) if l.kind in ("physical", "vlan")]
+        return [ln for ln in self.ports(bridge) if ln.kind in ("physical", "vlan")]
 
     def vifs(self, domain: str | None = None) -> list[Link]:
-        guest = [l for l in self.links if l.domid is not None and l.kind in ("vif", "tap")]
-        return [l for l in guest if domain is None or l.domain == domain]
+        guest = [ln for ln in self.links if ln.domid is not None and ln.kind in ("vif", "tap")]
+        return [ln for ln in guest if domain is None or ln.domain == domain]
 
     def with_domains(self, domains: Mapping[int, str]) -> NetState:
         """A copy where each vif names its domain (``{domid: name}`` from the Xen facts)."""
-        links = tuple(replace(l, domain=domains.get(l.domid, l.domain)) if l.domid is not None
-                      else l for l in self.links)
+        links = tuple(replace(ln, domain=domains.get(ln.domid, ln.domain)) if ln.domid is not None
+                      else ln for ln in self.links)
         return replace(self, links=links)
 
 
@@ -172,7 +172,7 @@ def bridges_from_ip(text: str, links: list[Link]) -> list[Bridge]:
         out.append(Bridge(
             name=name, mac=item.get("address", ""), state=item.get("operstate", "UNKNOWN"),
             stp=bool(data.get("stp_state", 0)), bridge_id=str(data.get("bridge_id", "")),
-            ports=tuple(l.name for l in links if l.master == name),
+            ports=tuple(ln.name for ln in links if ln.master == name),
             forward_delay=data.get("forward_delay")))
     return out
 
@@ -215,21 +215,21 @@ def build_state(ip_json: str, bridge_json: str | None = None, brctl_text: str | 
     source = "ip"
     if bridge_json is not None:
         ports = parse_bridge_links(bridge_json)
-        links = [replace(l, master=ports[l.name][0], port_state=ports[l.name][1])
-                 if l.name in ports else l for l in links]
+        links = [replace(ln, master=ports[ln.name][0], port_state=ports[ln.name][1])
+                 if ln.name in ports else ln for ln in links]
         source = "ip+bridge"
     bridges = bridges_from_ip(ip_json, links)
     if brctl_text is not None:
         source = "ip+brctl"
         by_brctl = parse_brctl_show(brctl_text)
         masters = {p: b.name for b in by_brctl.values() for p in b.ports}
-        links = [replace(l, master=masters.get(l.name, l.master)) for l in links]
+        links = [replace(ln, master=masters.get(ln.name, ln.master)) for ln in links]
         known = {b.name for b in bridges}
         bridges = [replace(b, ports=by_brctl[b.name].ports, stp=by_brctl[b.name].stp)
                    if b.name in by_brctl else b for b in bridges]
         for name, b in by_brctl.items():
             if name not in known:
-                link = next((l for l in links if l.name == name), None)
+                link = next((ln for ln in links if ln.name == name), None)
                 bridges.append(replace(b, mac=link.mac if link else "",
                                        state=link.state if link else "UNKNOWN"))
     net = NetState(tuple(links), tuple(bridges), host, source)

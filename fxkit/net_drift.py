@@ -73,7 +73,7 @@ def check_drift(net: NetState, persisted: Persisted) -> list[Drift]:
     for br in net.bridges:
         if br.name not in stanzas:
             out.append(Drift(NOT_PERSISTED, br.name, "live bridge with no ifupdown stanza: it "
-                             "disappears at the next reboot (fxkit net plan-bridge can persist it)"))
+                             "vanishes at the next reboot (fxkit net plan-bridge persists it)"))
     for link in net.links:
         if link.kind == "vlan" and persisted.stanza(link.name) is None and link.master:
             out.append(Drift(NOT_PERSISTED, link.name, f"live VLAN {link.vlan_id} on "

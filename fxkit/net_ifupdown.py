@@ -16,9 +16,14 @@ bridge-utils-interfaces(5)).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fxkit.errors import ParseError
+
+if TYPE_CHECKING:
+    from fxkit.host import Host
 
 MAIN = "/etc/network/interfaces"
 DIRECTORY = "/etc/network/interfaces.d"
@@ -147,3 +152,53 @@ def render_bridge(name: str, ports: list[str], *, stp: bool = False, forward_del
 
 def file_for(bridge: str) -> str:
     return f"{DIRECTORY}/{bridge}"
+
+
+@dataclass(frozen=True)
+class Persisted:
+    """What ifupdown will build at boot: every stanza of interfaces and interfaces.d/."""
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    stanzas: tuple[Stanza, ...] = ()
+    sources_dir: bool = False
+
+    def stanza(self, name: str) -> Stanza | None:
+        return next((s for s in self.stanzas if s.name == name), None)
+
+    def bridges(self) -> list[Stanza]:
+        return [s for s in self.stanzas if s.bridge_ports is not None]
+
+
+def parse_persisted(files: Mapping[str, str]) -> Persisted:
+    """Pure: ``{path: text}`` of the main file and the interfaces.d files."""
+    stanzas: list[Stanza] = []
+    sources: list[str] = []
+    for path in sorted(files, key=lambda p: (p != MAIN, p)):
+        found, src = parse_interfaces(files[path], path)
+        stanzas += found
+        sources += src
+    return Persisted(dict(files), tuple(stanzas), sources_directory(sources))
+
+
+def read_persisted(host: Host) -> Persisted:
+    files: dict[str, str] = {}
+    for path in [MAIN, *_list_dir(host)]:
+        try:
+            files[path] = host.read_file(path)
+        except (FileNotFoundError, IsADirectoryError):
+            continue
+    return parse_persisted(files)
+
+
+def _list_dir(host: Host) -> list[str]:
+    r = host.run(["ls", "-1", DIRECTORY], read_only=True, check=False)
+    names = r.stdout.split() if r.exit_status == 0 else []
+    # ifupdown's `source dir/*` skips editor backups and dpkg leftovers only by habit; we too
+    return [f"{DIRECTORY}/{n}" for n in sorted(names) if not n.endswith(("~", ".dpkg-old"))]
+
+
+def read_text(host: Host, path: str) -> str | None:
+    try:
+        return host.read_file(path)
+    except (FileNotFoundError, IsADirectoryError):
+        return None

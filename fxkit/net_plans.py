@@ -13,78 +13,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fxkit.errors import InvalidRequest, PreconditionFailed
 from fxkit.net import NetState, read_net
 from fxkit.net_ifupdown import (
     DIRECTORY,
     MAIN,
-    Stanza,
+    Persisted,
     file_for,
-    parse_interfaces,
+    parse_persisted,
+    read_persisted,
+    read_text,
     render_bridge,
-    sources_directory,
 )
 from fxkit.plan import FileWrite, Plan, Step
 
-if TYPE_CHECKING:
-    from fxkit.host import Host
+# re-exported: plans take what read_persisted returns
+__all__ = ["GUEST_KINDS", "Persisted", "bridge_users", "check_name", "parse_persisted",
+           "plan_attach", "plan_bridge_create", "plan_bridge_delete", "plan_detach",
+           "read_persisted", "split_vlan"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$")
 _VLAN = re.compile(r"^(?P<parent>[A-Za-z0-9_-]+)\.(?P<vid>\d{1,4})$")
 GUEST_KINDS = ("vif", "tap")   # plugged by Xen's hotplug scripts, never persisted
-
-
-@dataclass(frozen=True)
-class Persisted:
-    """What ifupdown will build at boot: every stanza of interfaces and interfaces.d/."""
-
-    files: Mapping[str, str] = field(default_factory=dict)
-    stanzas: tuple[Stanza, ...] = ()
-    sources_dir: bool = False
-
-    def stanza(self, name: str) -> Stanza | None:
-        return next((s for s in self.stanzas if s.name == name), None)
-
-    def bridges(self) -> list[Stanza]:
-        return [s for s in self.stanzas if s.bridge_ports is not None]
-
-
-def parse_persisted(files: Mapping[str, str]) -> Persisted:
-    """Pure: ``{path: text}`` of the main file and the interfaces.d files."""
-    stanzas: list[Stanza] = []
-    sources: list[str] = []
-    for path in sorted(files, key=lambda p: (p != MAIN, p)):
-        found, src = parse_interfaces(files[path], path)
-        stanzas += found
-        sources += src
-    return Persisted(dict(files), tuple(stanzas), sources_directory(sources))
-
-
-def read_persisted(host: Host) -> Persisted:
-    files: dict[str, str] = {}
-    for path in [MAIN, *_list_dir(host)]:
-        try:
-            files[path] = host.read_file(path)
-        except (FileNotFoundError, IsADirectoryError):
-            continue
-    return parse_persisted(files)
-
-
-def _list_dir(host: Host) -> list[str]:
-    r = host.run(["ls", "-1", DIRECTORY], read_only=True, check=False)
-    names = r.stdout.split() if r.exit_status == 0 else []
-    # ifupdown's `source dir/*` skips editor backups and dpkg leftovers only by habit; we too
-    return [f"{DIRECTORY}/{n}" for n in sorted(names) if not n.endswith(("~", ".dpkg-old"))]
-
-
-def _read_text(host: Host, path: str) -> str | None:
-    try:
-        return host.read_file(path)
-    except (FileNotFoundError, IsADirectoryError):
-        return None
 
 
 # -- steps shared by the plans -----------------------------------------------------------------
@@ -106,7 +58,7 @@ def _master_is_not(name: str, bridge: str | None):  # noqa: ANN202
 
 
 def _file_differs(path: str, content: str):  # noqa: ANN202
-    return lambda h: _read_text(h, path) != content
+    return lambda h: read_text(h, path) != content
 
 
 def check_name(name: str, what: str = "bridge") -> str:
@@ -181,7 +133,7 @@ def plan_bridge_create(net: NetState, name: str, uplink: str | None = None, *,
     br = net.bridge(name)
     if br is None or br.stp != stp or (br.forward_delay or 0) != forward_delay:
         plan.steps.append(Step(
-            f"Set STP {'on' if stp else 'off'} and forward delay {forward_delay / 100:g}s on {name}",
+            f"Set STP {'on' if stp else 'off'}, forward delay {forward_delay / 100:g}s on {name}",
             _ip("link", "set", "dev", name, "type", "bridge", "stp_state", str(int(stp)),
                 "forward_delay", str(forward_delay))))
     if uplink and getattr(net.link(uplink), "master", None) != name:
@@ -210,7 +162,7 @@ def _uplink_steps(net: NetState, bridge: str, uplink: str) -> list[Step]:
     if link is None:
         split = split_vlan(uplink)
         if split is None:
-            nics = ", ".join(l.name for l in net.links if l.kind == "physical") or "none"
+            nics = ", ".join(ln.name for ln in net.links if ln.kind == "physical") or "none"
             raise PreconditionFailed(f"uplink {uplink} does not exist on {net.host or 'the host'} "
                                      f"(physical interfaces: {nics}); name an existing NIC, or "
                                      "NIC.VLAN (e.g. eth0.42) for a VLAN sub-interface")
@@ -327,8 +279,8 @@ def plan_bridge_delete(net: NetState, name: str, *, configs: Mapping[str, Any] |
     path = file_for(name)
     in_file = persisted is not None and persisted.stanza(name) is not None
     plan = Plan(f"Delete bridge {name}", reason=f"{name} does not exist and is not persisted")
-    vifs = [f"{l.name} ({l.domain or f'domid {l.domid}'})" for l in net.ports(name)
-            if l.domid is not None]
+    vifs = [f"{ln.name} ({ln.domain or f'domid {ln.domid}'})" for ln in net.ports(name)
+            if ln.domid is not None]
     users = bridge_users(configs, name)
     if vifs or users:
         who = "; ".join(filter(None, [
@@ -338,8 +290,12 @@ def plan_bridge_delete(net: NetState, name: str, *, configs: Mapping[str, Any] |
                                  f"their vif lines to another bridge first; nothing was changed")
     if br is not None:
         for port in net.ports(name):
-            plan.warnings.append(f"{port.name} ({port.kind}) leaves {name} and is left unplugged")
-        if next((l for l in net.links if l.name == name and l.admin_up), None):
+            own_vlan = port.kind == "vlan" and in_file and persisted is not None and getattr(
+                persisted.stanza(port.name), "path", None) == path
+            if not own_vlan:
+                plan.warnings.append(f"{port.name} ({port.kind}) leaves {name} and is left "
+                                     "unplugged")
+        if next((ln for ln in net.links if ln.name == name and ln.admin_up), None):
             plan.steps.append(Step(f"Bring {name} down", _ip("link", "set", "dev", name, "down"),
                                    needed=lambda h: not _link_down(name)(h)
                                    and not _link_missing(name)(h)))
@@ -347,10 +303,17 @@ def plan_bridge_delete(net: NetState, name: str, *, configs: Mapping[str, Any] |
                                destroys=name, needed=lambda h: not _link_missing(name)(h)))
     if in_file and persisted is not None:
         stanza = persisted.stanza(name)
+        for port in net.ports(name) if br is not None else []:
+            vlan = persisted.stanza(port.name)
+            if port.kind == "vlan" and vlan is not None and vlan.path == path:
+                plan.steps.append(Step(
+                    f"Delete {port.name} (VLAN {port.vlan_id} on {port.parent}, defined only in "
+                    f"{path})", _ip("link", "del", "dev", port.name),
+                    needed=lambda h, p=port.name: not _link_missing(p)(h)))
         if stanza is not None and stanza.path == path:
             plan.steps.append(Step(f"Remove {path}, so {name} does not come back at boot",
                                    ("rm", "-f", path),
-                                   needed=lambda h: _read_text(h, path) is not None))
+                                   needed=lambda h: read_text(h, path) is not None))
         elif stanza is not None:
             plan.warnings.append(f"{name} is also defined in {stanza.path}: remove its stanza "
                                  "there by hand, or it comes back at boot")

@@ -174,4 +174,4 @@ def test_vlan_sub_interface_in_the_lab() -> None:
     assert "state LOWERLAYERDOWN" in shown
     assert run(state, "ip link del eth0") == (2, "", "RTNETLINK answers: Operation not supported\n")
     ok(state, "ip link del eth0.42")
-    assert [l.name for l in state.net.links] == ["eth0"]
+    assert [ln.name for ln in state.net.links] == ["eth0"]

@@ -69,7 +69,7 @@ def test_real_kernel_facts(ns: NetnsHost) -> None:
     ns.run(["ip", "link", "set", "dev", "tap0", "master", "xenbr3"])
     net = read_net(ns)
     assert net.source == "ip+bridge"
-    assert {l.name: l.kind for l in net.links} == {
+    assert {ln.name: ln.kind for ln in net.links} == {
         "lo": "loopback", "up0p": "veth", "up0": "veth", "tap0": "tap", "xenbr3": "bridge"}
     assert net.link("up0").port_state == "forwarding"
     assert net.link("tap0").port_state == "disabled"      # no process holds the tap

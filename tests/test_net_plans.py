@@ -36,9 +36,9 @@ def test_fx_scenario_is_consistent(fx: StateHost) -> None:
     assert {b.name: b.ports for b in net.bridges} == {
         "xenbr0": ("eth0", "vif1.0", "vif2.0", "vif3.0"),
         "xenbr1": ("eth0.42", "vif1.1"), "xenbr2": ("eth1", "vif1.2", "vif3.1")}
-    assert [l.name for l in net.vifs("titanic")] == ["vif1.0", "vif1.1", "vif1.2"]
+    assert [ln.name for ln in net.vifs("titanic")] == ["vif1.0", "vif1.1", "vif1.2"]
     assert net.link("eth0.42").vlan_id == 42 and net.link("eth0.42").parent == "eth0"
-    assert [l.name for l in net.uplinks("xenbr1")] == ["eth0.42"]
+    assert [ln.name for ln in net.uplinks("xenbr1")] == ["eth0.42"]
     # the ifupdown files describe exactly the live wiring
     assert check_drift(net, read_persisted(fx)) == []
     assert read_persisted(fx).sources_dir

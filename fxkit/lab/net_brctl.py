@@ -36,7 +36,7 @@ def bridge(call: Call) -> Output:
             return 255, "", f'Cannot find bridge device "{words[0] if words else ""}"\n'
         return 0, "", ""
     if obj == "link" and cmd in ("show", "list", "lst", "ls"):
-        ports = [l for l in model.links if l.master]
+        ports = [ln for ln in model.links if ln.master]
         if rest[:1] == ["dev"] and len(rest) > 1:
             if model.get(rest[1]) is None:
                 return 1, "", f'Cannot find device "{rest[1]}"\n'

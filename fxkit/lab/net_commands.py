@@ -84,32 +84,32 @@ def _ip_show(model: NetModel, opts: set[str], args: list[str], addr: bool = Fals
     while args:
         word = args.pop(0)
         if word in ("dev", "type", "master") and not args:
-            return 255, "", f'Command line is not complete. Try option "help"\n'
+            return 255, "", 'Command line is not complete. Try option "help"\n'
         if word == "up":
-            links = [l for l in links if l.up]
+            links = [ln for ln in links if ln.up]
         elif word == "type":
             kind = args.pop(0)
-            links = [l for l in links if _matches_type(l, kind)]
+            links = [ln for ln in links if _matches_type(ln, kind)]
         elif word == "master":
             name = args.pop(0)
             if not model.has_bridge(name) and model.get(name) is None:
                 return _invarg("Device does not exist\n", name)
-            links = [l for l in links if l.master == name]
+            links = [ln for ln in links if ln.master == name]
         else:
             name = args.pop(0) if word == "dev" else word
             if model.get(name) is None:
                 return 1, "", f'Device "{name}" does not exist.\n'
-            links = [l for l in links if l.name == name]
+            links = [ln for ln in links if ln.name == name]
     detail = "-d" in opts
     if "-j" in opts:
-        return 0, _json([_addr_json(model, l, detail) if addr else r.link_json(model, l, detail)
-                         for l in links], opts), ""
+        return 0, _json([_addr_json(model, ln, detail) if addr else r.link_json(model, ln, detail)
+                         for ln in links], opts), ""
     if "-br" in opts:
-        return 0, "".join(r.brief_line(model, l) for l in links), ""
+        return 0, "".join(r.brief_line(model, ln) for ln in links), ""
     if addr:
-        return 0, "".join(r.link_text(model, l, detail, addr=True) + _addr_lines(l)
-                          for l in links), ""
-    return 0, "".join(r.link_text(model, l, detail) for l in links), ""
+        return 0, "".join(r.link_text(model, ln, detail, addr=True) + _addr_lines(ln)
+                          for ln in links), ""
+    return 0, "".join(r.link_text(model, ln, detail) for ln in links), ""
 
 
 def _matches_type(link: NetLink, kind: str) -> bool:
@@ -122,7 +122,8 @@ def _matches_type(link: NetLink, kind: str) -> bool:
 def _addr_lines(link: NetLink) -> str:
     lines = ""
     if link.kind == "loopback" and link.up:
-        lines += ("    inet 127.0.0.1/8 scope host lo\n       valid_lft forever preferred_lft forever\n"
+        lines += ("    inet 127.0.0.1/8 scope host lo\n"
+                  "       valid_lft forever preferred_lft forever\n"
                   "    inet6 ::1/128 scope host \n       valid_lft forever preferred_lft forever\n")
     for a in link.addresses:
         lines += (f"    inet {a} scope global {link.name}\n"
@@ -191,7 +192,7 @@ def _link_add(model: NetModel, args: list[str]) -> Output:
             return 2, "", "Error: 8021q: link not specified.\n"
         if vid is None:
             return 2, "", "Error: 8021q: VLAN id not specified.\n"
-        if any(l.kind == "vlan" and l.parent == lower and l.vlan_id == vid for l in model.links):
+        if any(ln.kind == "vlan" and (ln.parent, ln.vlan_id) == (lower, vid) for ln in model.links):
             return 2, "", "Error: 8021q: VLAN device already exists.\n"
         parent = model.get(lower)
         assert parent is not None

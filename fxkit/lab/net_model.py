@@ -89,8 +89,8 @@ class NetModel:
     @classmethod
     def from_dict(cls, data: dict[str, Any], state: Any = None) -> NetModel:
         links = [NetLink.from_dict(d) for d in data.get("links", [])]
-        nxt = int(data.get("next_ifindex", max((l.ifindex for l in links), default=0) + 1))
-        model = cls(links=sorted(links, key=lambda l: l.ifindex), next_ifindex=nxt, state=state)
+        nxt = int(data.get("next_ifindex", max((ln.ifindex for ln in links), default=0) + 1))
+        model = cls(links=sorted(links, key=lambda ln: ln.ifindex), next_ifindex=nxt, state=state)
         for link in model.links:
             if link.master is not None and not model.has_bridge(link.master):
                 raise LabError(f"net.json: {link.name} has master {link.master!r}, which is not "
@@ -98,7 +98,7 @@ class NetModel:
         return model
 
     def to_dict(self) -> dict[str, Any]:
-        return {"links": [l.to_dict() for l in self.links], "next_ifindex": self.next_ifindex}
+        return {"links": [ln.to_dict() for ln in self.links], "next_ifindex": self.next_ifindex}
 
     # -- queries --------------------------------------------------------------------------
 
@@ -113,10 +113,10 @@ class NetModel:
         return link is not None and link.is_bridge
 
     def ports(self, bridge: str) -> list[NetLink]:
-        return [l for l in self.links if l.master == bridge]
+        return [ln for ln in self.links if ln.master == bridge]
 
     def bridges(self) -> list[NetLink]:
-        return [l for l in self.links if l.is_bridge]
+        return [ln for ln in self.links if ln.is_bridge]
 
     def oper_up(self, link: NetLink) -> bool:
         """Whether the kernel would report the link UP (admin up and carrier)."""
@@ -167,12 +167,12 @@ class NetModel:
         gone = [name]
         if link.kind == "veth" and link.parent:
             gone.append(link.parent)
-        gone += [l.name for l in self.links if l.kind == "vlan" and l.parent == name]
-        masters = {l.master for l in self.links if l.name in gone and l.master}
-        for l in self.links:
-            if l.master in gone:
-                l.master, l.port_no = None, None
-        self.links = [l for l in self.links if l.name not in gone]
+        gone += [ln.name for ln in self.links if ln.kind == "vlan" and ln.parent == name]
+        masters = {ln.master for ln in self.links if ln.name in gone and ln.master}
+        for ln in self.links:
+            if ln.master in gone:
+                ln.master, ln.port_no = None, None
+        self.links = [ln for ln in self.links if ln.name not in gone]
         for m in masters:
             self.recompute_bridge(m)
         self._tick()
@@ -233,7 +233,7 @@ class NetModel:
 
     def remove_vifs(self, domid: int) -> list[str]:
         """Remove every vif (and HVM ``-emu`` tap) of a domain; return the names removed."""
-        names = [l.name for l in self.links if l.domid == domid]
+        names = [ln.name for ln in self.links if ln.domid == domid]
         for name in names:
             self.delete(name)
         return names

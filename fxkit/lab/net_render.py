@@ -129,7 +129,9 @@ def txqlen(link: NetLink) -> int:
 
 def shown_name(link: NetLink) -> str:
     """``veth0@veth0p``, ``eth0.42@eth0``: iproute2 appends the IFLA_LINK device."""
-    return f"{link.name}@{link.parent}" if link.kind in ("veth", "vlan") and link.parent else link.name
+    if link.kind in ("veth", "vlan") and link.parent:
+        return f"{link.name}@{link.parent}"
+    return link.name
 
 
 def mtu_range(link: NetLink) -> tuple[int, int]:

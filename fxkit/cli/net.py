@@ -1,0 +1,158 @@
+"""``fxkit net``: show bridges and vifs, draw the topology, plan bridge changes, check drift."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from fxkit.connect import connect
+from fxkit.host import Host
+from fxkit.net import NetState, domain_names, read_externals, read_net
+from fxkit.net_drift import check_drift
+from fxkit.net_plans import (
+    plan_attach,
+    plan_bridge_create,
+    plan_bridge_delete,
+    plan_detach,
+    read_persisted,
+)
+from fxkit.plan import Plan
+from fxkit.topology import build_topology
+
+HOST = click.argument("host", default="lab")
+APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
+PERSIST = click.option("--persist/--no-persist", default=True, show_default=True,
+                       help="Also write /etc/network/interfaces.d/<bridge> (ifupdown).")
+
+
+@click.group()
+def net() -> None:
+    """Bridges, vifs and uplinks: facts, the topology figure, bridge plans, drift."""
+
+
+def _facts(h: Host) -> NetState:
+    return read_net(h, domain_names(h))
+
+
+def _show_or_apply(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...] = ()) -> None:
+    click.echo(str(plan))
+    if apply and not plan.empty:
+        click.echo(str(plan.apply(h, confirm=list(confirm))))
+    elif not plan.empty:
+        click.echo("(dry run: add --apply to run it)")
+
+
+@net.command()
+@HOST
+def show(host: str) -> None:
+    """Bridges with their ports, each vif with its domU, and who reaches which uplink."""
+    with connect(host) as h:
+        facts = _facts(h)
+        topo = build_topology(facts, read_externals(h))
+    for br in facts.bridges:
+        click.echo(f"{br.name:<10} {br.state:<6} stp {'on ' if br.stp else 'off'} {br.mac}")
+        for port in facts.ports(br.name):
+            who = f"{port.domain or 'domid ' + str(port.domid)} eth{port.devid}" \
+                if port.domid is not None else (f"VLAN {port.vlan_id} on {port.parent}"
+                                                if port.kind == "vlan" else "")
+            click.echo(f"  {port.name:<12} {port.kind:<9} {port.port_state or port.state:<11} "
+                       f"{who}".rstrip())
+    loose = [ln for ln in facts.links if ln.kind in ("physical", "vlan") and not ln.master]
+    for link in loose:
+        click.echo(f"{link.name:<10} {link.state:<6} {link.kind}, in no bridge")
+    if topo.domus:
+        click.echo("")
+        for d in sorted(topo.domus):
+            click.echo(f"{d:<12} reaches {', '.join(topo.reaches(d)) or 'nothing'}")
+
+
+@net.command()
+@HOST
+@click.option("-o", "--output", default="fx.svg", show_default=True,
+              help="File to write: .svg or .png.")
+@click.option("--title", default=None, help="Figure title (default: '<host>: network "
+              "configuration').")
+def diagram(host: str, output: str, title: str | None) -> None:
+    """Draw the network (external devices, NICs, VLANs, bridges, vifs, domUs) to a file."""
+    from fxkit.viz import draw_topology, save_figure  # matplotlib only when drawing
+
+    with connect(host) as h:
+        topo = build_topology(_facts(h), read_externals(h))
+        topo.host = topo.host or h.name
+    path = save_figure(draw_topology(topo, title), output)
+    click.echo(f"{path}: {len(topo.nodes)} nodes, {len(topo.edges)} links")
+
+
+@net.command("plan-bridge")
+@HOST
+@click.argument("bridge")
+@click.option("--uplink", default=None, help="NIC (eth1) or VLAN sub-interface (eth0.42).")
+@click.option("--stp/--no-stp", default=False, show_default=True)
+@click.option("--forward-delay", default=0, show_default=True, type=int,
+              help="Forward delay in seconds (bridge_fd).")
+@PERSIST
+@APPLY
+def plan_bridge(host: str, bridge: str, uplink: str | None, stp: bool, forward_delay: int,
+                persist: bool, apply: bool) -> None:
+    """Create BRIDGE (with its uplink), idempotently."""
+    with connect(host) as h:
+        plan = plan_bridge_create(_facts(h), bridge, uplink, stp=stp,
+                                  forward_delay=forward_delay * 100,
+                                  persisted=read_persisted(h) if persist else None)
+        _show_or_apply(plan, h, apply)
+
+
+@net.command("plan-attach")
+@HOST
+@click.argument("iface")
+@click.argument("bridge")
+@PERSIST
+@APPLY
+def plan_attach_cmd(host: str, iface: str, bridge: str, persist: bool, apply: bool) -> None:
+    """Plug IFACE into BRIDGE."""
+    with connect(host) as h:
+        plan = plan_attach(_facts(h), iface, bridge,
+                           persisted=read_persisted(h) if persist else None)
+        _show_or_apply(plan, h, apply)
+
+
+@net.command("plan-detach")
+@HOST
+@click.argument("iface")
+@PERSIST
+@APPLY
+def plan_detach_cmd(host: str, iface: str, persist: bool, apply: bool) -> None:
+    """Unplug IFACE from its bridge."""
+    with connect(host) as h:
+        plan = plan_detach(_facts(h), iface, persisted=read_persisted(h) if persist else None)
+        _show_or_apply(plan, h, apply)
+
+
+@net.command("plan-delete")
+@HOST
+@click.argument("bridge")
+@APPLY
+@click.option("--confirm", multiple=True, help="Name of the bridge, to allow deleting it.")
+def plan_delete_cmd(host: str, bridge: str, apply: bool, confirm: tuple[str, ...]) -> None:
+    """Delete BRIDGE, refused while a running vif or a domU config uses it."""
+    from fxkit.xen import read_configs
+
+    with connect(host) as h:
+        configs, _ = read_configs(h)
+        plan = plan_bridge_delete(_facts(h), bridge, configs=configs,
+                                  persisted=read_persisted(h))
+        _show_or_apply(plan, h, apply, confirm)
+
+
+@net.command()
+@HOST
+def drift(host: str) -> None:
+    """Compare live bridges with /etc/network/interfaces(.d); exit 1 if they differ."""
+    with connect(host) as h:
+        found = check_drift(_facts(h), read_persisted(h))
+    for d in found:
+        click.echo(str(d))
+    if found:
+        sys.exit(1)
+    click.echo("no drift: the ifupdown files match the live bridges")
