@@ -172,3 +172,12 @@ def test_running_disks_are_open_for_lvm(tmp_path: Path) -> None:
 def test_fourier_has_only_dom0(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path, "fourier")
     assert [d.name for d in parse_list(run(lab, "xl", "list"))] == ["Domain-0"]
+
+
+def test_uptime_layout(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    lines = run(lab, "xl", "uptime").splitlines()
+    assert lines[0] == "Name                                ID Uptime"
+    assert lines[1] == "Domain-0                             0 44 days,  0:00:00"
+    assert run(lab, "xl", "uptime", "web").splitlines()[1].startswith("web ")
+    assert lab.run(["xl", "uptime", "ghost"], check=False).exit_status == 1

@@ -15,12 +15,12 @@ import json
 from fxkit.errors import LabError, ParseError
 from fxkit.lab.shell import Call, Output, command
 from fxkit.lab.xen_model import LabDomain, XenModel
-from fxkit.lab.xen_text import info_text, vcpu_list_text, xl_list_text, xm_list_text
+from fxkit.lab.xen_text import info_text, uptime_text, vcpu_list_text, xl_list_text, xm_list_text
 from fxkit.xen_config import DomainConfig
 
 _XL_USAGE = ("Usage xl [-vfNtT] <subcommand> [args]\n\n"
              "xl full list of subcommands: see `xl help` on a real host; the lab knows:\n"
-             " list create shutdown reboot destroy info vcpu-list console\n")
+             " list create shutdown reboot destroy info vcpu-list console uptime\n")
 ERROR_INVAL = -6   # libxl's ERROR_INVAL, what name lookups return for an unknown domain
 
 
@@ -224,6 +224,17 @@ def _vcpu_list(tool: str, model: XenModel, rest: list[str], call: Call) -> Outpu
     return 0, vcpu_list_text(model, domains), ""
 
 
+def _uptime(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
+    _, names = _split(rest, "s")
+    domains = model.domains
+    if names:
+        found = [model.find(n) for n in names]
+        if None in found:
+            return _unknown(tool, names[found.index(None)])
+        domains = [d for d in found if d is not None]
+    return 0, uptime_text(model, domains), ""
+
+
 def _console(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
     _, words = _split(rest, "tn")
     if not words:
@@ -258,4 +269,5 @@ def _has_bridge(call: Call, name: str) -> bool:
 _SUBCOMMANDS = {
     "list": _list, "create": _create, "shutdown": _shutdown, "reboot": _reboot,
     "destroy": _destroy, "info": _info, "vcpu-list": _vcpu_list, "console": _console,
+    "uptime": _uptime,
 }

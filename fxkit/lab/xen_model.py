@@ -41,6 +41,7 @@ class LabDomain:
     state: str = "-b----"
     started: int = 0                 # logical clock at boot
     cpu_base: float = 0.0            # cpu seconds at ``started``
+    uptime_base: int = 0             # seconds it had been up at ``started``
     config_path: str | None = None
     kernel: str | None = None
     ramdisk: str | None = None
@@ -60,6 +61,8 @@ class LabDomain:
         out: dict[str, Any] = {"name": self.name, "domid": self.domid, "memory": self.memory,
                                "vcpus": self.vcpus, "uuid": self.uuid, "state": self.state,
                                "started": self.started, "cpu_base": self.cpu_base}
+        if self.uptime_base:
+            out["uptime_base"] = self.uptime_base
         for key in ("config_path", "kernel", "ramdisk", "cmdline"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
@@ -138,6 +141,9 @@ class XenModel:
         now = int(getattr(self.state, "clock", 0))
         rate = 0.35 if dom.is_dom0 else 0.02 * dom.vcpus
         return round(dom.cpu_base + max(now - dom.started, 0) * rate, 1)
+
+    def uptime(self, dom: LabDomain) -> int:
+        return dom.uptime_base + max(int(getattr(self.state, "clock", 0)) - dom.started, 0)
 
     def open_block_devices(self) -> set[str]:
         """Device paths (as written in configs) held open by live domUs."""

@@ -49,6 +49,20 @@ def vcpu_list_text(model: XenModel, domains: list[LabDomain]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def uptime_text(model: XenModel, domains: list[LabDomain]) -> str:
+    """``xl uptime`` (tools/xl/xl_misc.c print_uptime, uptime_to_string)."""
+    lines = [f"{'Name':<33} {'ID':>4} Uptime"]
+    for d in domains:
+        up = model.uptime(d)
+        day, rest = divmod(up, 86400)
+        hour, rest = divmod(rest, 3600)
+        minute, sec = divmod(rest, 60)
+        clock = f"{hour:2d}:{minute:02d}:{sec:02d}"
+        text = f"{day} days, {clock}" if day > 1 else f"1 day, {clock}" if day == 1 else clock
+        lines.append(f"{d.name:<33} {d.domid:4d} {text}")
+    return "\n".join(lines) + "\n"
+
+
 def info_fields(model: XenModel, state: Any, tool: str = "xl") -> list[tuple[str, str]]:
     """``xl info`` for fx: the manual's field list with the lab's hardware."""
     hw = dict(getattr(state, "hardware", None) or {})
