@@ -13,6 +13,7 @@ from typing import Any
 
 _WHERE = {
     "VgUsageViewer": "vg_usage", "vg_usage_figure": "vg_usage",
+    "vg_views": "vg_usage",
     "LvPlanner": "lv_planner",
     "DomuBuilder": "domu_builder",
     "NetExplorer": "net_explorer",

@@ -21,9 +21,6 @@ USED, FREE = "#2c6fbb", "#d5e3f3"
 
 def vg_usage_figure(vgs: Sequence[VgView], title: str = "Volume groups: used and free") -> Any:
     """A horizontal stacked bar per VG (used, then free), sizes in GiB, labelled."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 0.6 + 0.55 * max(1, len(vgs))))

@@ -1,0 +1,112 @@
+"""Network explorer: pick a domU, see which networks it reaches and its path on the diagram.
+
+    >>> NetExplorer(fxkit.connect("lab"))                # doctest: +SKIP
+
+The facts are ``fxkit.net``'s (links, bridges, the site's external networks);
+the graph and the answers are ``fxkit.topology``'s; the drawing is ``fxkit.viz``'s,
+restricted to the chosen domU's path (its interfaces, vifs, bridges, uplinks,
+external networks) or showing the whole host.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import ipywidgets as w
+
+from fxkit.host import Host
+from fxkit.widgets._common import figure_png, guarded
+
+ALL = "(whole host)"
+
+
+def read_topology(host: Host):  # noqa: ANN201 - fxkit.topology.Topology
+    """The host's network graph, domUs named from the Xen facts."""
+    from fxkit.net import domain_names, read_externals, read_net
+    from fxkit.topology import build_topology
+
+    return build_topology(read_net(host, domain_names(host)), read_externals(host))
+
+
+def path_of(topo, domu: str):  # noqa: ANN001, ANN201 - Topology in, Topology out
+    """The part of ``topo`` that ``domu``'s traffic crosses, walking up from its interfaces."""
+    from fxkit.topology import DOMU, EXTERNAL, Topology
+
+    keep = {n.id for n in topo.nodes.values() if n.group == domu}
+    grew = True
+    while grew:                        # edges point downstream (uplink -> bridge -> vif)
+        grew = False
+        for e in topo.edges:
+            if e.b in keep and e.a not in keep:
+                keep.add(e.a)
+                grew = True
+    # A tagged VLAN arrives on the same NIC as the untagged network: keep only the
+    # external networks the topology says this domU reaches.
+    reached = {f"ext:{name}" for name in topo.reaches(domu)} if domu in topo.domus else set()
+    keep = {k for k in keep if topo.nodes[k].kind != EXTERNAL or k in reached}
+    sub = Topology(host=topo.host)
+    for node_id in sorted(keep):
+        sub.add(topo.nodes[node_id])
+    sub.edges = [e for e in topo.edges if e.a in keep and e.b in keep]
+    if not any(n.kind == DOMU for n in sub.nodes.values()):
+        raise KeyError(domu)
+    return sub
+
+
+class NetExplorer(w.VBox):
+    """A domU picker, the networks it reaches, and the diagram of its path."""
+
+    def __init__(self, host: Host, *, read: Callable[[Host], object] = read_topology,
+                 domu: str | None = None):
+        self.host, self._read = host, read
+        self.topology = read(host)
+        names = sorted(self.topology.domus)
+        self.domu = w.Dropdown(options=[ALL, *names], description="domU",
+                               value=domu if domu in names else (names[0] if names else ALL))
+        self.answer = w.HTML()
+        self.image = w.Image(format="png", layout=w.Layout(max_width="900px"))
+        self.refresh_button = w.Button(description="Refresh", icon="refresh",
+                                       tooltip="Read the network facts again")
+        self.refresh_button.on_click(guarded(self.answer)(lambda _b: self.refresh()))
+        self.domu.observe(lambda _c: self.show(), names="value")
+        super().__init__([w.HBox([self.domu, self.refresh_button]), self.answer, self.image])
+        self.add_class("fxkit-net-explorer")
+        self.show()
+
+    def __repr__(self) -> str:  # the text/plain of a stored output: short and stable
+        return f"{type(self).__name__}()"
+
+    def refresh(self) -> None:
+        """Read the facts again (after starting a domU or changing a bridge)."""
+        self.topology = self._read(self.host)
+        names = sorted(self.topology.domus)
+        current = self.domu.value
+        self.domu.options = [ALL, *names]
+        self.domu.value = current if current in self.domu.options else ALL
+        self.show()
+
+    def reach_text(self, domu: str) -> str:
+        """One sentence: the networks ``domu`` reaches and through which uplinks."""
+        reach = self.topology.reaches(domu)
+        ups = self.topology.uplinks_of(domu)
+        if not reach:
+            return f"{domu} reaches no external network"
+        return f"{domu} reaches {', '.join(reach)} (through {', '.join(ups)} on dom0)"
+
+    def show(self) -> None:
+        """Redraw for the chosen domU (or the whole host)."""
+        from fxkit.viz import draw_topology
+
+        name = self.domu.value
+        if name == ALL:
+            rows = "".join(f"<li>{html.escape(self.reach_text(d))}</li>"
+                           for d in sorted(self.topology.domus))
+            self.answer.value = f"<ul class='fxkit-reach'>{rows}</ul>"
+            fig = draw_topology(self.topology)
+        else:
+            self.answer.value = (f"<p class='fxkit-reach'>{html.escape(self.reach_text(name))}"
+                                 "</p>")
+            fig = draw_topology(path_of(self.topology, name),
+                                title=f"{self.topology.host or 'dom0'}: the path of {name}")
+        self.image.value = figure_png(fig)

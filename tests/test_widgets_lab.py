@@ -1,0 +1,108 @@
+"""The widgets on the lab, headless: real facts and plans, clicks, and the lab's state after."""
+
+from __future__ import annotations
+
+import pytest
+
+import fxkit
+from fxkit import lab, seminar
+from fxkit.widgets._common import PNG_MAGIC
+from fxkit.widgets.domu_builder import DomuBuilder
+from fxkit.widgets.lv_planner import LvPlanner
+from fxkit.widgets.net_explorer import ALL, NetExplorer, path_of
+from fxkit.widgets.vg_usage import VgUsageViewer
+
+
+@pytest.fixture
+def fx():
+    lab.reset("fx")
+    return fxkit.connect("lab")
+
+
+def test_vg_usage_reads_the_lab(fx):
+    viewer = VgUsageViewer(fx)
+    assert [v.name for v in viewer.vgs] == ["lvm"]
+    assert "<td>lvm</td><td>8</td>" in viewer.table.value
+    assert bytes(viewer.image.value).startswith(PNG_MAGIC)
+
+
+def test_lv_planner_creates_an_lv_with_ext4_on_the_lab(fx):
+    p = LvPlanner(fx, name="scratch")
+    free_mib = p.vgs["lvm"].free_bytes // 2**20
+    assert p.size.max == free_mib // 4 * 4 and p.size.step == 4
+    p.size.value, p.filesystem.value = 1024, "ext4"
+    p.plan_button.click()
+    assert "lvcreate" in p.plan_view.value and "mkfs.ext4 /dev/lvm/scratch" in p.plan_view.value
+    assert seminar.check_lv(fx, "lvm", "scratch").ok is False     # a plan runs nothing
+    p.confirm.value = True
+    p.apply_button.click()
+    assert "2 step(s) applied" in p.result.value, p.result.value
+    assert seminar.check_lv(fx, "lvm", "scratch", size="1G", fs="ext4").ok
+    assert p.size.max == (free_mib - 1024) // 4 * 4               # refreshed after apply
+
+
+def test_lv_planner_shows_refusals_and_empty_plans(fx):
+    p = LvPlanner(fx, name="snapshot1")
+    p.plan_button.click()
+    assert "fxkit-error" in p.plan_view.value and "reserved" in p.plan_view.value
+    assert p.apply_button.disabled and p.confirm.disabled
+    p.name.value = "web-root"
+    p.plan_button.click()
+    assert "Nothing to do" in p.plan_view.value and p.confirm.disabled
+
+
+def test_domu_builder_offers_existing_bridges_and_builds_a_running_domu(fx):
+    b = DomuBuilder(fx, name="mail")
+    assert b.bridges.options == ("xenbr0", "xenbr1", "xenbr2") and b.vg.value == "lvm"
+    b.memory.value, b.vcpus.value, b.root_size.value = 192, 2, 2
+    b.bridges.value = ("xenbr0", "xenbr2")
+    b.plan_button.click()
+    assert "/etc/xen/mail.cfg" in b.config_view.value
+    assert "memory = 192" in b.config_view.value and "bridge=xenbr2" in b.config_view.value
+    assert "xl create /etc/xen/mail.cfg" in b.plan_view.value
+    b.confirm.value = True
+    b.apply_button.click()
+    assert "applied" in b.result.value, b.result.value
+    check = seminar.check_domu(fx, "mail", memory=192, bridges=["xenbr0", "xenbr2"])
+    assert check.ok, str(check)
+    assert seminar.check_lv(fx, "lvm", "mail-root", size="2G", fs="ext4").ok
+
+
+def test_domu_builder_needs_a_bridge(fx):
+    b = DomuBuilder(fx)
+    b.bridges.value = ()
+    b.plan_button.click()
+    assert "choose at least one bridge" in b.plan_view.value and b.plan is None
+
+
+def test_net_explorer_answers_who_reaches_what(fx):
+    e = NetExplorer(fx, domu="web")
+    assert e.domu.options == (ALL, "ns", "titanic", "web")
+    assert "web reaches Backbone, FreeBox (through eth0, eth1 on dom0)" in e.answer.value
+    png = bytes(e.image.value)
+    assert png.startswith(PNG_MAGIC)
+    e.domu.value = "ns"
+    assert "ns reaches Backbone (through eth0 on dom0)" in e.answer.value
+    assert bytes(e.image.value) != png
+    e.domu.value = ALL
+    assert e.answer.value.count("<li>") == 3 and "VLAN 42" in e.answer.value
+
+
+def test_path_of_keeps_only_the_domus_way_out(fx):
+    from fxkit.widgets.net_explorer import read_topology
+
+    sub = path_of(read_topology(fx), "web")
+    labels = {n.label for n in sub.nodes.values()}
+    assert {"web", "vif3.0", "vif3.1", "xenbr0", "xenbr2", "eth0", "eth1",
+            "Backbone", "FreeBox"} <= labels
+    assert not labels & {"titanic", "xenbr1", "eth0.42", "VLAN 42", "vif1.0"}
+
+
+def test_net_explorer_refresh_sees_a_started_domu(fx):
+    e = NetExplorer(fx)
+    assert "backup" not in e.domu.options
+    fx.run(["xl", "create", "/etc/xen/backup.cfg"])
+    e.refresh_button.click()
+    assert "backup" in e.domu.options
+    e.domu.value = "backup"
+    assert "backup reaches VLAN 42" in e.answer.value
