@@ -1,0 +1,68 @@
+"""The inventory (read-only tables) and `fxkit demo`, the main job, on the lab."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fxkit.inventory import read_inventory
+from fxkit.lab import LabHost, reset
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path / "lab"))
+    reset("fx")
+    return LabHost(audit=None)
+
+
+def test_inventory_of_fx(lab):
+    inv = read_inventory(lab)
+    text = str(inv)
+    assert [vg.name for vg in inv.lvm.vgs] == ["lvm"]
+    lvs = {row[1]: row for row in inv.lv_table().rows}
+    assert lvs["secours-root"][4] == "titanic" and lvs["secours-root"][3] == "-wi-ao----"
+    assert lvs["backup-root"][3] == "-wi-a-----"  # backup is stopped: its LV is not open
+    domains = {row[0]: row for row in inv.domain_table().rows}
+    assert domains["backup"][4] == "(stopped)" and domains["titanic"][5] == "/etc/xen/titanic.cfg"
+    bridges = {row[0]: row for row in inv.bridge_table().rows}
+    assert bridges["xenbr1"][1] == "eth0.42" and "vif1.1 (titanic)" in bridges["xenbr1"][2]
+    assert text.startswith("Volume groups\n")
+
+
+def test_inventory_runs_only_read_only_commands(lab, tmp_path):
+    from fxkit.audit import AuditLog
+    lab.audit = AuditLog(tmp_path / "audit.jsonl")
+    before = (tmp_path / "lab" / "fx" / "state.json").read_text()
+    read_inventory(lab)
+    assert (tmp_path / "lab" / "fx" / "state.json").read_text() == before
+    assert len(lab.audit.lines()) <= 12, "inventory should need only a few commands"
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_make_demo_job(tmp_path):
+    env = {**os.environ, "FXKIT_LAB_DIR": str(tmp_path / "lab"),
+           "FXKIT_AUDIT_LOG": str(tmp_path / "audit.jsonl")}
+    fxkit = [sys.executable, "-m", "fxkit"]
+    try:
+        out = subprocess.run([*fxkit, "demo", "--runs-dir", str(tmp_path / "runs")], env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "lvextend -l 2560 lvm/backup-root" in out.stdout
+        assert "apply    succeeded  changed=yes" in out.stdout
+        assert "audit log intact" in out.stdout
+        record = sorted(Path(tmp_path / "runs").glob("*/*-lv-extend-lab*.json"))[-1]  # the apply
+        data = json.loads(record.read_text())
+        assert data["parameters"]["apply"] is True and data["changed"] is True
+        # the lab really changed: 8 GiB + 2 GiB
+        ssh = subprocess.run(["ssh", "-F", str(tmp_path / "lab" / "ssh_config"), "-o",
+                              "BatchMode=yes", "fx", "lvs", "--noheadings", "-o", "lv_size",
+                              "--units", "g", "lvm/backup-root"],
+                             capture_output=True, text=True, timeout=30)
+        assert ssh.stdout.strip() == "10.00g", ssh.stderr
+    finally:
+        subprocess.run([*fxkit, "lab", "stop"], env=env, capture_output=True, timeout=30)
