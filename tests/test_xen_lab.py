@@ -181,3 +181,14 @@ def test_uptime_layout(tmp_path: Path) -> None:
     assert lines[1] == "Domain-0                             0 44 days,  0:00:00"
     assert run(lab, "xl", "uptime", "web").splitlines()[1].startswith("web ")
     assert lab.run(["xl", "uptime", "ghost"], check=False).exit_status == 1
+
+
+def test_missing_kernel_and_shutdown_all(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    text = lab.read_file("/etc/xen/backup.cfg").replace("2.6.18-5-xen-amd64", "9.9-gone", 1)
+    lab.write_file("/etc/xen/backup.cfg", text)
+    r = lab.run(["xl", "create", "/etc/xen/backup.cfg"], check=False)
+    assert r.exit_status == 1 and "failed to open file '/boot/vmlinuz-9.9-gone'" in r.stderr
+    r = lab.run(["xl", "shutdown", "-a", "-w"])
+    assert r.stdout == "Waiting for 3 domains\n"
+    assert [d.name for d in parse_list(run(lab, "xl", "list"))] == ["Domain-0"]

@@ -144,6 +144,17 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
                 f"vdev={disk.vdev} failed to stat: {disk.path}: No such file or directory\n"
                 f"libxl: error: libxl_create.c:1290:domcreate_launch_dm: unable to add disk "
                 f"devices\n")
+    for kind, file in (("kernel", config.kernel), ("ramdisk", config.ramdisk)):
+        if file and call.state.read(file) is None:
+            # the domain builder cannot open the image (libxc xc_dom_core.c, xl's wording
+            # shortened): the guest is never built
+            return 1, "", head + (
+                f"xc: error: panic: xc_dom_core.c:208: failed to open file '{file}': No such "
+                "file or directory: Internal error\n"
+                f"libxl: error: libxl_dom.c:574:libxl__build_dom: xc_dom_{kind}_file failed: "
+                "No such file or directory\n"
+                "libxl: error: libxl_create.c:1640:domcreate_rebuild_done: cannot (re-)build "
+                "domain: -3\n")
     for vif in vifs:
         if not _has_bridge(call, vif.bridge_or_default):
             return 1, "", head + (
@@ -166,6 +177,17 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
 
 def _shutdown(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
     opts, words = _split(rest, "waFH")
+    if "a" in opts and not words:                 # every domU
+        domus = [d for d in model.domains if not d.is_dom0]
+        for d in domus:
+            model.stop(d)
+        if tool == "xm":
+            return 0, "", ""
+        err = "".join(f"Shutting down domain {d.domid}\n" for d in domus)
+        if "w" in opts:
+            return 0, f"Waiting for {len(domus)} domains\n", err + "".join(
+                f"Domain {d.domid} has been shut down, reason code 0\n" for d in domus)
+        return 0, "", err
     if not words:
         return 1, "", f"{tool} shutdown: give a domain name or id\n"
     dom = model.find(words[0])
