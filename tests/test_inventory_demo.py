@@ -66,3 +66,12 @@ def test_make_demo_job(tmp_path):
         assert ssh.stdout.strip() == "10.00g", ssh.stderr
     finally:
         subprocess.run([*fxkit, "lab", "stop"], env=env, capture_output=True, timeout=30)
+
+
+def test_inventory_cli(lab):
+    from click.testing import CliRunner
+
+    from fxkit.cli import cli
+    out = CliRunner().invoke(cli, ["inventory", "lab"])
+    assert out.exit_code == 0, out.output
+    assert "xenbr2  eth1     vif1.2 (titanic), vif3.1 (web)" in out.output
