@@ -244,3 +244,27 @@ def test_cli_start_and_stop(tmp_path, monkeypatch):
     r = runner.invoke(lab, ["status"])
     assert r.exit_code == 1 and r.output.startswith("not running")
     assert runner.invoke(lab, ["ssh-config"]).exit_code == 1
+
+
+def test_interactive_shell_with_a_terminal(fx):
+    fx.run(["true"])
+    chan = fx.connection().get_transport().open_session()
+    chan.get_pty()
+    chan.invoke_shell()
+    chan.sendall(b"cd /etc/xen\rpwd\rcat /nope\recho x\x7fy\rexit 3\r")
+    chan.settimeout(30)
+    data = b""
+    while chunk := chan.recv(65536):
+        data += chunk
+    text = data.decode()
+    assert text.startswith("root@fx:~# cd /etc/xen\r\nroot@fx:/etc/xen# pwd\r\n/etc/xen\r\n")
+    assert "root@fx:/etc/xen# cat /nope\r\ncat: /nope: No such file or directory\r\n" in text
+    assert "echo x\b \by\r\ny\r\n" in text
+    assert text.endswith("exit 3\r\nlogout\r\n")
+    assert chan.recv_exit_status() == 3
+
+
+def test_shell_without_terminal_runs_stdin_like_bash_s(served, fx):
+    r = ssh(served, "-T", "fx", input="cd /boot\nls *.gz\nhostname\ncat /nope\n")
+    assert (r.returncode, r.stdout, r.stderr) == (
+        1, "xen-3.0.3-1-amd64.gz\nfx\n", "cat: /nope: No such file or directory\n")

@@ -8,18 +8,22 @@ access an operand). Relative paths start at root's home, ``/root``.
 from __future__ import annotations
 
 import posixpath
+from contextvars import ContextVar
 
 from fxkit.lab.cmd_system import proc_file
 from fxkit.lab.shell import Call, Output, command
 from fxkit.lab.state import LabState
 
 HOME = "/root"
+# The working directory of the request being run (``cd`` changes it for the rest of
+# a command line or an interactive session); each request starts at HOME.
+CWD: ContextVar[str] = ContextVar("lab_cwd", default=HOME)
 _PROC = ("/proc/cpuinfo", "/proc/meminfo", "/proc/version", "/proc/uptime")
 _DEV_FIXED = {"/dev/null": "char", "/dev/zero": "char", "/dev/urandom": "char"}
 
 
 def absolute(path: str) -> str:
-    return posixpath.normpath(path if path.startswith("/") else posixpath.join(HOME, path))
+    return posixpath.normpath(path if path.startswith("/") else posixpath.join(CWD.get(), path))
 
 
 def virtual_file(state: LabState, path: str) -> str | None:

@@ -226,7 +226,24 @@ def whoami(call: Call) -> Output:
 
 @command("pwd")
 def pwd(call: Call) -> Output:
-    return 0, "/root\n", ""
+    from fxkit.lab.cmd_files import CWD
+    return 0, CWD.get() + "\n", ""
+
+
+@command("cd")
+def cd(call: Call) -> Output:
+    """Changes the directory for the rest of this command line (or interactive session)."""
+    from fxkit.lab.cmd_files import CWD, HOME, absolute, kind
+    if len(call.args) > 1:
+        return 1, "", "bash: cd: too many arguments\n"
+    target = call.args[0] if call.args else HOME
+    path = absolute(target)
+    k = kind(call.state, path)
+    if k != "dir":
+        why = "No such file or directory" if k is None else "Not a directory"
+        return 1, "", f"bash: cd: {target}: {why}\n"
+    CWD.set(path)
+    return 0, "", ""
 
 
 @command("date")

@@ -15,9 +15,9 @@ import posixpath
 from dataclasses import dataclass, field
 
 from fxkit.lab import shell
+from fxkit.lab.cmd_files import CWD, absolute
 from fxkit.lab.state import LabState
 
-HOME = "/root"
 _OPERATORS = ("2>>", "2>&1", "&&", "||", ">>", "2>", ";", "|", ">", "<", "&")
 _UNSUPPORTED = "$`(){}"
 
@@ -142,8 +142,8 @@ def parse(line: str) -> list[tuple[str, list[Simple]]]:
 
 def glob_paths(state: LabState, pattern: str) -> list[str]:
     """Lab paths matching an absolute or /root-relative glob, sorted like bash."""
-    absolute = pattern.startswith("/")
-    full = posixpath.normpath(pattern if absolute else posixpath.join(HOME, pattern))
+    is_abs = pattern.startswith("/")
+    full = absolute(pattern)
     candidates = set(state.files) | set(state.dirs)
     for p in list(candidates):
         while p not in ("/", ""):
@@ -153,9 +153,9 @@ def glob_paths(state: LabState, pattern: str) -> list[str]:
     hits = sorted(p for p in candidates
                   if p.count("/") == depth and fnmatch.fnmatchcase(p, full)
                   and not posixpath.basename(p).startswith("."))
-    if absolute:
+    if is_abs:
         return hits
-    return [posixpath.relpath(p, HOME) for p in hits]
+    return [posixpath.relpath(p, CWD.get()) for p in hits]
 
 
 def first_argv(line: str) -> list[str]:
@@ -198,7 +198,7 @@ def _run_simple(state: LabState, cmd: Simple, stdin: str) -> shell.Output:
         argv.extend((glob_paths(state, word) or [word]) if globbable else [word])
     for op, target in cmd.redirects:
         if op == "<":
-            path = _abs(target)
+            path = absolute(target)
             content = state.read(path)
             if content is None:
                 why = "Is a directory" if state.is_dir(path) else "No such file or directory"
@@ -216,14 +216,10 @@ def _run_simple(state: LabState, cmd: Simple, stdin: str) -> shell.Output:
                 out = ""
             if target == "/dev/null":
                 continue
-            problem = _write(state, _abs(target), data, append=op.endswith(">>"))
+            problem = _write(state, absolute(target), data, append=op.endswith(">>"))
             if problem:
                 return 1, out, err + f"bash: {target}: {problem}\n"
     return status, out, err
-
-
-def _abs(path: str) -> str:
-    return posixpath.normpath(path if path.startswith("/") else posixpath.join(HOME, path))
 
 
 def _write(state: LabState, path: str, data: str, *, append: bool) -> str | None:

@@ -20,6 +20,7 @@ import paramiko
 
 from fxkit.lab.cmdline import reads_stdin
 from fxkit.lab.daemon import LabKeys
+from fxkit.lab.session import InteractiveSession
 from fxkit.lab.sftp import LabSFTP
 from fxkit.lab.store import LabStore
 from fxkit.lab.transport import run_request
@@ -33,6 +34,7 @@ class _Session(paramiko.ServerInterface):
 
     def __init__(self, server: LabServer, store: LabStore, transport: paramiko.Transport):
         self.server, self.store, self.transport = server, store, transport
+        self.ttys: set[int] = set()  # channel ids that asked for a pty
 
     def get_allowed_auths(self, username: str) -> str:
         return "publickey"
@@ -51,11 +53,25 @@ class _Session(paramiko.ServerInterface):
                                   value: bytes) -> bool:
         return True  # accepted and ignored (OpenSSH sends LANG/LC_*)
 
-    def check_channel_pty_request(self, *args: object) -> bool:
+    def check_channel_pty_request(self, channel: paramiko.Channel, *args: object) -> bool:
+        self.ttys.add(channel.get_id())
+        return True
+
+    def check_channel_window_change_request(self, *args: object) -> bool:
         return True
 
     def check_channel_shell_request(self, channel: paramiko.Channel) -> bool:
-        threading.Thread(target=self._shell_refused, args=(channel,), daemon=True).start()
+        self.server.hold(channel)
+        session = InteractiveSession(channel, self.store, self.transport,
+                                     tty=channel.get_id() in self.ttys)
+
+        def run() -> None:
+            try:
+                session.run()
+            finally:
+                self.server.release(channel)
+
+        threading.Thread(target=run, daemon=True, name="lab-shell").start()
         return True
 
     def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
@@ -95,15 +111,6 @@ class _Session(paramiko.ServerInterface):
             except Exception:
                 pass
             self.server.release(channel)
-
-    def _shell_refused(self, channel: paramiko.Channel) -> None:
-        try:
-            channel.sendall_stderr(b"fxkit lab: no interactive shell; run one command per "
-                                   b"ssh call, e.g. `ssh -F <labdir>/ssh_config fx lvs`\n")
-            channel.send_exit_status(1)
-            channel.close()
-        except Exception:
-            pass
 
 
 def _read_stdin(channel: paramiko.Channel, wait: bool) -> str:

@@ -11,6 +11,7 @@ in-process LabHost, other processes and the lab's SSH server can share a lab::
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import os
 import posixpath
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 from fxkit.errors import ConnectionFailed
 from fxkit.host import Exec, Host
 from fxkit.lab import cmdline, faults, shell
-from fxkit.lab.cmd_files import virtual_file
+from fxkit.lab.cmd_files import CWD, HOME, virtual_file
+from fxkit.lab.state import LabState
 from fxkit.lab.store import DEFAULT_SCENARIO, LabStore
 
 
@@ -33,10 +35,11 @@ class Reply:
     stderr: str = ""
     drop: bool = False
     timed_out: bool = False
+    cwd: str = HOME  # the working directory after the request (for interactive sessions)
 
 
 def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | None = None,
-                stdin: str = "", timeout: float | None = None) -> Reply:
+                stdin: str = "", timeout: float | None = None, cwd: str = HOME) -> Reply:
     """Run one argv (in-process) or one shell line (SSH exec), applying the faults."""
     words = list(argv) if argv is not None else cmdline.first_argv(line or "")
     with store.transaction() as state:
@@ -46,7 +49,7 @@ def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | N
         if not action.delay:
             if action.fail:
                 return Reply(*action.fail)
-            return Reply(*_run(state, argv, line, stdin), drop=action.drop)
+            return _run(state, argv, line, stdin, cwd, action.drop)
     # A delayed command waits outside the lock: other clients carry on meanwhile.
     if timeout is not None and action.delay > timeout:
         time.sleep(max(timeout, 0))
@@ -55,13 +58,19 @@ def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | N
     if action.fail:
         return Reply(*action.fail)
     with store.transaction() as state:
-        return Reply(*_run(state, argv, line, stdin), drop=action.drop)
+        return _run(state, argv, line, stdin, cwd, action.drop)
 
 
-def _run(state, argv: list[str] | None, line: str | None, stdin: str) -> shell.Output:
-    if argv is not None:
-        return shell.execute(state, list(argv), stdin)
-    return cmdline.run_script(state, line or "", stdin)
+def _run(state: LabState, argv: list[str] | None, line: str | None, stdin: str, cwd: str,
+         drop: bool) -> Reply:
+    def go() -> Reply:
+        CWD.set(cwd)  # in a fresh context: a `cd` never leaks into the next request
+        if argv is not None:
+            out = shell.execute(state, list(argv), stdin)
+        else:
+            out = cmdline.run_script(state, line or "", stdin)
+        return Reply(*out, drop=drop, cwd=CWD.get())
+    return contextvars.Context().run(go)
 
 
 @dataclass(eq=False)
