@@ -88,6 +88,11 @@ class Domain:
     def is_dom0(self) -> bool:
         return self.id == 0
 
+    @property
+    def domid(self) -> int:
+        """Xen's name for ``id``."""
+        return self.id
+
 
 @dataclass(frozen=True)
 class DomainDetails:
