@@ -24,8 +24,8 @@ from fxkit.errors import CommandFailed, FxkitError
 from fxkit.host import Host
 from fxkit.seminar_glossary import GLOSSARY, glossary
 
-__all__ = ["start", "Check", "check_lv", "check_domu", "check_answer", "check_doctor",
-           "check_run", "expect_refusal", "GLOSSARY", "glossary"]
+__all__ = ["start", "Check", "check_lv", "check_domu", "check_reaches", "check_answer",
+           "check_doctor", "check_run", "expect_refusal", "runs_dir", "GLOSSARY", "glossary"]
 
 
 def start(scenario: str = "fx", *, reset: bool = True) -> Host:
@@ -154,6 +154,23 @@ def check_domu(host: Host, name: str, *, running: bool = True, memory: int | Non
     with_mem = f" with {memory} MiB" if memory is not None else ""
     return Check(True, f"domU {name} is {state}{with_mem}" +
                  (f", its vifs on {', '.join(sorted(bridges))}" if bridges is not None else ""))
+
+
+def check_reaches(host: Host, domu: str, network: str, *, reaches: bool = True) -> Check:
+    """Does running domU ``domu`` reach external network ``network`` (or not, if asked)?"""
+    from fxkit.widgets.net_explorer import read_topology
+
+    topo = read_topology(host)
+    if domu not in topo.domus:
+        return Check(False, f"{domu} is not running, so it reaches nothing",
+                     [f"start it: xl create /etc/xen/{domu}.cfg"])
+    now = topo.reaches(domu)
+    if (network in now) == reaches:
+        verb = "reaches" if reaches else "does not reach"
+        return Check(True, f"{domu} {verb} {network} (it reaches {', '.join(now) or 'nothing'})")
+    hint = ("give it a vif on a bridge whose uplink leads there, then restart it"
+            if reaches else "remove its vif on the bridge leading there, then restart it")
+    return Check(False, f"{domu} reaches {', '.join(now) or 'nothing'}", [hint])
 
 
 def check_answer(answer: object, expected: object, *, question: str) -> Check:

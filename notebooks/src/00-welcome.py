@@ -32,6 +32,7 @@ from fxkit import seminar
 
 fx = seminar.start()        # a fresh copy of fx, for you alone
 %load_ext fxkit.magics
+%matplotlib inline
 
 # %% [markdown]
 # `fx` is a *host*: fxkit runs commands on it and reads their output. `%fx` uses

@@ -20,6 +20,7 @@ from fxkit import seminar
 
 fx = seminar.start()
 %load_ext fxkit.magics
+%matplotlib inline
 
 # %% [markdown]
 # ## Three layers

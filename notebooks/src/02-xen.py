@@ -14,6 +14,7 @@ from fxkit import seminar
 
 fx = seminar.start()
 %load_ext fxkit.magics
+%matplotlib inline
 
 # %% [markdown]
 # ## The hypervisor, dom0 and the domUs
