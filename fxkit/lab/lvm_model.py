@@ -3,8 +3,9 @@
 A PV's data area starts at ``pe_start`` (1 MiB, lvm2's default) and holds
 ``(dev_size - pe_start) // extent_size`` extents once in a VG; an LV is a list
 of segments (PV, first PE, count). Allocation follows lvm2's "normal" policy as
-seen on real runs: extend contiguously after the LV's last segment when that
-space is free, then the first free area that holds the rest whole, else the
+seen on real runs (fixtures and tests/test_lvm_real_lvm2.py): extend
+contiguously after the LV's last segment, then elsewhere on that segment's PV,
+then the first free area (VG order) that holds the rest whole, else the
 largest areas first.
 """
 
@@ -232,8 +233,11 @@ class LvmModel:
 
         if lv is not None and lv.segments:
             last = lv.segments[-1]
-            for area in areas.get(last.pv, []):
+            for area in areas.get(last.pv, []):     # contiguous to the last segment
                 if area[0] == last.pe + last.count:
+                    need -= take(last.pv, area, min(need, area[1]))
+            for area in areas.get(last.pv, []):     # then "cling" to the same PV
+                if need > 0 and area[1] > 0:
                     need -= take(last.pv, area, min(need, area[1]))
         # The first area (in VG order) that holds the rest whole; else the largest first.
         # This matches every placement in the fixtures' devices column.

@@ -1,0 +1,119 @@
+"""The LVM plans applied with the real lvm2 on loop devices, and on the lab, side by side.
+
+This kernel has no device-mapper: LVs exist in metadata only (created ``-an -Zn``,
+``lv_attr`` reads ``-wi-XX----``), so no step touches an LV's data here. The
+filesystem, wipe and snapshot steps are covered on the lab
+(tests/test_lvm_plans_lab.py); here lvm2 itself shows that snapshots need
+device-mapper.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from fxkit import connect
+from fxkit.errors import ApplyFailed
+from fxkit.host import Host
+from fxkit.lab.state import LabState
+from fxkit.lvm import read_lvm
+from fxkit.lvm_facts import read_facts
+from fxkit.lvm_plans import (
+    plan_lv_create,
+    plan_lv_extend,
+    plan_lv_reduce,
+    plan_lv_remove,
+    plan_snapshot_create,
+    plan_vg_create,
+    plan_vg_extend,
+)
+from fxkit.testing.lvm2 import Lvm2Sandbox, lvm2_missing_reason
+from tests.test_lvm_plans_lab import StateHost
+
+pytestmark = pytest.mark.lvm2
+MiB = 1024 ** 2
+SIZES = [64, 64, 32]
+
+
+@pytest.fixture
+def lvm2(tmp_path, monkeypatch) -> Iterator[tuple[Host, list[str]]]:
+    reason = lvm2_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    with Lvm2Sandbox.start(tmp_path, SIZES) as box:
+        for key, value in box.env.items():
+            monkeypatch.setenv(key, value)
+        yield connect("local"), list(box.loops)
+    assert not box.loops            # detached
+
+
+def lab_with(devices: list[str]) -> StateHost:
+    state = LabState(hostname="lab")
+    state.lvm.devices.update({d: s * MiB for d, s in zip(devices, SIZES, strict=True)})
+    return StateHost(state)
+
+
+def run_sequence(host: Host, devs: list[str], *, real: bool) -> list[tuple]:
+    """The same plans, in order; returns the LVM layout after each one."""
+    def facts():
+        return read_facts(host, xen=False)
+    no_dm = {"activate": False, "zero": False} if real else {}
+    layouts = []
+
+    def snapshot() -> None:
+        state = read_lvm(host)
+        layouts.append((tuple((v.name, v.extent_count, v.free_count) for v in state.vgs),
+                        tuple((lv.full_name, lv.size_bytes, lv.segments) for lv in state.lvs)))
+    plan_vg_create(facts(), "vgt", devs[:2]).apply(host, confirm=devs[:2])
+    snapshot()
+    plan_lv_create(facts(), "vgt", "root", "40M", **no_dm).apply(host)
+    plan_lv_create(facts(), "vgt", "swap", "-l 3", **no_dm).apply(host)
+    snapshot()
+    plan_lv_extend(facts(), "vgt/root", "+50M").apply(host)        # 50M rounds up to 52M
+    snapshot()
+    plan_lv_extend(facts(), "vgt/swap", "100%FREE").apply(host)
+    snapshot()
+    plan_vg_extend(facts(), "vgt", devs[2]).apply(host, confirm=devs[2])
+    plan_lv_reduce(facts(), "vgt/root", "-l 5").apply(host, confirm="vgt/root")
+    snapshot()
+    plan_lv_remove(facts(), "vgt/swap").apply(host, confirm="vgt/swap")
+    snapshot()
+    return layouts
+
+
+def test_plans_work_on_real_lvm2_and_match_the_lab(lvm2: tuple[Host, list[str]]) -> None:
+    host, devs = lvm2
+    real = run_sequence(host, devs, real=True)
+    lab = run_sequence(lab_with(devs), devs, real=False)
+    assert real == lab
+    final = read_lvm(host)
+    assert [lv.full_name for lv in final.lvs] == ["vgt/root"]
+    assert final.lv("vgt/root").size_bytes == 5 * 4 * MiB      # "-l 5": absolute
+    assert not final.lv("vgt/root").attr.state_known          # no device-mapper here
+
+
+def test_replans_are_empty_on_real_lvm2(lvm2: tuple[Host, list[str]]) -> None:
+    host, devs = lvm2
+    facts = read_facts(host, xen=False)
+    plan = plan_vg_create(facts, "vgt", devs[:1])
+    plan.apply(host, confirm=devs[0])
+    assert plan.replan(host).empty
+    create = plan_lv_create(read_facts(host, xen=False), "vgt", "data", "8M",
+                            activate=False, zero=False)
+    create.apply(host)
+    assert create.replan(host).empty
+    again = create.apply(host)
+    assert not again.ran and again.skipped                     # lvcreate re-checked, skipped
+
+
+def test_real_lvm2_refuses_snapshots_without_device_mapper(lvm2) -> None:
+    host, devs = lvm2
+    plan_vg_create(read_facts(host, xen=False), "vgt", devs[:1]).apply(host, confirm=devs[0])
+    plan_lv_create(read_facts(host, xen=False), "vgt", "data", "8M", activate=False,
+                   zero=False).apply(host)
+    plan = plan_snapshot_create(read_facts(host, xen=False), "vgt/data", "data-snap", "4M")
+    with pytest.raises(ApplyFailed, match="without using device-mapper"):
+        plan.apply(host)
+    assert os.environ["LVM_SYSTEM_DIR"].endswith("etc")
