@@ -1,0 +1,133 @@
+"""Make a debootstrapped Debian tree the lab's dom0: SSH, network, Xen services, guest files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from fxkit.errors import LabError
+
+HOSTNAME = "fx"
+GUEST_DIR = "/boot/guest"          # kernel and initrd of the tiny PV domUs, inside dom0
+MGMT_NIC = "eth0"                   # dom0 boots with net.ifnames=0: eth0 mgmt, eth1/eth2 uplinks
+
+FILES: dict[str, str] = {
+    "/etc/hostname": f"{HOSTNAME}\n",
+    "/etc/hosts": f"127.0.0.1\tlocalhost\n127.0.1.1\t{HOSTNAME}\n",
+    "/etc/fstab": "/dev/vda / ext4 defaults,errors=remount-ro 0 1\n",
+    "/etc/ssh/sshd_config.d/fxkit.conf": (
+        "# fxkit real lab: root by key only, no DNS lookups (the guest has no resolver)\n"
+        "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUseDNS no\n"),
+    # QEMU's user network always gives the guest 10.0.2.15 behind 10.0.2.2, and hostfwd
+    # targets that address, so a static oneshot is as good as DHCP and cannot stall boot
+    # (systemd-networkd without D-Bus in minbase held network.target, and so sshd, for minutes).
+    "/etc/systemd/system/fxkit-mgmt-net.service": (
+        f"[Unit]\nDescription=fxkit real lab: management NIC {MGMT_NIC} (QEMU user network)\n"
+        f"BindsTo=sys-subsystem-net-devices-{MGMT_NIC}.device\n"
+        f"After=sys-subsystem-net-devices-{MGMT_NIC}.device\n"
+        "Before=network.target ssh.service\nWants=network.target\n\n"
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\n"
+        f"ExecStart=/bin/ip link set dev {MGMT_NIC} up\n"
+        f"ExecStart=/bin/ip addr replace 10.0.2.15/24 dev {MGMT_NIC}\n"
+        f"ExecStart=/bin/ip route replace default via 10.0.2.2 dev {MGMT_NIC}\n\n"
+        "[Install]\nWantedBy=multi-user.target\n"),
+    # 8021q for VLAN sub-interfaces; blkback/netback so the first `xl create` finds them.
+    "/etc/modules-load.d/fxkit.conf": "8021q\nbridge\nxen-blkback\nxen-netback\n",
+    "/etc/systemd/journald.conf.d/fxkit.conf": "[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n",
+}
+
+# xendomains hangs poweroff after blkback/netback guests, and a getty on hvc0 once stalled
+# `xl create` (notes/xen-in-qemu.md, item 6). The others only cost boot time under TCG.
+MASKED = ("xendomains.service", "serial-getty@hvc0.service", "getty@tty1.service",
+          "getty-static.service", "systemd-networkd.service",
+          "systemd-networkd-wait-online.service", "apt-daily.timer", "apt-daily-upgrade.timer",
+          "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer",
+          "systemd-timesyncd.service")
+ENABLED = ("fxkit-mgmt-net.service", "ssh.service")
+PRUNE = ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info",
+         "var/cache/apt", "var/lib/apt/lists")
+
+
+def configure(rootfs: Path, authorized_key: str) -> None:
+    """Write the lab's files and service links into ``rootfs`` (run as root, no mounts)."""
+    for path, text in FILES.items():
+        write(rootfs, path, text)
+    xen_default = rootfs / "etc/default/xen"
+    line = 'XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"\n'
+    if line not in xen_default.read_text():
+        with open(xen_default, "a", encoding="utf-8") as f:
+            f.write(line)
+    ssh_dir = rootfs / "root/.ssh"
+    ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write(rootfs, "/root/.ssh/authorized_keys", authorized_key.strip() + "\n", 0o600)
+    for unit in MASKED:
+        link = rootfs / "etc/systemd/system" / unit
+        link.unlink(missing_ok=True)
+        link.symlink_to("/dev/null")
+    chroot(rootfs, ["systemctl", "enable", *ENABLED])
+    chroot(rootfs, ["passwd", "-l", "root"])
+    for rel in PRUNE:
+        shutil.rmtree(rootfs / rel, ignore_errors=True)
+    (rootfs / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)
+    (rootfs / "var/cache/apt/archives/partial").mkdir(parents=True, exist_ok=True)
+    (rootfs / "etc/machine-id").write_text("")  # a fresh id on first boot
+
+
+def write(rootfs: Path, path: str, text: str, mode: int = 0o644) -> None:
+    target = rootfs / path.lstrip("/")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    os.chmod(target, mode)
+
+
+def chroot(rootfs: Path, argv: list[str]) -> str:
+    """Run a command inside the rootfs (needs root); the error names the command."""
+    r = subprocess.run(["chroot", str(rootfs), *argv], capture_output=True, text=True,
+                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"},
+                       check=False)
+    if r.returncode != 0:
+        raise LabError(f"building the real lab image: `{' '.join(argv)}` in the rootfs "
+                       f"failed ({r.returncode}): {r.stderr.strip()[-400:]}")
+    return r.stdout
+
+
+def resolve(rootfs: Path, path: str, depth: int = 0) -> Path:
+    """``path`` inside ``rootfs`` with symlinks followed inside it (absolute ones too)."""
+    parts = Path(path.lstrip("/")).parts
+    current = rootfs
+    for i, part in enumerate(parts):
+        nxt = current / part
+        if nxt.is_symlink():
+            if depth > 20:
+                raise LabError(f"symlink loop at {nxt} in the rootfs")
+            target = os.readlink(nxt)
+            base = "/" if target.startswith("/") else "/" + str(current.relative_to(rootfs))
+            rest = "/".join(parts[i + 1:])
+            joined = os.path.normpath(os.path.join(base, target, rest))
+            return resolve(rootfs, joined, depth + 1)
+        current = nxt
+    return current
+
+
+def busybox_libs(rootfs: Path) -> dict[str, Path]:
+    """The shared libraries of the rootfs's busybox, as {path in initrd: real file}."""
+    out = chroot(rootfs, ["ldd", "/bin/busybox"])
+    libs: dict[str, Path] = {}
+    for line in out.splitlines():
+        words = line.split()
+        path = words[2] if "=>" in words and len(words) > 2 else words[0] if words else ""
+        if path.startswith("/"):
+            libs[path] = resolve(rootfs, path)
+    if not any("ld-linux" in p for p in libs):
+        raise LabError(f"ldd /bin/busybox in the rootfs named no dynamic loader: {out!r}")
+    return libs
+
+
+def kernel_version(rootfs: Path) -> str:
+    kernels = sorted(p.name[len("vmlinuz-"):] for p in (rootfs / "boot").glob("vmlinuz-*"))
+    if not kernels:
+        raise LabError("the rootfs has no /boot/vmlinuz-*: linux-image-amd64 was not installed")
+    return kernels[-1]

@@ -1,0 +1,163 @@
+"""Unit tests of the real lab's pure parts: cpio, MBR, mirror lookup, QEMU argv, stale pids."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import stat
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fxkit.errors import LabError
+from fxkit.lab.real import disks, vm
+from fxkit.lab.real.image import debian_mirror
+from fxkit.lab.real.initrd import GUEST_INIT, Entry, guest_entries, newc
+from fxkit.lab.real.paths import ImagePaths, StatePaths
+from fxkit.lab.real.rootfs import resolve
+
+
+def test_newc_archive_unpacks_with_real_cpio(tmp_path: Path) -> None:
+    if shutil.which("cpio") is None:
+        pytest.skip("cpio is not installed (Debian package cpio)")
+    entries = guest_entries(b"BB", {"/lib/x86_64-linux-gnu/libc.so.6": b"LIBC"},
+                            {"xen-blkfront.ko": b"KO"})
+    archive = newc(entries)
+    out = tmp_path / "x"
+    out.mkdir()
+    r = subprocess.run(["cpio", "-id", "--quiet", "--no-absolute-filenames"], input=archive,
+                       cwd=out, capture_output=True, check=False)
+    assert r.returncode == 0, r.stderr
+    assert (out / "bin/busybox").read_bytes() == b"BB"
+    assert (out / "init").read_text() == GUEST_INIT
+    assert (out / "init").stat().st_mode & 0o111
+    assert (out / "sbin/poweroff").is_symlink()
+    assert (out / "lib/x86_64-linux-gnu/libc.so.6").read_bytes() == b"LIBC"
+    assert (out / "lib/modules/xen-blkfront.ko").read_bytes() == b"KO"
+    listing = subprocess.run(["cpio", "-itv", "--quiet"], input=archive, capture_output=True,
+                             check=True).stdout.decode()
+    assert "dev/console" in listing and listing.splitlines()[0][0] in "dc-l"
+
+
+def test_newc_pads_to_four_bytes() -> None:
+    data = newc([Entry("a", stat.S_IFREG | 0o644, b"xyz")])
+    assert data.startswith(b"070701") and len(data) % 4 == 0
+    assert data.endswith(b"TRAILER!!!\0" + b"\0" * (-(110 + 11) % 4))
+
+
+def test_guest_init_traps_poweroff_signal() -> None:
+    assert "trap 'poweroff -f' USR2 TERM" in GUEST_INIT
+    names = [e.name for e in guest_entries(b"", {}, {})]
+    assert "sbin/poweroff" in names and "init" in names
+
+
+def test_array_disk_has_boot_and_lvm_partitions(tmp_path: Path) -> None:
+    img = tmp_path / "array.img"
+    disks.make_array(img, size=256 * disks.MiB)
+    raw = img.read_bytes()[:512]
+    assert raw[510:] == b"\x55\xaa"
+    parts = [struct.unpack("<B3sB3sII", raw[446 + 16 * i:462 + 16 * i]) for i in range(4)]
+    boot, lvm = parts[0], parts[1]
+    assert (boot[0], boot[2], boot[4]) == (0x80, 0x83, 2048)
+    assert lvm[2] == 0x8E and lvm[4] == 2048 + disks.BOOT_SIZE // 512
+    assert lvm[4] + lvm[5] == 256 * disks.MiB // 512
+    assert parts[2][2] == parts[3][2] == 0
+    assert img.stat().st_blocks * 512 < 1 * disks.MiB       # sparse
+    if shutil.which("sfdisk"):
+        dump = subprocess.run(["sfdisk", "-d", str(img)], capture_output=True, text=True,
+                              check=True).stdout
+        assert "type=83, bootable" in dump and "type=8e" in dump
+
+
+def test_mbr_refuses_a_partition_past_the_end() -> None:
+    with pytest.raises(ValueError, match="past the disk end"):
+        disks.mbr(1024 * 512, [(2048, 10, 0x83, False)])
+
+
+def test_mirror_from_deb822_and_one_line_sources(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FXKIT_DEBIAN_MIRROR", raising=False)
+    d = tmp_path / "sources.list.d"
+    d.mkdir()
+    (d / "debian.sources").write_text(
+        "Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\n"
+        "Components: main\n\nTypes: deb\nURIs: http://mirror.example/debian\n"
+        "Suites: bookworm bookworm-updates\nComponents: main\n")
+    (d / "other.list").write_text("deb https://packages.example/apt cloud main\n")
+    assert debian_mirror(tmp_path) == "http://mirror.example/debian"
+    (d / "debian.sources").unlink()
+    (tmp_path / "sources.list").write_text(
+        "# comment\ndeb [arch=amd64] http://ftp.fr.debian.org/debian bookworm main\n")
+    assert debian_mirror(tmp_path) == "http://ftp.fr.debian.org/debian"
+    (tmp_path / "sources.list").write_text("")
+    with pytest.raises(LabError, match="FXKIT_DEBIAN_MIRROR"):
+        debian_mirror(tmp_path)
+    monkeypatch.setenv("FXKIT_DEBIAN_MIRROR", "http://x/debian")
+    assert debian_mirror(tmp_path) == "http://x/debian"
+
+
+def test_qemu_argv_uses_tcg_the_pitfall_fixes_and_a_restricted_nic(tmp_path: Path) -> None:
+    argv = vm.qemu_argv(ImagePaths(tmp_path / "img"), StatePaths(tmp_path / "st"), 2222)
+    line = " ".join(argv)
+    assert argv[argv.index("-accel") + 1] == "tcg,tb-size=256"
+    assert "kvm" not in line
+    xen = argv[argv.index("-append") + 1]
+    assert "smap=0" in xen and "bootscrub=0" in xen and "dom0_mem=1024M,max:1024M" in xen
+    assert "restrict=on,hostfwd=tcp:127.0.0.1:2222-:22" in line
+    assert line.count("-nic user") == 1 + vm.UPLINKS
+    assert line.count("restrict=on") == 1 + vm.UPLINKS
+    assert f"file={tmp_path}/st/overlay.qcow2,if=virtio,format=qcow2" in line
+    modules = argv[argv.index("-initrd") + 1]
+    assert modules.count(",") == 1 and "net.ifnames=0" in modules
+
+
+def test_qemu_argv_escapes_commas_in_module_paths(tmp_path: Path) -> None:
+    argv = vm.qemu_argv(ImagePaths(tmp_path / "a,b"), StatePaths(tmp_path), 1)
+    assert "a,,b/vmlinuz" in argv[argv.index("-initrd") + 1]
+
+
+def test_resolve_follows_absolute_symlinks_inside_the_rootfs(tmp_path: Path) -> None:
+    (tmp_path / "usr/lib/x86_64-linux-gnu").mkdir(parents=True)
+    (tmp_path / "usr/lib/x86_64-linux-gnu/ld.so").write_text("LD")
+    (tmp_path / "lib").symlink_to("usr/lib")
+    (tmp_path / "usr/lib64").mkdir()
+    (tmp_path / "usr/lib64/ld-linux.so").symlink_to("/lib/x86_64-linux-gnu/ld.so")
+    (tmp_path / "lib64").symlink_to("usr/lib64")
+    assert resolve(tmp_path, "/lib64/ld-linux.so").read_text() == "LD"
+
+
+def test_dead_pid_is_not_alive_and_no_qemu_owns_a_fresh_overlay(tmp_path: Path) -> None:
+    p = subprocess.Popen(["true"])
+    p.wait()
+    assert not vm.alive(p.pid)
+    assert vm.alive(os.getpid())
+    assert vm.qemu_pids(tmp_path / "overlay.qcow2") == []
+
+
+def test_stale_pidfile_is_reported_and_cleaned(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from fxkit.lab.real import lifecycle
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path))
+    sp = lifecycle.state_paths()
+    sp.root.mkdir(parents=True)
+    p = subprocess.Popen(["true"])
+    p.wait()
+    sp.pidfile.write_text(f"{p.pid}\n")
+    vm.VmState(pid=p.pid, port=1, how="test", started_at=0.0, boot_seconds=30.0).save(sp.state)
+    st = lifecycle.status_real()
+    assert st is not None and st["stale"] and not st["running"]
+    said: list[str] = []
+    lifecycle._clean_stale(sp, said.append)
+    assert not sp.pidfile.exists() and "stale" in said[0]
+    assert lifecycle.status_real() == {"lab": "real", "running": False, "stale": False,
+                                       "overlay": None}
+    assert lifecycle.stop_real() is False
+
+
+def test_gzip_initrd_is_deterministic() -> None:
+    a = gzip.compress(newc(guest_entries(b"x", {}, {})), mtime=0)
+    b = gzip.compress(newc(guest_entries(b"x", {}, {})), mtime=0)
+    assert a == b
