@@ -183,8 +183,6 @@ class VgUsageChart:
         return "\n".join(lines) or "no volume groups"
 
     def _repr_png_(self) -> bytes:
-        import io
-
         from matplotlib.figure import Figure
         fig = Figure(figsize=(7, 0.6 + 0.5 * max(len(self.vgs), 1)), dpi=80)
         ax = fig.add_subplot()
@@ -198,9 +196,7 @@ class VgUsageChart:
         ax.set_title("Volume group usage")
         ax.legend(loc="lower right")
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", metadata={"Software": None})
-        return buf.getvalue()
+        return Picture(fig, "")._repr_png_()
 
 
 def vg_usage_chart(vgs: Iterable[Any]) -> VgUsageChart:
@@ -212,3 +208,25 @@ def _attr(obj: Any, *names: str) -> Any:
         if hasattr(obj, n):
             return getattr(obj, n)
     raise AttributeError(f"{type(obj).__name__} has none of {', '.join(names)}")
+
+
+class Picture:
+    """A matplotlib figure shown as PNG in a notebook, with a text summary as its plain form."""
+
+    def __init__(self, fig: Any, text: str) -> None:
+        self.fig = fig
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_png_(self) -> bytes:
+        import io
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", metadata={"Software": None}, dpi=90)
+        return buf.getvalue()
+
+
+def picture(fig: Any, text: str) -> Picture:
+    """Show ``fig`` (e.g. ``fxkit.viz.draw_topology(...)``) with ``text`` as its summary."""
+    return Picture(fig, text)
