@@ -143,3 +143,8 @@ def test_shell_subset(fx):
     assert run_script(state, "ls |") == (
         2, "", "bash: -c: line 1: syntax error: unexpected end of file\n")
     assert run_script(state, "nope; true") == (0, "", "bash: nope: command not found\n")
+    assert run_script(state, "\nhostname # a comment\n# another\nnproc\n") == (0, "fx\n8\n", "")
+    assert run_script(state, "cat /etc/hostname |\n wc -l") == (0, "1\n", "")
+    assert run_script(state, "cd /etc/xen; pwd; cd /nope") == (
+        1, "/etc/xen\n", "bash: cd: /nope: No such file or directory\n")
+    assert run_script(state, "pwd") == (0, "/root\n", "")

@@ -34,7 +34,11 @@ def start(names: tuple[str, ...], port: int | None, foreground: bool) -> None:
     """Start the lab's SSH server."""
     root = lab_dir()
     if foreground:
+        import logging
+
         from fxkit.lab.serve import serve
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        logging.getLogger("paramiko").setLevel(logging.WARNING)
         if current := daemon.status(root):
             raise click.ClickException(f"the lab server already runs (pid {current.pid})")
         root.mkdir(parents=True, exist_ok=True)

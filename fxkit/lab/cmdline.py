@@ -10,6 +10,7 @@ one argv quoted with ``shlex.join``, which this parses back exactly.
 
 from __future__ import annotations
 
+import contextvars
 import fnmatch
 import posixpath
 from dataclasses import dataclass, field
@@ -50,8 +51,14 @@ def tokenize(line: str) -> list[tuple[str, str, bool]]:
 
     while i < n:
         c = line[i]
-        if c in " \t\n":
+        if c in " \t":
             flush()
+            i += 1
+        elif c == "\n":  # an unquoted newline ends a command, like ";"
+            flush()
+            if tokens and tokens[-1][:2] not in (("op", ";"), ("op", "&&"), ("op", "||"),
+                                                 ("op", "|")):
+                tokens.append(("op", ";", False))
             i += 1
         elif c == "'":
             end = line.find("'", i + 1)
@@ -77,7 +84,8 @@ def tokenize(line: str) -> list[tuple[str, str, bool]]:
                 buf.append(line[i + 1])
             in_word, i = True, i + 2
         elif c == "#" and not in_word:
-            break
+            end = line.find("\n", i)
+            i = n if end < 0 else end
         else:
             op = next((o for o in _OPERATORS if line.startswith(o, i)), None)
             if op and op.startswith("2") and not (buf == [] and not in_word):
@@ -170,8 +178,14 @@ def first_argv(line: str) -> list[str]:
     return line.split()
 
 
-def run_script(state: LabState, line: str, stdin: str = "") -> shell.Output:
-    """Run a command line the way bash -c would (within the subset above)."""
+def run_script(state: LabState, line: str, stdin: str = "", *,
+               keep_cwd: bool = False) -> shell.Output:
+    """Run a command line the way bash -c would (within the subset above).
+
+    A ``cd`` in it lasts until its end, unless ``keep_cwd`` (an interactive session).
+    """
+    if not keep_cwd:
+        return contextvars.copy_context().run(run_script, state, line, stdin, keep_cwd=True)
     try:
         program = parse(line)
     except ShellSyntaxError as e:

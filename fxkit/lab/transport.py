@@ -68,7 +68,7 @@ def _run(state: LabState, argv: list[str] | None, line: str | None, stdin: str, 
         if argv is not None:
             out = shell.execute(state, list(argv), stdin)
         else:
-            out = cmdline.run_script(state, line or "", stdin)
+            out = cmdline.run_script(state, line or "", stdin, keep_cwd=True)
         return Reply(*out, drop=drop, cwd=CWD.get())
     return contextvars.Context().run(go)
 
