@@ -146,3 +146,25 @@ def test_bridges_defined_in_the_main_file_are_left_to_the_admin(fx: StateHost) -
     assert all(s.write is None for s in plan.steps)
     assert any("defined in /etc/network/interfaces" in w and "eth0 eth2" in w
                for w in plan.warnings)
+
+
+def test_ifup_brings_persisted_bridges_back_as_at_boot(fx: StateHost) -> None:
+    plan_bridge_create(read_net(fx), "xenbr4", uplink="eth2.7",
+                       persisted=read_persisted(fx)).apply(fx)
+    before = {b.name: b.ports for b in read_net(fx).bridges}
+    # "reboot": every bridge and VLAN is gone, vifs too (no domU runs yet)
+    for name in ("xenbr0", "xenbr1", "xenbr2", "xenbr4", "eth0.42", "eth2.7"):
+        fx.run(["ip", "link", "set", "dev", name, "down"])
+        fx.run(["ip", "link", "del", name])
+    assert read_net(fx).bridges == ()
+    assert fx.run(["ifup", "xenbr9"], check=False).stderr == "ifup: unknown interface xenbr9\n"
+    fx.run(["ifup", "-a"])
+    net = read_net(fx)
+    after = {b.name: tuple(p for p in b.ports if not p.startswith("vif")) for b in net.bridges}
+    assert after == {n: tuple(p for p in ports if not p.startswith("vif"))
+                     for n, ports in before.items()}
+    assert net.link("eth0.42").vlan_id == 42 and net.link("xenbr1").admin_up
+    assert check_drift(net, read_persisted(fx)) == []
+    assert fx.run(["ifup", "xenbr4"]).stderr == "ifup: interface xenbr4 already configured\n"
+    fx.run(["ifdown", "xenbr4"])
+    assert read_net(fx).bridge("xenbr4") is None

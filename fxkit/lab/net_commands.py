@@ -319,3 +319,4 @@ def _tuntap(model: NetModel, args: list[str]) -> Output:
 
 
 from fxkit.lab import net_brctl as _net_brctl  # noqa: E402,F401  (registers bridge and brctl)
+from fxkit.lab import net_ifup as _net_ifup  # noqa: E402,F401  (registers ifup and ifdown)
