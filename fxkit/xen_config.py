@@ -269,10 +269,14 @@ class DomainConfig:
         return self.settings[key]
 
     def set(self, key: str, value: Value, comment: str | None = None) -> None:
-        """Change a setting in place (keeping its position) or append it."""
+        """Change a setting in place (keeping its position) or append it.
+
+        When a key is set twice in the file, the last one (the one xl uses) changes.
+        """
         if not _KEY.match(key):
             raise ValueError(f"{key!r} is not a config key: use letters, digits, _ and .")
-        for n, item in enumerate(self.items):
+        for n in reversed(range(len(self.items))):
+            item = self.items[n]
             if isinstance(item, Setting) and item.key == key:
                 self.items[n] = Setting(key, value, comment if comment is not None
                                         else item.comment)

@@ -168,3 +168,37 @@ def test_vif_every_keyword_and_unknown_ones() -> None:
     assert VifSpec.parse("") == VifSpec() and VifSpec().bridge_or_default == "xenbr0"
     with pytest.raises(ParseError):
         VifSpec.parse("mac=00:16:3e:zz:00:01")
+
+
+def test_set_changes_the_setting_xl_uses_when_a_key_repeats() -> None:
+    c = DomainConfig.parse("memory = 64\nname = 'a'\nmemory = 96\n")
+    assert c.memory == 96
+    c.set("memory", 128)
+    assert c.memory == 128 and c.render().splitlines()[0] == "memory = 64"
+
+
+# -- property: any config we can hold survives render + parse, in both styles --------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_keys = st.builds(str.__add__, st.sampled_from("abvxyzK_"), st.text("abcdmT019_.", max_size=8))
+_scalars = st.one_of(st.text(max_size=30), st.integers(-10**12, 10**12),
+                     st.floats(allow_nan=False, allow_infinity=False), st.booleans())
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4), max_leaves=8)
+_comment = st.text(max_size=30).filter(lambda t: "\n" not in t and "\r" not in t)
+_items = st.lists(st.one_of(
+    st.builds(Setting, _keys, _values, st.none() | _comment),
+    st.builds(Comment, st.none() | _comment)), max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_items)
+def test_render_then_parse_is_identity(items: list) -> None:
+    while items and items[-1] == Comment(None):
+        items.pop()
+    config = DomainConfig(list(items))
+    xm = DomainConfig.parse(config.render("xm"))
+    assert xm == config
+    xl = DomainConfig.parse(config.render("xl"))
+    assert DomainConfig.parse(xl.render("xl")) == xl     # xl writes booleans as 1/0
