@@ -268,3 +268,13 @@ def test_shell_without_terminal_runs_stdin_like_bash_s(served, fx):
     r = ssh(served, "-T", "fx", input="cd /boot\nls *.gz\nhostname\ncat /nope\n")
     assert (r.returncode, r.stdout, r.stderr) == (
         1, "xen-3.0.3-1-amd64.gz\nfx\n", "cat: /nope: No such file or directory\n")
+
+
+def test_timeout_kills_a_delayed_command_before_it_runs(fx, served):
+    from fxkit.errors import CommandTimedOut
+    with LabStore("fx", served.root).transaction() as state:
+        faults.delay(state, "mkdir*", 2)
+    with pytest.raises(CommandTimedOut):
+        fx.run(["mkdir", "/srv/late"], timeout=0.3)
+    time.sleep(2.2)
+    assert fx.run(["test", "-e", "/srv/late"], check=False).exit_status == 1

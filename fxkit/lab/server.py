@@ -87,7 +87,10 @@ class _Session(paramiko.ServerInterface):
     def _exec(self, channel: paramiko.Channel, line: str) -> None:
         try:
             stdin = _read_stdin(channel, wait=reads_stdin(line))
-            reply = run_request(self.store, line=line, stdin=stdin)
+            reply = run_request(self.store, line=line, stdin=stdin,
+                                cancelled=lambda: channel.closed or not self.transport.is_active())
+            if reply.timed_out:
+                return  # the client killed it (closed the channel) during an injected delay
             if reply.drop:
                 log.info("fault: dropping the connection at %r", line)
                 self.transport.close()
@@ -165,6 +168,7 @@ class LabServer:
 
     def hold(self, channel: paramiko.Channel) -> None:
         with self._lock:
+            self._channels = {c for c in self._channels if not c.closed}
             self._channels.add(channel)
 
     def release(self, channel: paramiko.Channel) -> None:

@@ -16,6 +16,7 @@ import errno
 import os
 import posixpath
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fxkit.errors import ConnectionFailed
@@ -39,8 +40,13 @@ class Reply:
 
 
 def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | None = None,
-                stdin: str = "", timeout: float | None = None, cwd: str = HOME) -> Reply:
-    """Run one argv (in-process) or one shell line (SSH exec), applying the faults."""
+                stdin: str = "", timeout: float | None = None, cwd: str = HOME,
+                cancelled: Callable[[], bool] = lambda: False) -> Reply:
+    """Run one argv (in-process) or one shell line (SSH exec), applying the faults.
+
+    ``cancelled`` is polled during an injected delay: a client that gave up (timeout,
+    closed channel) kills the command before it runs, as on a real host.
+    """
     words = list(argv) if argv is not None else cmdline.first_argv(line or "")
     with store.transaction() as state:
         action = faults.take(state, words)
@@ -54,7 +60,11 @@ def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | N
     if timeout is not None and action.delay > timeout:
         time.sleep(max(timeout, 0))
         return Reply(-9, timed_out=True)  # killed at its timeout: it never ran
-    time.sleep(action.delay)
+    deadline = time.monotonic() + action.delay
+    while (left := deadline - time.monotonic()) > 0:
+        if cancelled():
+            return Reply(-9, timed_out=True)
+        time.sleep(min(left, 0.05))
     if action.fail:
         return Reply(*action.fail)
     with store.transaction() as state:
