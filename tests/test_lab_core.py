@@ -275,3 +275,12 @@ def test_fault_cli(labdir):
     runner.invoke(lab, ["fault", "drop", "--after", "1"])
     assert runner.invoke(lab, ["reset"]).output == "reset fx\n"
     assert runner.invoke(lab, ["fault", "list"]).output == "no faults\n"
+
+
+def test_corrupt_state_names_the_fix(fx, labdir):
+    fx.run(["true"])
+    (labdir / "fx" / "state.json").write_text("{not json")
+    with pytest.raises(LabError, match="corrupt.*fxkit lab reset --scenario fx"):
+        fx.run(["true"])
+    reset("fx")
+    assert fx.run(["hostname"]).stdout == "fx\n"

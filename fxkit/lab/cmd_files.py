@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from contextvars import ContextVar
 
-from fxkit.lab.cmd_system import proc_file
+from fxkit.lab.hardware import proc_file
 from fxkit.lab.shell import Call, Output, command
 from fxkit.lab.state import LabState
 

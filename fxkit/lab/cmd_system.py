@@ -10,8 +10,8 @@ import math
 import re
 
 from fxkit.lab import shell
+from fxkit.lab.hardware import cpu_count, kernel, meminfo
 from fxkit.lab.shell import Call, Output, command
-from fxkit.lab.state import LabState
 
 ENV = {"HOME": "/root", "LOGNAME": "root", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
        "SHELL": "/bin/bash", "USER": "root"}
@@ -19,19 +19,6 @@ ENV = {"HOME": "/root", "LOGNAME": "root", "PATH": "/usr/sbin:/usr/bin:/sbin:/bi
 
 def _try(tool: str, what: str) -> Output:
     return 1, "", f"{tool}: {what}\nTry '{tool} --help' for more information.\n"
-
-
-def _kernel(state: LabState) -> dict[str, str]:
-    k = {"sysname": "Linux", "release": "unknown", "version": "#1 SMP", "machine": "x86_64",
-         "os": "GNU/Linux"}
-    k.update(state.hardware.get("kernel", {}))
-    return k
-
-
-def cpu_count(state: LabState) -> int:
-    cpu = state.hardware.get("cpu", {})
-    return (int(cpu.get("sockets", 1)) * int(cpu.get("cores_per_socket", 1))
-            * int(cpu.get("threads_per_core", 1)))
 
 
 @command("true", ":")
@@ -46,7 +33,7 @@ def false(call: Call) -> Output:
 
 @command("uname")
 def uname(call: Call) -> Output:
-    k = _kernel(call.state)
+    k = kernel(call.state)
     fields = {"s": k["sysname"], "n": call.state.hostname, "r": k["release"],
               "v": k["version"], "m": k["machine"], "p": "unknown", "i": "unknown",
               "o": k["os"]}
@@ -101,18 +88,6 @@ def nproc(call: Call) -> Output:
     return 0, f"{cpu_count(call.state)}\n", ""
 
 
-def _meminfo(state: LabState) -> dict[str, int]:
-    mem = state.hardware.get("memory", {})
-    info = dict(mem.get("meminfo_kib", {}))
-    total = info.setdefault("MemTotal", int(mem.get("total_mib", 1024)) * 1024)
-    for key, default in (("MemFree", total // 2), ("Buffers", 0), ("Cached", 0), ("Shmem", 0),
-                         ("SReclaimable", 0), ("SwapTotal", 0)):
-        info.setdefault(key, default)
-    info.setdefault("SwapFree", info["SwapTotal"])
-    info.setdefault("MemAvailable", info["MemFree"] + info["Cached"] + info["Buffers"])
-    return info
-
-
 def _scale(kib: int, unit: str) -> str:
     """procps-ng's scale_size: fixed units truncate; -h tries "%.1f" then "%ld" in 5 chars."""
     b = kib * 1024
@@ -142,7 +117,7 @@ def free(call: Call) -> Output:
             return _try("free", f"unrecognized option '{arg}'")
         else:
             return _try("free", f"invalid option -- '{arg.lstrip('-')[:1]}'")
-    m = _meminfo(call.state)
+    m = meminfo(call.state)
     cache = m["Buffers"] + m["Cached"] + m["SReclaimable"]
     used = m["MemTotal"] - m["MemFree"] - cache
     swap_used = m["SwapTotal"] - m["SwapFree"]
@@ -158,37 +133,6 @@ def free(call: Call) -> Output:
         out += row("Total:", m["MemTotal"] + m["SwapTotal"], used + swap_used,
                    m["MemFree"] + m["SwapFree"])
     return 0, out, ""
-
-
-def proc_file(state: LabState, path: str) -> str | None:
-    """/proc/cpuinfo, /proc/meminfo, /proc/version, /proc/uptime from the state."""
-    k = _kernel(state)
-    if path == "/proc/version":
-        return f"Linux version {k['release']} (lab@fxkit) (gcc version 4.1.2) {k['version']}\n"
-    if path == "/proc/uptime":
-        up = state.clock + 86400
-        return f"{up}.00 {up * cpu_count(state)}.00\n"
-    if path == "/proc/meminfo":
-        return "".join(f"{key + ':':<16}{value:>8} kB\n" for key, value in _meminfo(state).items())
-    if path != "/proc/cpuinfo":
-        return None
-    cpu = state.hardware.get("cpu", {})
-    cores = int(cpu.get("cores_per_socket", 1)) * int(cpu.get("threads_per_core", 1))
-    blocks = []
-    for n in range(cpu_count(state)):
-        blocks.append(
-            f"processor\t: {n}\nvendor_id\t: {cpu.get('vendor_id', 'GenuineIntel')}\n"
-            f"cpu family\t: {cpu.get('family', 6)}\nmodel\t\t: {cpu.get('model', 15)}\n"
-            f"model name\t: {cpu.get('model_name', 'unknown')}\n"
-            f"stepping\t: {cpu.get('stepping', 1)}\ncpu MHz\t\t: {cpu.get('mhz', 0):.3f}\n"
-            f"cache size\t: {cpu.get('cache_kb', 0)} KB\nphysical id\t: {n // cores}\n"
-            f"siblings\t: {cores}\ncore id\t\t: {n % cores}\n"
-            f"cpu cores\t: {cpu.get('cores_per_socket', 1)}\nfpu\t\t: yes\n"
-            f"fpu_exception\t: yes\ncpuid level\t: {cpu.get('cpuid_level', 10)}\nwp\t\t: yes\n"
-            f"flags\t\t: {cpu.get('flags', '')}\nbogomips\t: {cpu.get('bogomips', 0):.2f}\n"
-            "clflush size\t: 64\ncache_alignment\t: 64\n"
-            "address sizes\t: 38 bits physical, 48 bits virtual\npower management:\n\n")
-    return "".join(blocks)
 
 
 @command("echo")

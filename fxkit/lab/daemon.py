@@ -4,7 +4,7 @@ Files in the lab directory::
 
     keys/host_key, keys/id_ecdsa(.pub), authorized_keys   generated once, reused
     known_hosts, ssh_config       rewritten at each start (ports may change)
-    server.json                   pid, ports, scenarios, start time (the pidfile)
+    server.json, server.pid       pid, ports, scenarios, start time (the pidfile)
     server.log                    the daemon's log
 
 ``ssh -F <labdir>/ssh_config fx lvs`` then works with plain OpenSSH.
@@ -133,6 +133,7 @@ def status(root: Path | None = None) -> ServerStatus | None:
     pid = int(data.get("pid", 0))
     if not _alive(pid):
         path.unlink(missing_ok=True)
+        (root / "server.pid").unlink(missing_ok=True)
         return None
     return ServerStatus(pid, {k: int(v) for k, v in data["ports"].items()},
                         float(data["started"]), root)
@@ -222,6 +223,7 @@ def stop(root: Path | None = None, timeout: float = 5.0) -> int | None:
         while _alive(st.pid):
             time.sleep(0.02)
     (root / "server.json").unlink(missing_ok=True)
+    (root / "server.pid").unlink(missing_ok=True)
     return st.pid
 
 
@@ -229,3 +231,4 @@ def write_status(root: Path, ports: dict[str, int]) -> None:
     data: dict[str, Any] = {"pid": os.getpid(), "ports": ports, "started": time.time(),
                             "scenarios": list(ports)}
     _atomic(root / "server.json", json.dumps(data, indent=1) + "\n")
+    _atomic(root / "server.pid", f"{os.getpid()}\n")  # for tools that want a plain pidfile

@@ -35,6 +35,7 @@ def serve(root: Path, ports: dict[str, int], ready: threading.Event | None = Non
         try:
             if f'"pid": {os.getpid()},' in status_file.read_text():
                 status_file.unlink()
+                (root / "server.pid").unlink(missing_ok=True)
         except FileNotFoundError:
             pass
 

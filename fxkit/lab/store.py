@@ -132,7 +132,7 @@ class LabStore:
         with self.locked():
             text = self._read()
             # Parsed twice: models may keep (and change) the very dicts they were given.
-            state = LabState.from_dict(json.loads(text)) if text else build_state(self.scenario)
+            state = LabState.from_dict(self._parse(text)) if text else build_state(self.scenario)
             yield state
             new = state.to_dict()
             if not text or new != json.loads(text):
@@ -149,6 +149,16 @@ class LabStore:
             state = build_state(self.scenario)
             self._write(dump_state(state))
             return state
+
+    def _parse(self, text: str) -> dict[str, Any]:
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            return data
+        except ValueError as e:
+            raise LabError(f"the lab state {self.state_file} is corrupt ({e}); start over with "
+                           f"`fxkit lab reset --scenario {self.scenario}`") from None
 
     def _read(self) -> str:
         try:
