@@ -262,7 +262,8 @@ def domain_names(host: Host) -> dict[int, str]:
     except Exception:  # noqa: BLE001 - no Xen facts means vifs are shown by id only
         return {}
     names: dict[int, str] = {}
-    for dom in getattr(facts, "domains", facts) or []:
+    domains: Any = getattr(facts, "domains", facts)
+    for dom in domains or []:
         domid = getattr(dom, "domid", getattr(dom, "id", None))
         name = getattr(dom, "name", None)
         if isinstance(domid, int) and name:

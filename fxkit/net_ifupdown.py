@@ -16,7 +16,7 @@ bridge-utils-interfaces(5)).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -128,7 +128,7 @@ def sources_directory(sources: list[str], directory: str = DIRECTORY) -> bool:
 
 
 def render_bridge(name: str, ports: list[str], *, stp: bool = False, forward_delay: int = 0,
-                  vlans: list[tuple[str, str, int]] = (), comment: str = "") -> str:
+                  vlans: Sequence[tuple[str, str, int]] = (), comment: str = "") -> str:
     """The interfaces.d file for one bridge (and the VLAN sub-interfaces it uses).
 
     ``forward_delay`` is in seconds, as bridge_fd takes it; ``vlans`` holds

@@ -49,6 +49,10 @@ def _link_missing(name: str):  # noqa: ANN202 - a Step.needed callable
     return lambda h: read_net(h).link(name) is None
 
 
+def _link_present(name: str):  # noqa: ANN202
+    return lambda h: read_net(h).link(name) is not None
+
+
 def _link_down(name: str):  # noqa: ANN202
     return lambda h: not getattr(read_net(h).link(name), "admin_up", True)
 
@@ -300,7 +304,7 @@ def plan_bridge_delete(net: NetState, name: str, *, configs: Mapping[str, Any] |
                                    needed=lambda h: not _link_down(name)(h)
                                    and not _link_missing(name)(h)))
         plan.steps.append(Step(f"Delete bridge {name}", _ip("link", "del", "dev", name),
-                               destroys=name, needed=lambda h: not _link_missing(name)(h)))
+                               destroys=name, needed=_link_present(name)))
     if in_file and persisted is not None:
         stanza = persisted.stanza(name)
         for port in net.ports(name) if br is not None else []:
@@ -309,7 +313,7 @@ def plan_bridge_delete(net: NetState, name: str, *, configs: Mapping[str, Any] |
                 plan.steps.append(Step(
                     f"Delete {port.name} (VLAN {port.vlan_id} on {port.parent}, defined only in "
                     f"{path})", _ip("link", "del", "dev", port.name),
-                    needed=lambda h, p=port.name: not _link_missing(p)(h)))
+                    needed=_link_present(port.name)))
         if stanza is not None and stanza.path == path:
             plan.steps.append(Step(f"Remove {path}, so {name} does not come back at boot",
                                    ("rm", "-f", path),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -21,10 +22,10 @@ from matplotlib.patches import FancyBboxPatch, Patch
 
 from fxkit.topology import BRIDGE, DOMU, EXTERNAL, GUEST_IF, NIC, PHYSICAL_LINK, VIRTUAL, Topology
 
-RC = {"svg.fonttype": "none", "svg.hashsalt": "fxkit-net", "font.family": "DejaVu Sans"}
+RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "fxkit-net", "font.family": "DejaVu Sans"}
 X = {EXTERNAL: 0.0, NIC: 2.7, "vlan": 4.7, BRIDGE: 6.8, "vif": 9.0, GUEST_IF: 11.5}
 BOX_W, BOX_H = 1.55, 0.56
-STYLE = {  # (face, edge, linestyle, linewidth)
+STYLE: dict[str, tuple[str, str, Any, float]] = {  # (face, edge, linestyle, linewidth)
     EXTERNAL: ("#fbe3e0", "#c0392b", "-", 1.6),
     NIC: ("#dce9f7", "#1f5fa8", "-", 1.5),
     VIRTUAL: ("#ffffff", "#1f5fa8", ":", 1.6),

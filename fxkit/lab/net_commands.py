@@ -242,8 +242,8 @@ def _link_set(model: NetModel, args: list[str]) -> Output:
                 changes.append((key, value))
         else:
             return 255, "", f'Error: either "dev" is duplicate, or "{word}" is a garbage.\n'
-    for word, value in changes:
-        status = _apply_set(model, link, word, value)
+    for word, arg in changes:
+        status = _apply_set(model, link, word, arg)
         if status is not None:
             return status
     return 0, "", ""

@@ -240,7 +240,7 @@ class NetModel:
 
     def _cpus(self) -> int:
         hw = getattr(self.state, "hardware", None) or {}
-        cpu = hw.get("cpu") if isinstance(hw.get("cpu"), dict) else {}
+        cpu: dict[str, Any] = hw["cpu"] if isinstance(hw.get("cpu"), dict) else {}
         if isinstance(cpu.get("sockets"), int) and isinstance(cpu.get("cores_per_socket"), int):
             return int(cpu["sockets"] * cpu["cores_per_socket"] * cpu.get("threads_per_core", 1))
         for key in ("dom0_vcpus", "cpus", "nproc", "threads"):
