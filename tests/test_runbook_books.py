@@ -1,4 +1,4 @@
-"""Every runbook executed through papermill against the lab (served over SSH), checked with OpenSSH."""
+"""Every runbook run through papermill on the lab (served over SSH), checked with OpenSSH."""
 
 from __future__ import annotations
 
@@ -173,3 +173,116 @@ def test_bad_parameters_fail_before_any_command(lab, tmp_path):
         run(tmp_path, "format-the-disks")
     assert len(AuditLog().lines()) == before
     assert not (tmp_path / "runs").exists()
+
+
+# -- LVM runbooks -------------------------------------------------------------------------
+
+def lv_sizes(root: Path) -> dict[str, int]:
+    out = ssh(root, "lvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
+              "vg_name,lv_name,lv_size")
+    return {f"{v}/{n}": int(s) for v, n, s in (ln.split() for ln in out.splitlines() if ln.strip())}
+
+
+def test_lv_create_dry_run_apply_and_second_apply(lab, tmp_path):
+    dry = run(tmp_path, "lv-create", lv="scratch", size="1G")
+    assert dry.status == "succeeded" and dry.outcome["status"] == "dry-run"
+    assert "lvm/scratch" not in lv_sizes(lab)
+    assert not any(c.startswith(("lvcreate", "mkfs")) for c in dry.commands)
+    done = run(tmp_path, "lv-create", apply=True, lv="scratch", size="1G")
+    assert done.status == "succeeded" and done.changed, done.error
+    assert lv_sizes(lab)["lvm/scratch"] == 1024 ** 3
+    assert "TYPE=\"ext4\"" in ssh(lab, "blkid", "/dev/lvm/scratch")
+    assert [c.split()[0] for c in done.commands if c.startswith(("lvcreate", "mkfs"))] == \
+        ["lvcreate", "mkfs.ext4"]
+    again = run(tmp_path, "lv-create", apply=True, lv="scratch", size="1G")
+    assert again.status == "succeeded" and not again.changed
+    assert not any(c.startswith(("lvcreate", "mkfs")) for c in again.commands)
+
+
+def test_lv_extend_fault_mid_plan_then_rerun_finishes_only_what_is_left(lab, tmp_path):
+    from fxkit.lab import LabStore, faults
+    with LabStore("fx", lab).transaction() as state:
+        faults.fail_next(state, "resize2fs", status=1,
+                         stderr="resize2fs: Device or resource busy while trying to open\n")
+    failed = run(tmp_path, "lv-extend", apply=True, lv="backup-root", size="9G")
+    assert failed.status == "failed" and failed.error["ename"] == "ApplyFailed"
+    assert failed.outcome["status"] == "failed" and failed.changed
+    text = outputs(failed)
+    assert "[#######.............] 1/3  Grow LV lvm/backup-root" in text
+    assert "step 3 (Grow the filesystem" in failed.error["evalue"]
+    assert "Device or resource busy" in failed.error["evalue"]
+    assert lv_sizes(lab)["lvm/backup-root"] == 9 * 1024 ** 3  # step 1 happened
+    rerun = run(tmp_path, "lv-extend", apply=True, lv="backup-root", size="9G")
+    assert rerun.status == "succeeded" and rerun.changed, rerun.error
+    assert not any(c.startswith("lvextend") for c in rerun.commands)  # not grown twice
+    assert any(c.startswith("resize2fs") for c in rerun.commands)
+    assert "Block count" in ssh(lab, "dumpe2fs", "-h", "/dev/lvm/backup-root")
+    third = run(tmp_path, "lv-extend", apply=True, lv="backup-root", size="9G")
+    assert third.status == "succeeded" and not third.changed
+    assert lv_sizes(lab)["lvm/backup-root"] == 9 * 1024 ** 3
+
+
+def test_lv_snapshot_then_lv_remove_with_confirmation(lab, tmp_path):
+    snap = run(tmp_path, "lv-snapshot", apply=True, lv="web-root", size="512M")
+    assert snap.status == "succeeded" and snap.changed, snap.error
+    assert lv_sizes(lab)["lvm/web-root-snap"] == 512 * 1024 ** 2
+    again = run(tmp_path, "lv-snapshot", apply=True, lv="web-root", size="512M")
+    assert not again.changed
+    refused = run(tmp_path, "lv-remove", apply=True, lv="web-root-snap")
+    assert refused.status == "failed" and refused.error["ename"] == "ConfirmationRequired"
+    assert "lvm/web-root-snap" in lv_sizes(lab)
+    gone = run(tmp_path, "lv-remove", apply=True, confirm="lvm/web-root-snap", lv="web-root-snap")
+    assert gone.status == "succeeded" and gone.changed, gone.error
+    assert "lvm/web-root-snap" not in lv_sizes(lab) and "lvm/web-root" in lv_sizes(lab)
+
+
+def test_lv_remove_refuses_an_lv_a_domu_uses(lab, tmp_path):
+    rec = run(tmp_path, "lv-remove", apply=True, confirm="lvm/backup-root", lv="backup-root")
+    assert rec.status == "failed" and rec.error["ename"] == "PreconditionFailed"
+    assert "backup" in rec.error["evalue"]
+    assert "lvm/backup-root" in lv_sizes(lab)
+    assert not any(c.startswith("lvremove") for c in rec.commands)
+
+
+# -- network, Xen create, doctor ------------------------------------------------------------
+
+def test_bridge_add_apply_persists_and_second_apply_changes_nothing(lab, tmp_path):
+    dry = run(tmp_path, "bridge-add", bridge="xenbr3", uplink="eth0.43")
+    assert dry.outcome["status"] == "dry-run" and "xenbr3" not in ssh(lab, "brctl", "show")
+    done = run(tmp_path, "bridge-add", apply=True, bridge="xenbr3", uplink="eth0.43")
+    assert done.status == "succeeded" and done.changed, done.error
+    assert "eth0.43" in ssh(lab, "brctl", "show", "xenbr3")
+    assert "bridge_ports eth0.43" in ssh(lab, "cat", "/etc/network/interfaces.d/xenbr3")
+    again = run(tmp_path, "bridge-add", apply=True, bridge="xenbr3", uplink="eth0.43")
+    assert again.status == "succeeded" and not again.changed
+
+
+def test_domu_create_fault_on_start_then_rerun_completes(lab, tmp_path):
+    from fxkit.lab import LabStore, faults
+    with LabStore("fx", lab).transaction() as state:
+        faults.fail_next(state, "xl create*", status=3,
+                         stderr="libxl: error: domain creation failed (injected)\n")
+    failed = run(tmp_path, "domu-create", apply=True, domu="mail", bridge="xenbr1")
+    assert failed.status == "failed" and failed.error["ename"] == "ApplyFailed"
+    assert "Start mail" in failed.error["evalue"]
+    assert "mail" not in xl_list(lab) and "lvm/mail-root" in lv_sizes(lab)
+    rerun = run(tmp_path, "domu-create", apply=True, domu="mail", bridge="xenbr1")
+    assert rerun.status == "succeeded" and rerun.changed, rerun.error
+    assert not any(c.startswith(("lvcreate", "mkfs", "mkswap")) for c in rerun.commands)
+    assert "xl create /etc/xen/mail.cfg" in rerun.commands
+    assert "mail" in xl_list(lab)
+    assert "bridge=xenbr1" in ssh(lab, "cat", "/etc/xen/mail.cfg")
+    again = run(tmp_path, "domu-create", apply=True, domu="mail", bridge="xenbr1")
+    assert again.status == "succeeded" and not again.changed
+
+
+def test_fx_doctor_clean_then_strict_fails_on_a_planted_problem(lab, tmp_path):
+    clean = run(tmp_path, "fx-doctor", strict=True)
+    assert clean.status == "succeeded" and clean.outcome["findings"] == []
+    from fxkit.lab import LabHost
+    LabHost("lab", root=str(lab)).write_file(
+        "/etc/xen/ghost.cfg", 'name = "ghost"\nmemory = 64\n'
+        'disk = ["phy:/dev/lvm/ghost-root,xvda1,w"]\n')
+    found = run(tmp_path, "fx-doctor", strict=True)
+    assert found.status == "failed" and "ghost" in found.error["evalue"]
+    assert "lvm/ghost-root" in outputs(found) or "ghost-root" in outputs(found)
