@@ -73,9 +73,9 @@ def diagnose(facts: DoctorFacts) -> list[Finding]:
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code, f.objects))
 
 
-def read_doctor_facts(host: Host, tool: str = "xl") -> DoctorFacts:
-    xen = read_xen(host, tool)
-    storage = read_storage(host)
+def read_doctor_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> DoctorFacts:
+    xen = read_xen(host, tool, sudo=sudo)
+    storage = read_storage(host, sudo)
     net, externals = None, []
     try:
         from fxkit.net import read_externals, read_net
@@ -90,9 +90,9 @@ def read_doctor_facts(host: Host, tool: str = "xl") -> DoctorFacts:
     return DoctorFacts(xen, storage, net, externals, dom0)
 
 
-def run_doctor(host: Host, tool: str = "xl") -> list[Finding]:
+def run_doctor(host: Host, tool: str = "xl", *, sudo: bool = False) -> list[Finding]:
     """Read LVM, Xen and network facts of ``host`` and return what is wrong."""
-    return diagnose(read_doctor_facts(host, tool))
+    return diagnose(read_doctor_facts(host, tool, sudo=sudo))
 
 
 # -- the checks ------------------------------------------------------------------------------

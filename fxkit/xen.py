@@ -224,14 +224,14 @@ def parse_vcpu_list(text: str) -> list[VcpuInfo]:
 class Toolstack:
     """``xl`` (default) or ``xm`` on one host; every method runs one command."""
 
-    def __init__(self, host: Host, tool: str = "xl") -> None:
+    def __init__(self, host: Host, tool: str = "xl", *, sudo: bool = False) -> None:
         if tool not in ("xl", "xm"):
             raise InvalidRequest(f"toolstack {tool!r}: use 'xl' (Xen >= 4.5) or 'xm' (older)")
-        self.host, self.tool = host, tool
+        self.host, self.tool, self.sudo = host, tool, sudo
 
     def _run(self, *args: str, read_only: bool = False, timeout: float | None = None,
              check: bool = True) -> Result:
-        return self.host.run([self.tool, *args], sudo=False, read_only=read_only,
+        return self.host.run([self.tool, *args], sudo=self.sudo, read_only=read_only,
                              timeout=timeout, check=check)
 
     def list(self) -> list[Domain]:
@@ -336,8 +336,11 @@ def read_configs(host: Host, directory: str = CONFIG_DIR
     return configs, errors
 
 
-def read_xen(host: Host, tool: str = "xl") -> XenFacts:
-    """Domains (``list`` and ``list -l``), ``info`` and every ``/etc/xen/*.cfg``, typed."""
-    ts = Toolstack(host, tool)
+def read_xen(host: Host, tool: str = "xl", *, sudo: bool = False) -> XenFacts:
+    """Domains (``list`` and ``list -l``), ``info`` and every ``/etc/xen/*.cfg``, typed.
+
+    ``sudo=True`` runs the toolstack through ``sudo -n`` (xl needs root).
+    """
+    ts = Toolstack(host, tool, sudo=sudo)
     configs, errors = read_configs(host)
     return XenFacts(tool, ts.list(), ts.list_long(), ts.info(), configs, errors)

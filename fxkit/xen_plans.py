@@ -112,6 +112,7 @@ class DomuFacts:
     storage: StorageFacts
     bridges: frozenset[str]
     lvm: Any = None
+    sudo: bool = False
 
 
 def read_bridges(host: Host) -> frozenset[str]:
@@ -122,17 +123,18 @@ def read_bridges(host: Host) -> frozenset[str]:
         return frozenset()
 
 
-def read_lvm_facts(host: Host) -> Any:
+def read_lvm_facts(host: Host, sudo: bool = False) -> Any:
     try:
         from fxkit.lvm_facts import read_facts
     except ImportError:
         return None
-    return read_facts(host, filesystems=False, xen=False)
+    return read_facts(host, filesystems=False, xen=False, sudo=sudo)
 
 
-def read_domu_facts(host: Host, tool: str = "xl") -> DomuFacts:
-    return DomuFacts(read_xen(host, tool), read_storage(host), read_bridges(host),
-                     read_lvm_facts(host))
+def read_domu_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> DomuFacts:
+    """The facts for the domU plans; ``sudo=True`` runs the tools (and steps) via sudo."""
+    return DomuFacts(read_xen(host, tool, sudo=sudo), read_storage(host, sudo=sudo),
+                     read_bridges(host), read_lvm_facts(host, sudo), sudo)
 
 
 def lv_steps(facts: DomuFacts, vg: str, lv: str, size: int, fs: str) -> list[Step]:
@@ -141,14 +143,14 @@ def lv_steps(facts: DomuFacts, vg: str, lv: str, size: int, fs: str) -> list[Ste
     if facts.lvm is not None:
         from fxkit.lvm_plans import plan_lv_create
         return list(plan_lv_create(facts.lvm, vg, lv, f"{size // 1024**2}m", fs=fs).steps)
-    dev = f"/dev/{vg}/{lv}"
-    mkfs = (Step(f"Make {vg}/{lv} a swap area", ("mkswap", dev)) if fs == "swap" else
-            Step(f"Make an {fs} filesystem on {vg}/{lv}", (f"mkfs.{fs}", dev)))
-    return [lv_create_step(vg, lv, size), mkfs]
+    dev, su = f"/dev/{vg}/{lv}", facts.sudo
+    mkfs = (Step(f"Make {vg}/{lv} a swap area", ("mkswap", dev), sudo=su) if fs == "swap" else
+            Step(f"Make an {fs} filesystem on {vg}/{lv}", (f"mkfs.{fs}", dev), sudo=su))
+    return [lv_create_step(vg, lv, size, sudo=su), mkfs]
 
 
-def _facts(target: Host | DomuFacts, tool: str) -> DomuFacts:
-    return target if isinstance(target, DomuFacts) else read_domu_facts(target, tool)
+def _facts(target: Host | DomuFacts, tool: str, sudo: bool) -> DomuFacts:
+    return target if isinstance(target, DomuFacts) else read_domu_facts(target, tool, sudo=sudo)
 
 
 def validate_spec(spec: DomuSpec, facts: DomuFacts) -> list[str]:
@@ -207,9 +209,11 @@ def validate_spec(spec: DomuSpec, facts: DomuFacts) -> list[str]:
     return warnings
 
 
-def plan_domu_create(target: Host | DomuFacts, spec: DomuSpec, *, tool: str = "xl") -> Plan:
+def plan_domu_create(target: Host | DomuFacts, spec: DomuSpec, *, tool: str = "xl",
+        sudo: bool = False) -> Plan:
     """LVs, filesystems, /etc/xen/NAME.cfg, start, check: only the steps still missing."""
-    facts = _facts(target, tool)
+    facts = _facts(target, tool, sudo)
+    su = facts.sudo
     warnings = validate_spec(spec, facts)
     steps: list[Step] = []
     sizes = {spec.root_lv: parse_size(spec.root_size), spec.swap_lv: parse_size(spec.swap_size)}
@@ -225,16 +229,29 @@ def plan_domu_create(target: Host | DomuFacts, spec: DomuSpec, *, tool: str = "x
         if current is not None:
             warnings.append(f"{path} exists and differs; it will be replaced")
     if facts.xen.domain(spec.name) is None:
-        steps.append(Step(f"Start {spec.name} ({tool} create)", (tool, "create", path),
-                          needed=lambda h: Toolstack(h, tool).domain(spec.name) is None))
+        steps.append(_start_step(spec.name, path, tool, su))
     elif steps:
         warnings.append(f"{spec.name} is running: changes reach it at its next start")
     if steps:
-        steps.append(Step(f"Check that {spec.name} is listed as running",
-                          (tool, "list", spec.name)))
+        steps.append(_check_step(spec.name, tool, su))
     return Plan(f"Create domU {spec.name}", steps, warnings,
                 reason=f"{spec.name} already exists: LVs, config and domain are in place",
-                replan=lambda h: plan_domu_create(h, spec, tool=tool))
+                replan=lambda h: plan_domu_create(h, spec, tool=tool, sudo=su))
+
+
+def _start_step(name: str, path: str, tool: str, su: bool) -> Step:
+    return Step(f"Start {name} ({tool} create)", (tool, "create", path), sudo=su,
+                needed=lambda h: Toolstack(h, tool, sudo=su).domain(name) is None)
+
+
+def _check_step(name: str, tool: str, su: bool) -> Step:
+    return Step(f"Check that {name} is listed as running", (tool, "list", name), sudo=su)
+
+
+def _shutdown_step(name: str, tool: str, su: bool) -> Step:
+    return Step(f"Shut {name} down cleanly and wait until it is gone",
+                (tool, "shutdown", "-w", name), timeout=300, sudo=su,
+                needed=lambda h: Toolstack(h, tool, sudo=su).domain(name) is not None)
 
 
 def _read(host: Host, path: str) -> str | None:
@@ -245,18 +262,17 @@ def _read(host: Host, path: str) -> str | None:
 
 
 def plan_domu_remove(target: Host | DomuFacts, name: str, *, remove_disks: bool = True,
-                     wipe: bool = False, tool: str = "xl") -> Plan:
+                     wipe: bool = False, tool: str = "xl", sudo: bool = False) -> Plan:
     """Shut the domU down, then (confirmed by name) delete its config and its LVs."""
-    facts = _facts(target, tool)
+    facts = _facts(target, tool, sudo)
+    su = facts.sudo
     found = facts.xen.config_for(name)
     path, config = found if found else (f"{CONFIG_DIR}/{name}.cfg", None)
     steps: list[Step] = []
     if facts.xen.domain(name) is not None:
-        steps.append(Step(f"Shut {name} down and wait until it is gone",
-                          (tool, "shutdown", "-w", name), timeout=300,
-                          needed=lambda h: Toolstack(h, tool).domain(name) is not None))
+        steps.append(_shutdown_step(name, tool, su))
     if config is not None:
-        steps.append(Step(f"Delete {path}", ("rm", "-f", path), destroys=path))
+        steps.append(Step(f"Delete {path}", ("rm", "-f", path), destroys=path, sudo=su))
     if remove_disks and config is not None:
         for disk in config.disks:
             ref = lv_for_path(disk.path or "")
@@ -269,44 +285,49 @@ def plan_domu_remove(target: Host | DomuFacts, name: str, *, remove_disks: bool 
                                          f" removing {name} would break it. Remove with "
                                          "remove_disks=False or fix that config first")
             if wipe:
-                steps.append(lv_wipe_step(*ref))
-            steps.append(lv_remove_step(*ref))
+                steps.append(lv_wipe_step(*ref, sudo=su))
+            steps.append(lv_remove_step(*ref, sudo=su))
     return Plan(f"Remove domU {name}", steps, reason=f"{name} has no domain, config or disks",
                 replan=lambda h: plan_domu_remove(h, name, remove_disks=remove_disks,
-                                                  wipe=wipe, tool=tool))
+                                                  wipe=wipe, tool=tool, sudo=su))
 
 
-def plan_domu_start(target: Host | DomuFacts, name: str, *, tool: str = "xl") -> Plan:
-    facts = _facts(target, tool)
+def plan_domu_start(target: Host | DomuFacts, name: str, *, tool: str = "xl",
+                    sudo: bool = False) -> Plan:
+    facts = _facts(target, tool, sudo)
+    su = facts.sudo
     if facts.xen.domain(name) is not None:
         return Plan(f"Start {name}", reason=f"{name} is already running")
     found = facts.xen.config_for(name)
     if found is None:
         raise PreconditionFailed(f"no config in {CONFIG_DIR} defines a domain named {name}; "
                                  f"write one first (plan_domu_create)")
-    return Plan(f"Start {name}", [
-        Step(f"Start {name} ({tool} create)", (tool, "create", found[0]),
-             needed=lambda h: Toolstack(h, tool).domain(name) is None),
-        Step(f"Check that {name} is listed as running", (tool, "list", name))],
-        replan=lambda h: plan_domu_start(h, name, tool=tool))
+    return Plan(f"Start {name}", [_start_step(name, found[0], tool, su),
+                                  _check_step(name, tool, su)],
+                replan=lambda h: plan_domu_start(h, name, tool=tool, sudo=su))
 
 
-def plan_domu_shutdown(target: Host | DomuFacts, name: str, *, tool: str = "xl") -> Plan:
-    facts = _facts(target, tool)
+def plan_domu_shutdown(target: Host | DomuFacts, name: str, *, tool: str = "xl",
+                       sudo: bool = False) -> Plan:
+    facts = _facts(target, tool, sudo)
+    su = facts.sudo
     if facts.xen.domain(name) is None:
         return Plan(f"Shut down {name}", reason=f"{name} is not running")
-    return Plan(f"Shut down {name}", [
-        Step(f"Shut {name} down cleanly and wait", (tool, "shutdown", "-w", name), timeout=300,
-             needed=lambda h: Toolstack(h, tool).domain(name) is not None)],
-        replan=lambda h: plan_domu_shutdown(h, name, tool=tool))
+    return Plan(f"Shut down {name}", [_shutdown_step(name, tool, su)],
+                replan=lambda h: plan_domu_shutdown(h, name, tool=tool, sudo=su))
 
 
-def plan_domu_reboot(target: Host | DomuFacts, name: str, *, tool: str = "xl") -> Plan:
-    facts = _facts(target, tool)
+def plan_domu_reboot(target: Host | DomuFacts, name: str, *, tool: str = "xl",
+                     sudo: bool = False) -> Plan:
+    facts = _facts(target, tool, sudo)
+    su = facts.sudo
     if facts.xen.domain(name) is None:
         raise PreconditionFailed(f"{name} is not running, so it cannot reboot; start it "
                                  "(plan_domu_start)")
-    return Plan(f"Reboot {name}", [Step(f"Reboot {name}", (tool, "reboot", name))],
-                replan=lambda h: Plan(f"Reboot {name}") if Toolstack(h, tool).domain(name)
-                else Plan(f"Reboot {name}", [Step(f"{name} did not come back", (tool, "list",
-                                                                                  name))]))
+
+    def back(h: Host) -> Plan:     # verification: it must be listed again
+        if Toolstack(h, tool, sudo=su).domain(name) is not None:
+            return Plan(f"Reboot {name}")
+        return Plan(f"Reboot {name}", [_check_step(name, tool, su)])
+    return Plan(f"Reboot {name}", [Step(f"Reboot {name}", (tool, "reboot", name), sudo=su)],
+                replan=back)

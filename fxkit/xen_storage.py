@@ -121,13 +121,13 @@ def parse_vgs_json(text: str) -> list[VgFact]:
             for r in _report(text, "vg")]
 
 
-def read_storage(host: Host) -> StorageFacts:
+def read_storage(host: Host, sudo: bool = False) -> StorageFacts:
     """VGs and LVs, sizes in bytes (two read-only commands)."""
     common = ["--reportformat", "json", "--units", "b", "--nosuffix"]
     vgs = host.run(["vgs", *common, "-o", "vg_name,vg_size,vg_free,vg_extent_size"],
-                   read_only=True, check=False)
+                   read_only=True, check=False, sudo=sudo)
     lvs = host.run(["lvs", *common, "-o", "vg_name,lv_name,lv_size,lv_attr"],
-                   read_only=True, check=False)
+                   read_only=True, check=False, sudo=sudo)
     return StorageFacts(tuple(parse_vgs_json(vgs.stdout)) if vgs.exit_status == 0 else (),
                         tuple(parse_lvs_json(lvs.stdout)) if lvs.exit_status == 0 else ())
 
@@ -136,23 +136,24 @@ def round_to_extents(size: int, extent: int) -> int:
     return -(-size // extent) * extent
 
 
-def lv_create_step(vg: str, name: str, size: int) -> Step:
+def lv_create_step(vg: str, name: str, size: int, *, sudo: bool = False) -> Step:
     """The step creating ``vg/name`` of ``size`` bytes (re-checked right before it runs)."""
     def needed(host: Host) -> bool:
-        return read_storage(host).lv(vg, name) is None
+        return read_storage(host, sudo).lv(vg, name) is None
     return Step(f"Create logical volume {vg}/{name} ({size // 1024**2} MiB)",
                 ("lvcreate", "-L", f"{size // 1024**2}m", "-n", name, vg), needed=needed,
-                sudo=False)
+                sudo=sudo)
 
 
-def lv_remove_step(vg: str, name: str) -> Step:
+def lv_remove_step(vg: str, name: str, *, sudo: bool = False) -> Step:
     def needed(host: Host) -> bool:
-        return read_storage(host).lv(vg, name) is not None
+        return read_storage(host, sudo).lv(vg, name) is not None
     return Step(f"Remove logical volume {vg}/{name} and everything on it",
-                ("lvremove", "-f", f"{vg}/{name}"), destroys=f"{vg}/{name}", needed=needed)
+                ("lvremove", "-f", f"{vg}/{name}"), destroys=f"{vg}/{name}", needed=needed,
+                sudo=sudo)
 
 
-def lv_wipe_step(vg: str, name: str) -> Step:
+def lv_wipe_step(vg: str, name: str, *, sudo: bool = False) -> Step:
     """Overwrite the whole LV with zeros (util-linux ``blkdiscard --zeroout``)."""
     return Step(f"Overwrite {vg}/{name} with zeros so its data cannot be read again",
-                ("blkdiscard", "-z", f"/dev/{vg}/{name}"), destroys=f"{vg}/{name}")
+                ("blkdiscard", "-z", f"/dev/{vg}/{name}"), destroys=f"{vg}/{name}", sudo=sudo)

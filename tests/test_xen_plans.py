@@ -125,3 +125,13 @@ def test_lv_steps_come_from_the_lvm_module_or_our_fallback(tmp_path: Path) -> No
     if facts.lvm is not None:
         theirs = plan_domu_create(facts, DomuSpec("mail"))
         assert theirs.steps[0].argv[0] == "lvcreate" and "mail-root" in theirs.steps[0].argv
+
+
+def test_sudo_reaches_every_command_step(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    plan = plan_domu_remove(lab, "ns", sudo=True)
+    assert all(s.sudo for s in plan.steps if s.argv)
+    create = plan_domu_create(lab, DomuSpec("mail"), sudo=True)
+    assert all(s.sudo for s in create.steps if s.argv)
+    plan_domu_reboot(lab, "ns", sudo=True).apply(lab)     # the lab accepts sudo -n --
+    assert Toolstack(lab).domain("ns") is not None

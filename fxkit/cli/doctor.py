@@ -15,10 +15,11 @@ _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 @click.command()
 @click.argument("host", default="lab")
 @click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True)
-def doctor(host: str, tool: str) -> None:
+@click.option("--sudo", is_flag=True, help="Run xl and the LVM tools through sudo -n.")
+def doctor(host: str, tool: str, sudo: bool) -> None:
     """Check HOST's domU configs against its LVs, bridges, memory and running domains."""
     with connect(host) as h:
-        findings = run_doctor(h, tool)
+        findings = run_doctor(h, tool, sudo=sudo)
     for f in findings:
         click.secho(f"{f.severity:<7} {f.code:<18} {f.message}", fg=_COLOURS[f.severity])
         click.echo(f"{'':26} fix: {f.fix}")

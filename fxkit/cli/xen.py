@@ -21,6 +21,7 @@ HOST = click.argument("host", default="lab")
 TOOL = click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True,
                     help="Toolstack: xl (Xen >= 4.5) or xm (older hosts).")
 APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
+SUDO = click.option("--sudo", is_flag=True, help="Run xl, xm and the LVM tools via sudo -n.")
 
 
 @click.group()
@@ -40,10 +41,11 @@ def _show_or_apply(plan: Plan, host: object, apply: bool, confirm: tuple[str, ..
 @xen.command("list")
 @HOST
 @TOOL
-def list_(host: str, tool: str) -> None:
+@SUDO
+def list_(host: str, tool: str, sudo: bool) -> None:
     """Running domains: name, id, memory (MiB), vcpus, state, cpu seconds."""
     with connect(host) as h:
-        for d in Toolstack(h, tool).list():
+        for d in Toolstack(h, tool, sudo=sudo).list():
             click.echo(f"{d.name:<24} {d.id:>4} {d.memory:>6} {d.vcpus:>3}  {d.state}  "
                        f"{d.cpu_seconds:>9.1f}  {','.join(d.flags) or 'idle'}")
 
@@ -94,13 +96,14 @@ def mac(name: str, index: int, prefix: str) -> None:
 @click.option("--bridge", "bridges", multiple=True, help="One vif per --bridge (default xenbr0).")
 @TOOL
 @APPLY
+@SUDO
 def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_size: str,
-           vg: str, bridges: tuple[str, ...], tool: str, apply: bool) -> None:
+           vg: str, bridges: tuple[str, ...], tool: str, apply: bool, sudo: bool) -> None:
     """Plan a domU from nothing: LVs, filesystems, /etc/xen/NAME.cfg, start."""
     spec = DomuSpec(name, memory=memory, vcpus=vcpus, root_size=root_size,
                     swap_size=swap_size, vg=vg, bridges=bridges or ("xenbr0",))
     with connect(host) as h:
-        _show_or_apply(plan_domu_create(h, spec, tool=tool), h, apply)
+        _show_or_apply(plan_domu_create(h, spec, tool=tool, sudo=sudo), h, apply)
 
 
 @xen.command()
@@ -111,11 +114,13 @@ def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_s
 @click.option("--confirm", multiple=True, help="Name each thing destroyed (repeat).")
 @TOOL
 @APPLY
+@SUDO
 def remove(name: str, host: str, keep_disks: bool, wipe: bool, confirm: tuple[str, ...],
-           tool: str, apply: bool) -> None:
+           tool: str, apply: bool, sudo: bool) -> None:
     """Plan shutting a domU down and deleting its config (and LVs)."""
     with connect(host) as h:
-        plan = plan_domu_remove(h, name, remove_disks=not keep_disks, wipe=wipe, tool=tool)
+        plan = plan_domu_remove(h, name, remove_disks=not keep_disks, wipe=wipe, tool=tool,
+                                sudo=sudo)
         _show_or_apply(plan, h, apply, confirm)
 
 
@@ -125,9 +130,11 @@ def _lifecycle(action: str, planner: object) -> None:
     @HOST
     @TOOL
     @APPLY
-    def cmd(name: str, host: str, tool: str, apply: bool) -> None:
+    @SUDO
+    def cmd(name: str, host: str, tool: str, apply: bool, sudo: bool) -> None:
         with connect(host) as h:
-            _show_or_apply(planner(h, name, tool=tool), h, apply)  # type: ignore[operator]
+            plan = planner(h, name, tool=tool, sudo=sudo)  # type: ignore[operator]
+            _show_or_apply(plan, h, apply)
     cmd.__doc__ = f"Plan to {action} domU NAME."
 
 
