@@ -34,6 +34,8 @@ __all__ = ["Domain", "DomainDetails", "XenInfo", "VcpuInfo", "XenFacts", "Toolst
 CONFIG_DIR = "/etc/xen"
 # xl_list.c: running, blocked, paused, shutdown, shutdown reason ("-rscw"), dying.
 _REASONS = {"r": "rebooting", "s": "suspended", "c": "crashed", "w": "watchdog"}
+# What xl 4.17 and Debian's xen-utils wrapper print without a hypervisor (fixtures/xen/real/).
+_NO_HYPERVISOR = ("cannot init xl context", "Can't find hypervisor information")
 _ROW = re.compile(r"^(?P<name>\S+)\s+(?P<id>\d+)\s+(?P<mem>\d+)\s+(?P<vcpus>\d+)\s+"
                   r"(?P<state>[-rbpscdw]{6})\s+(?P<time>\d+(?:\.\d+)?)"
                   r"(?:\s+(?P<uuid>[0-9a-f]{8}-[0-9a-f-]{27}))?")
@@ -231,8 +233,17 @@ class Toolstack:
 
     def _run(self, *args: str, read_only: bool = False, timeout: float | None = None,
              check: bool = True) -> Result:
-        return self.host.run([self.tool, *args], sudo=self.sudo, read_only=read_only,
-                             timeout=timeout, check=check)
+        try:
+            return self.host.run([self.tool, *args], sudo=self.sudo, read_only=read_only,
+                                 timeout=timeout, check=check)
+        except CommandFailed as e:
+            if any(s in e.result.stderr for s in _NO_HYPERVISOR):
+                raise CommandFailed(e.result, (
+                    f"{e.result.host}: `{e.result.command_line}` cannot reach a Xen hypervisor "
+                    "(xl prints 'cannot init xl context' or 'Can't find hypervisor "
+                    "information'): this machine is not running as a Xen dom0. Boot its Xen "
+                    "entry in GRUB, or point fxkit at the dom0")) from None
+            raise
 
     def list(self) -> list[Domain]:
         return parse_list(self._run("list", read_only=True).stdout)

@@ -122,3 +122,26 @@ def test_destroy_needs_the_domain_name_before_running_anything() -> None:
         ts.destroy("web", confirm="titanic")
     with pytest.raises(InvalidRequest):
         Toolstack(NoHost(), "virsh")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("case", ["xl-list-no-xen", "xl-wrapper-list-no-hypervisor"])
+def test_no_hypervisor_is_said_plainly(case: str) -> None:
+    from fxkit.errors import CommandFailed
+    from fxkit.host import Exec, Host
+
+    real = FIX / "real"
+
+    class NoXen(Host):
+        def _exec(self, argv, *, timeout, input, read_only):  # type: ignore[no-untyped-def]
+            return Exec(1, (real / f"{case}.stdout").read_text(),
+                        (real / f"{case}.stderr").read_text())
+
+        def read_file(self, path: str) -> str:
+            raise FileNotFoundError(path)
+
+        def write_file(self, path: str, content: str, mode: int | None = None) -> None:
+            raise AssertionError("no writes")
+
+    with pytest.raises(CommandFailed, match="not running as a Xen dom0") as e:
+        Toolstack(NoXen("plainbox", audit=None)).list()
+    assert e.value.result.exit_status == 1
