@@ -258,7 +258,10 @@ def _uptime(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
 
 
 def _console(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
-    _, words = _split(rest, "tn")
+    opts, words = _split(rest, "tn")
+    for flag in ("t", "n"):                    # -t pv|serial and -n NUM take a value
+        if flag in opts and len(words) > 1:
+            words = words[1:]
     if not words:
         return 1, "", f"{tool} console: give a domain name or id\n"
     dom = model.find(words[0])
