@@ -25,7 +25,8 @@ from fxkit.host import Host
 from fxkit.seminar_glossary import GLOSSARY, glossary
 
 __all__ = ["start", "Check", "check_lv", "check_domu", "check_reaches", "check_answer",
-           "check_doctor", "check_run", "expect_refusal", "runs_dir", "GLOSSARY", "glossary"]
+           "check_doctor", "check_run", "expect_refusal", "run_runbook", "runs_dir",
+           "GLOSSARY", "glossary"]
 
 
 def start(scenario: str = "fx", *, reset: bool = True) -> Host:
@@ -45,6 +46,30 @@ def start(scenario: str = "fx", *, reset: bool = True) -> Host:
 def runs_dir() -> str:
     """Where the notebooks write runbook runs: ``$FXKIT_RUNS_DIR``, else ``runs``."""
     return os.environ.get("FXKIT_RUNS_DIR") or "runs"
+
+
+def run_runbook(name: str, parameters: dict | None = None, **options: object) -> object:
+    """``fxkit.runbook.run_runbook`` for the course: runs go to ``runs_dir()``, and the
+    runbook kernel's own log lines (kernel start-up and shutdown chatter on its stderr,
+    not the runbook's output, which is in the executed notebook) stay off the page."""
+    from fxkit.runbook import run_runbook as run
+
+    options.setdefault("runs_dir", runs_dir())
+    with _kernel_stderr_silenced():
+        return run(name, parameters, **options)  # type: ignore[arg-type]
+
+
+@contextmanager
+def _kernel_stderr_silenced() -> Iterator[None]:
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)  # inherited by the kernel papermill starts
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 @dataclass
@@ -125,9 +150,10 @@ def _filesystem(host: Host, device: str) -> tuple[str, int | None] | None:
     return kind.group(1), int(blocks.group(1)) * int(block.group(1) if block else 4096)
 
 
-def check_domu(host: Host, name: str, *, running: bool = True, memory: int | None = None,
-               bridges: Iterable[str] | None = None) -> Check:
-    """Is domU ``name`` defined (config in /etc/xen), running, with this memory and bridges?"""
+def check_domu(host: Host, name: str, *, running: bool | None = True,
+               memory: int | None = None, bridges: Iterable[str] | None = None) -> Check:
+    """Is domU ``name`` defined (config in /etc/xen), running (or stopped, or either: None),
+    with this memory and these bridges?"""
     from fxkit.xen import read_xen
 
     facts = read_xen(host)
@@ -138,6 +164,8 @@ def check_domu(host: Host, name: str, *, running: bool = True, memory: int | Non
     dom = facts.domain(name)
     if running and (dom is None or not dom.alive):
         problems.append(f"{name} is not running: start it with xl create /etc/xen/{name}.cfg")
+    elif running is False and dom is not None and dom.alive:
+        problems.append(f"{name} is still running: shut it down (xl shutdown -w {name})")
     if memory is not None and found is not None and found[1].memory != memory:
         problems.append(f"its config gives memory = {found[1].memory}, not {memory}")
     elif memory is not None and running and dom is not None and dom.memory != memory:
@@ -150,7 +178,7 @@ def check_domu(host: Host, name: str, *, running: bool = True, memory: int | Non
                             f"asks for {', '.join(sorted(bridges))}")
     if problems:
         return Check(False, f"domU {name} is not as asked", problems)
-    state = "running" if running else "defined"
+    state = {True: "running", False: "defined and stopped", None: "defined"}[running]
     with_mem = f" with {memory} MiB" if memory is not None else ""
     return Check(True, f"domU {name} is {state}{with_mem}" +
                  (f", its vifs on {', '.join(sorted(bridges))}" if bridges is not None else ""))
@@ -198,7 +226,7 @@ def check_doctor(host: Host) -> Check:
 def check_run(record: object, *, changed: bool | None = None) -> Check:
     """Did a runbook run succeed (and change the host, if asked), with its record on disk?"""
     if record is None:
-        return Check(False, "run the runbook first (the cell above keeps its record as `rec`)")
+        return Check(False, "run the runbook first, and keep the record it returns")
     problems = []
     if getattr(record, "status", None) != "succeeded":
         problems.append(f"its status is {getattr(record, 'status', '?')!r}")
