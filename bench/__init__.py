@@ -1,0 +1,1 @@
+"""fxkit benchmarks against OpenSSH, Fabric, Ansible and plain Python (see README.md)."""

@@ -1,0 +1,204 @@
+"""Shared benchmark plumbing: repeated timing, medians, tables, machine facts, results.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS = BENCH_DIR / "results.json"
+MIN_REPS = 5
+
+
+@dataclass
+class Row:
+    """One measured thing: the median of ``reps`` wall times of ``n`` operations."""
+
+    name: str
+    n: int
+    times: list[float]
+    unit: str = "command"
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def per_op_ms(self) -> float:
+        return self.median / self.n * 1000
+
+    @property
+    def per_second(self) -> float:
+        return self.n / self.median if self.median else float("inf")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "n": self.n, "unit": self.unit, "reps": len(self.times),
+                "median_s": round(self.median, 6), "per_op_ms": round(self.per_op_ms, 4),
+                "per_second": round(self.per_second, 2),
+                "min_s": round(min(self.times), 6), "max_s": round(max(self.times), 6),
+                "note": self.note}
+
+
+@dataclass
+class Target:
+    """A goal from issue 10: ``value`` must be <= ``limit`` (or >= when ``at_least``)."""
+
+    name: str
+    value: float
+    limit: float
+    at_least: bool = False
+    note: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.limit if self.at_least else self.value <= self.limit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "value": round(self.value, 4), "met": self.met}
+
+
+@dataclass
+class Report:
+    """What one benchmark module returns: rows, ratios, targets, notes."""
+
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    ratios: dict[str, float] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def row(self, name: str) -> Row | None:
+        return next((r for r in self.rows if r.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "rows": [r.to_dict() for r in self.rows],
+                "ratios": {k: round(v, 4) for k, v in self.ratios.items()},
+                "targets": [t.to_dict() for t in self.targets], "notes": self.notes,
+                "skipped": self.skipped}
+
+
+def repeat(fn: Callable[[], Any], reps: int, warmup: int = 1) -> list[float]:
+    """Wall times of ``reps`` calls of ``fn`` after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(max(reps, 1)):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def measure(name: str, fn: Callable[[], Any], *, n: int, reps: int, unit: str = "command",
+            warmup: int = 1, note: str = "") -> Row:
+    return Row(name, n, repeat(fn, reps, warmup), unit, note)
+
+
+def ratio(report: Report, a: str, b: str) -> float | None:
+    """Per-operation time of row ``a`` over row ``b`` (both measured), else None."""
+    ra, rb = report.row(a), report.row(b)
+    if ra is None or rb is None or rb.per_op_ms == 0:
+        return None
+    return ra.per_op_ms / rb.per_op_ms
+
+
+def print_report(rep: Report, out: Any = None) -> None:
+    out = out or sys.stdout
+    print(f"\n== {rep.title}", file=out)
+    width = max([len(r.name) for r in rep.rows] + [10])
+    print(f"{'what':<{width}}  {'n':>6}  {'reps':>4}  {'median s':>9}  {'ms/op':>9}  "
+          f"{'op/s':>9}", file=out)
+    for r in rep.rows:
+        print(f"{r.name:<{width}}  {r.n:>6}  {len(r.times):>4}  {r.median:>9.4f}  "
+              f"{r.per_op_ms:>9.3f}  {r.per_second:>9.1f}", file=out)
+    for k, v in rep.ratios.items():
+        print(f"  ratio {k}: {v:.3f}", file=out)
+    for t in rep.targets:
+        sign = ">=" if t.at_least else "<="
+        print(f"  target {t.name}: {t.value:.3f} {sign} {t.limit:g}  "
+              f"{'MET' if t.met else 'MISSED'}{'  (' + t.note + ')' if t.note else ''}", file=out)
+    for name, why in rep.skipped.items():
+        print(f"  skipped {name}: {why}", file=out)
+    for note in rep.notes:
+        print(f"  note: {note}", file=out)
+
+
+def _first(argv: Sequence[str]) -> str:
+    try:
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) \
+        else ""
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _mem_total_mib() -> int:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _version(module: str) -> str:
+    try:
+        from importlib.metadata import version
+        return version(module)
+    except Exception:  # noqa: BLE001 - not installed
+        return "not installed"
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on (they mean nothing without it)."""
+    return {"cores": os.cpu_count(), "cpu": _cpu_model(), "memory_mib": _mem_total_mib(),
+            "kernel": platform.release(), "python": platform.python_version(),
+            "python_executable": sys.executable, "paramiko": _version("paramiko"),
+            "fxkit": _version("fxkit"), "papermill": _version("papermill"),
+            "openssh": _first(["ssh", "-V"]), "load_average_start": load_average()}
+
+
+def write_results(reports: dict[str, Report], info: dict[str, Any], path: Path = RESULTS,
+                  merge: bool = True) -> dict[str, Any]:
+    """Write results.json; benchmarks not run this time keep their previous numbers."""
+    data: dict[str, Any] = {}
+    if merge and path.exists():
+        try:
+            data = json.loads(path.read_text())
+        except ValueError:
+            data = {}
+    data.setdefault("benchmarks", {})
+    data["machine"] = info
+    data["generated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for name, rep in reports.items():
+        data["benchmarks"][name] = {**rep.to_dict(), "load_average_end": load_average(),
+                                    "measured": data["generated"]}
+    path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
+    return data

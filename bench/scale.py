@@ -1,0 +1,145 @@
+"""Benchmark 3: parsers on big reports, lab latency with many LVs, doctor with many domUs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.common import Report, Row, Target, measure, repeat
+from bench.labgen import write_lab
+
+SLOW_SECONDS = 15.0  # one call slower than this: keep that single sample, no more reps
+MAX_PREDICTED = 60.0  # skip a size whose predicted time per command is above this
+STORAGE_LVS = ["lvs", "--reportformat", "json", "--units", "b", "--nosuffix",
+               "-o", "vg_name,lv_name,lv_size,lv_attr"]
+
+
+def _lvm_lvs_argv() -> list[str]:
+    try:
+        from fxkit.lvm import LV_FIELDS, REPORT_ARGS
+        return ["lvs", *REPORT_ARGS, LV_FIELDS]
+    except ImportError:
+        return STORAGE_LVS
+
+
+def timed(name: str, fn: Callable[[], Any], *, n: int, reps: int, unit: str,
+          note: str = "") -> Row:
+    """Like ``measure``, but a call slower than SLOW_SECONDS is measured once only."""
+    start = time.perf_counter()
+    fn()
+    first = time.perf_counter() - start
+    if first > SLOW_SECONDS:
+        return Row(name, n, [first], unit, (note + "; " if note else "") +
+                   f"one sample only: a call took {first:.0f}s (> {SLOW_SECONDS:.0f}s)")
+    return Row(name, n, repeat(fn, reps, warmup=0), unit, note)
+
+
+def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
+        lab_sizes: tuple[int, ...] = (100, 1_000, 10_000)) -> Report:
+    from fxkit.lab.transport import LabHost
+    from fxkit.xen import parse_list
+
+    rep = Report(f"Scale: {n_lvs} LVs, {n_domains} domains")
+    root = Path(tempfile.mkdtemp(prefix="fxkit-bench-scale-"))
+    try:
+        # Real report text, as the lab prints it, for the parsers.
+        write_lab(root, n_lvs, n_domains)
+        host = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
+        lvs_argv = _lvm_lvs_argv()
+        lvm_text = host.run(lvs_argv).stdout
+        storage_text = host.run(STORAGE_LVS).stdout
+        xl_text = host.run(["xl", "list"]).stdout
+        rep.notes.append(f"report sizes: lvs {len(lvm_text)} bytes, lvs (doctor's fields) "
+                         f"{len(storage_text)} bytes, xl list {len(xl_text)} bytes")
+        parsers = _parsers(lvm_text, storage_text, xl_text, parse_list)
+        for name, fn, count in parsers:
+            rep.rows.append(measure(name, fn, n=1, reps=max(reps, 7), unit="parse",
+                                    note=f"{count} records"))
+        main = rep.row("parse lvs JSON (fxkit.lvm)") or rep.row("parse lvs JSON (xen_storage)")
+        if main is not None:
+            rep.targets.append(Target(f"{n_lvs}-LV JSON parse, ms", main.per_op_ms, 100))
+
+        # The lab's latency per command as the LV count grows.
+        last: dict[str, tuple[int, float]] = {}
+        for size in sorted({s for s in lab_sizes if s <= n_lvs} | {n_lvs}):
+            if size == n_lvs:
+                lab = host  # the big host above: n_lvs LVs and n_domains running domUs
+            else:
+                write_lab(root / f"lvs{size}", size, 0)
+                lab = LabHost(name="lab", scenario="fx", root=str(root / f"lvs{size}"),
+                              audit=None)
+            for key, argv in (("true", ["true"]), ("lvs", STORAGE_LVS)):
+                name = f"lab {key} @ {size} LVs"
+                if key in last:  # grows as n^2 today: do not wait minutes for one sample
+                    prev_size, prev = last[key]
+                    guess = prev * (size / prev_size) ** 2
+                    if guess > MAX_PREDICTED:
+                        rep.skipped[name] = (f"predicted {guess:.0f}s per command (n^2 from "
+                                             f"{prev:.2f}s at {prev_size} LVs)")
+                        continue
+                row = timed(name, lambda lab=lab, argv=argv: lab.run(argv), n=1, reps=reps,
+                            unit="command")
+                rep.rows.append(row)
+                last[key] = (size, row.median)
+        worst = rep.row(f"lab true @ {n_lvs} LVs")
+        if worst is not None:
+            rep.targets.append(Target(f"lab command (true) at {n_lvs} LVs, ms",
+                                      worst.per_op_ms, 5))
+        lvs_row = rep.row(f"lab lvs @ {n_lvs} LVs")
+        if lvs_row is not None:
+            rep.targets.append(Target(f"lab command (lvs) at {n_lvs} LVs, ms",
+                                      lvs_row.per_op_ms, 5, note="same target, informative"))
+
+        # doctor on a host with n_domains domUs (2 LVs each, every config readable).
+        _doctor(rep, root / "doctor", n_domains, reps)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return rep
+
+
+def _parsers(lvm_text: str, storage_text: str, xl_text: str, parse_list) -> list:
+    out = []
+    try:
+        from fxkit.lvm import parse_lvs_json
+        count = len(parse_lvs_json(lvm_text))
+        out.append(("parse lvs JSON (fxkit.lvm)", lambda: parse_lvs_json(lvm_text), count))
+    except ImportError:
+        pass
+    from fxkit.xen_storage import parse_lvs_json as storage_parse
+    out.append(("parse lvs JSON (xen_storage)", lambda: storage_parse(storage_text),
+                len(storage_parse(storage_text))))
+    out.append(("parse xl list", lambda: parse_list(xl_text), len(parse_list(xl_text))))
+    out.append(("json.loads alone (floor, fxkit.lvm's text)", lambda: json.loads(lvm_text),
+                len(lvm_text)))
+    return out
+
+
+def _doctor(rep: Report, root: Path, n_domains: int, reps: int) -> None:
+    from fxkit.doctor import run_doctor
+    from fxkit.lab.transport import LabHost
+
+    write_lab(root, 2 * n_domains, n_domains)
+    lab = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
+    counted = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
+    calls = {"run": 0, "read_file": 0}
+    orig_exec, orig_read = counted._exec, counted.read_file
+
+    def count_exec(*a: Any, **kw: Any):
+        calls["run"] += 1
+        return orig_exec(*a, **kw)
+
+    def count_read(path: str) -> str:
+        calls["read_file"] += 1
+        return orig_read(path)
+
+    counted._exec, counted.read_file = count_exec, count_read  # type: ignore[method-assign]
+    findings = run_doctor(counted)
+    rep.rows.append(timed(f"doctor @ {n_domains} domains (lab)", lambda: run_doctor(lab), n=1,
+                          reps=reps, unit="run",
+                          note=f"{calls['run']} commands + {calls['read_file']} file reads, "
+                               f"{len(findings)} findings"))
