@@ -139,7 +139,15 @@ def test_shell_subset(fx):
     assert run_script(state, "LC_ALL=C head -n 1 /etc/fstab") == (
         0, "# /etc/fstab: static file system information.\n", "")
     assert run_script(state, "echo 'a  b' \"c\\\"d\" e\\ f") == (0, "a  b c\"d e f\n", "")
-    assert run_script(state, "echo $HOME")[0] == 2
+    assert run_script(state, "echo $HOME \"${HOSTNAME}x\" '$HOME' $0 $1.") == (
+        0, "/root fxx $HOME bash .\n", "")
+    assert run_script(state, "F=/etc/hostname; cat $F; cat /nope 2>/dev/null; echo $?") == (
+        0, "fx\n1\n", "")
+    assert run_script(state, 'X="a   b"; echo $X; echo "$X"') == (0, "a b\na   b\n", "")
+    assert run_script(state, "export D=/boot; ls $D/*.gz") == (
+        0, "/boot/xen-3.0.3-1-amd64.gz\n", "")
+    assert run_script(state, "echo $(ls)") == (
+        2, "", "bash: -c: line 1: `$(' command substitution is not supported by the lab\n")
     assert run_script(state, "ls |") == (
         2, "", "bash: -c: line 1: syntax error: unexpected end of file\n")
     assert run_script(state, "nope; true") == (0, "", "bash: nope: command not found\n")

@@ -2,10 +2,11 @@
 
 ``ssh fx 'grep vif /etc/xen/*.cfg | head -n 2 > /tmp/vifs; cat /tmp/vifs'`` works:
 quoting (``'..'``, ``".."``, ``\\``), ``;``, ``&&``, ``||``, ``|``, redirections
-(``> >> < 2> 2>> 2>&1``, ``/dev/null``), ``VAR=value`` prefixes and glob expansion
-over the lab's file tree. No variables, substitutions, loops or background jobs:
-those answer like a shell that refuses them (exit 2). fxkit itself always sends
-one argv quoted with ``shlex.join``, which this parses back exactly.
+(``> >> < 2> 2>> 2>&1``, ``/dev/null``), ``VAR=value`` prefixes, shell variables
+(``VG=lvm; lvs $VG``, ``"${VG}"``, ``$?``, ``$HOME``, ``export``) and glob expansion
+over the lab's file tree. No command substitution, loops or background jobs: those
+answer like a shell that refuses them (exit 2). fxkit itself always sends one argv
+quoted with ``shlex.join``, which this parses back exactly.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import fnmatch
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from fxkit.lab import shell
@@ -20,7 +22,11 @@ from fxkit.lab.cmd_files import CWD, absolute
 from fxkit.lab.state import LabState
 
 _OPERATORS = ("2>>", "2>&1", "&&", "||", ">>", "2>", ";", "|", ">", "<", "&")
-_UNSUPPORTED = "$`(){}"
+_UNSUPPORTED = "`(){}"
+# A variable reference inside a word: QUOTED or SPLIT (unquoted), the name, END.
+_QUOTED, _SPLIT, _END = "\x00", "\x02", "\x01"
+_VARREF = re.compile(f"([{_QUOTED}{_SPLIT}])([^{_END}]*){_END}")
+_NAME = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*|[?0-9])")
 
 
 class ShellSyntaxError(Exception):
@@ -33,6 +39,16 @@ class Simple:
     env: dict[str, str] = field(default_factory=dict)
     redirects: list[tuple[str, str]] = field(default_factory=list)  # (op, target)
     globs: list[bool] = field(default_factory=list)  # argv[i] has unquoted * ? [
+
+
+def _variable(line: str, i: int, quoted: bool) -> tuple[str, int]:
+    """The word text for a ``$`` at ``line[i]``, and where to continue."""
+    if line.startswith("$(", i):
+        raise ShellSyntaxError("`$(' command substitution is not supported by the lab")
+    m = _NAME.match(line, i + 1)
+    if not m:
+        return "$", i + 1
+    return (_QUOTED if quoted else _SPLIT) + (m.group(1) or m.group(2)) + _END, m.end()
 
 
 def tokenize(line: str) -> list[tuple[str, str, bool]]:
@@ -72,8 +88,12 @@ def tokenize(line: str) -> list[tuple[str, str, bool]]:
             while i < n and line[i] != '"':
                 if line[i] == "\\" and i + 1 < n and line[i + 1] in '"\\$`':
                     i += 1
-                elif line[i] in "$`":
-                    raise ShellSyntaxError(f"`{line[i]}' expansion is not supported by the lab")
+                elif line[i] == "`":
+                    raise ShellSyntaxError("``' command substitution is not supported by the lab")
+                elif line[i] == "$":
+                    text, i = _variable(line, i, quoted=True)
+                    buf.append(text)
+                    continue
                 buf.append(line[i])
                 i += 1
             if i >= n:
@@ -96,6 +116,10 @@ def tokenize(line: str) -> list[tuple[str, str, bool]]:
                 flush()
                 tokens.append(("op", op, False))
                 i += len(op)
+            elif c == "$":
+                text, i = _variable(line, i, quoted=False)
+                buf.append(text)
+                in_word = True
             elif c in _UNSUPPORTED:
                 raise ShellSyntaxError(f"`{c}' is not supported by the lab's shell")
             else:
@@ -172,7 +196,8 @@ def first_argv(line: str) -> list[str]:
         for _, pipeline in parse(line):
             for cmd in pipeline:
                 if cmd.argv:
-                    return cmd.argv
+                    shell_vars = _initial_vars(None)
+                    return [w for word in cmd.argv for w in expand(word, shell_vars)]
     except ShellSyntaxError:
         pass
     return line.split()
@@ -191,12 +216,14 @@ def run_script(state: LabState, line: str, stdin: str = "", *,
     except ShellSyntaxError as e:
         return 2, "", f"bash: -c: line 1: {e}\n"
     status, out, err = 0, [], []
+    shell_vars = _initial_vars(state)
     for connector, pipeline in program:
         if (connector == "&&" and status != 0) or (connector == "||" and status == 0):
             continue
         data = stdin
         for k, cmd in enumerate(pipeline):
-            status, stdout, stderr = _run_simple(state, cmd, data)
+            status, stdout, stderr = _run_simple(state, cmd, data, shell_vars)
+            shell_vars["?"] = str(status)
             err.append(stderr)
             if k < len(pipeline) - 1:
                 data = stdout
@@ -206,11 +233,35 @@ def run_script(state: LabState, line: str, stdin: str = "", *,
     return status, "".join(out), "".join(err)
 
 
-def _run_simple(state: LabState, cmd: Simple, stdin: str) -> shell.Output:
+def _initial_vars(state: LabState | None) -> dict[str, str]:
+    from fxkit.lab.cmd_system import ENV
+    return {**ENV, "HOSTNAME": state.hostname if state else "fx", "?": "0", "0": "bash"}
+
+
+def expand(word: str, shell_vars: dict[str, str]) -> list[str]:
+    """A word with its variables substituted; an unquoted lone ``$X`` splits on blanks."""
+    def value(name: str) -> str:
+        return CWD.get() if name == "PWD" else shell_vars.get(name, "")
+    if (m := _VARREF.fullmatch(word)) and m.group(1) == _SPLIT:
+        return value(m.group(2)).split()
+    return [_VARREF.sub(lambda m: value(m.group(2)), word)]
+
+
+def _run_simple(state: LabState, cmd: Simple, stdin: str,
+                shell_vars: dict[str, str]) -> shell.Output:
     argv: list[str] = []
-    for word, globbable in zip(cmd.argv, cmd.globs, strict=True):
-        argv.extend((glob_paths(state, word) or [word]) if globbable else [word])
-    for op, target in cmd.redirects:
+    for raw, globbable in zip(cmd.argv, cmd.globs, strict=True):
+        for word in expand(raw, shell_vars):
+            argv.extend((glob_paths(state, word) or [word]) if globbable else [word])
+    env = {name: " ".join(expand(v, shell_vars)) for name, v in cmd.env.items()}
+    if not argv or argv[0] == "export":
+        # `VG=lvm` alone sets a shell variable; `export VG=lvm` too (one script's life)
+        shell_vars.update(env)
+        shell_vars.update(a.split("=", 1) for a in argv[1:] if "=" in a)  # type: ignore[misc]
+        if not cmd.redirects:
+            return 0, "", ""
+    redirects = [(op, " ".join(expand(t, shell_vars)) if t else t) for op, t in cmd.redirects]
+    for op, target in redirects:
         if op == "<":
             path = absolute(target)
             content = state.read(path)
@@ -218,8 +269,9 @@ def _run_simple(state: LabState, cmd: Simple, stdin: str) -> shell.Output:
                 why = "Is a directory" if state.is_dir(path) else "No such file or directory"
                 return 1, "", f"bash: {target}: {why}\n"
             stdin = content
-    status, out, err = shell.execute(state, argv, stdin, cmd.env) if argv else (0, "", "")
-    for op, target in cmd.redirects:
+    status, out, err = (shell.execute(state, argv, stdin, env)
+                        if argv and argv[0] != "export" else (0, "", ""))
+    for op, target in redirects:
         if op == "2>&1":
             out, err = out + err, ""
         elif op in (">", ">>", "2>", "2>>"):
