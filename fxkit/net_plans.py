@@ -123,6 +123,9 @@ def plan_bridge_create(net: NetState, name: str, uplink: str | None = None, *,
     without STP). Pass ``persisted`` to also write the ifupdown file.
     """
     check_name(name)
+    if stp and not 200 <= forward_delay <= 3000:
+        raise InvalidRequest(f"{name}: with STP on, the forward delay must be 2 to 30 seconds "
+                             f"(got {forward_delay / 100:g}); the kernel refuses other values")
     plan = Plan(f"Bridge {name}" + (f" with uplink {uplink}" if uplink else ""))
     existing = net.link(name)
     if existing is not None and existing.kind != "bridge":
@@ -135,6 +138,11 @@ def plan_bridge_create(net: NetState, name: str, uplink: str | None = None, *,
                                                              "type", "bridge"),
                                needed=_link_missing(name)))
     br = net.bridge(name)
+    if br is not None and br.stp and not stp and not 200 <= forward_delay <= 3000:
+        # the kernel applies forward_delay before stp_state (br_changelink) and refuses a
+        # delay under 2 s while STP is on: turn STP off in a command of its own first
+        plan.steps.append(Step(f"Turn STP off on {name}", _ip(
+            "link", "set", "dev", name, "type", "bridge", "stp_state", "0")))
     if br is None or br.stp != stp or (br.forward_delay or 0) != forward_delay:
         plan.steps.append(Step(
             f"Set STP {'on' if stp else 'off'}, forward delay {forward_delay / 100:g}s on {name}",

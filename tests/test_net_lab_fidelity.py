@@ -28,7 +28,7 @@ from fxkit.lab.state import LabState
 
 FIX = Path(__file__).parent / "fixtures" / "bridge"
 MANIFEST = json.loads((FIX / "manifest.json").read_text())
-_TIMER = re.compile(r'("?(?:gc|forward_delay|hello)_timer"?[: ]\s*)\d+\.\d\d')
+_TIMER = re.compile(r'("?(?:gc|forward_delay|hello)_timer"?[: ])\s*\d+\.\d\d')
 
 MACS = {  # from ip-j-link-show.stdout
     "veth0p": "4a:44:53:33:30:2e", "veth0": "9e:88:37:e2:8a:1c",
@@ -61,7 +61,10 @@ def fixture_lab() -> LabState:
                  "ip link add brempty type bridge"):
         ok(state, line)
     for name, mac in MACS.items():
-        ok(state, f"ip link set dev {name} address {mac}")
+        if name == "brempty":   # a fresh bridge's random address: no address was set by hand
+            state.net.get(name).mac = mac
+        else:
+            ok(state, f"ip link set dev {name} address {mac}")
     for line in ("ip link set dev veth0 master br0", "ip link set dev veth1 master br0",
                  "brctl addif xenbr0 vif1.0", "ip link set dev vif2.0 master xenbr0"):
         ok(state, line)

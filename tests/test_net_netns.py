@@ -80,3 +80,15 @@ def test_real_kernel_facts(ns: NetnsHost) -> None:
     brctl = ns.run(["brctl", "show"]).stdout
     assert "xenbr3" in brctl and "tap0" in brctl
     assert check_drift(net, read_persisted(ns)) == []
+
+
+def test_stp_changes_in_the_order_the_kernel_accepts(ns: NetnsHost) -> None:
+    """STP on (delay 15 s), then off with delay 0: two commands, or the kernel says ERANGE."""
+    plan_bridge_create(read_net(ns), "xenbr3", uplink="up0", stp=True,
+                       forward_delay=1500).apply(ns)
+    assert read_net(ns).bridge("xenbr3").stp
+    off = plan_bridge_create(read_net(ns), "xenbr3", uplink="up0", stp=False)
+    assert [s.argv[-2:] for s in off.steps] == [("stp_state", "0"), ("forward_delay", "0")]
+    off.apply(ns)
+    br = read_net(ns).bridge("xenbr3")
+    assert not br.stp and br.forward_delay == 0

@@ -168,3 +168,18 @@ def test_ifup_brings_persisted_bridges_back_as_at_boot(fx: StateHost) -> None:
     assert fx.run(["ifup", "xenbr4"]).stderr == "ifup: interface xenbr4 already configured\n"
     fx.run(["ifdown", "xenbr4"])
     assert read_net(fx).bridge("xenbr4") is None
+
+
+def test_stp_off_with_zero_delay_needs_two_commands_on_the_lab_too(fx: StateHost) -> None:
+    fx.run(["ip", "link", "set", "dev", "xenbr0", "type", "bridge", "forward_delay", "1500",
+            "stp_state", "1"])
+    refused = fx.run(["ip", "link", "set", "dev", "xenbr0", "type", "bridge", "stp_state", "0",
+                      "forward_delay", "0"], check=False)
+    assert (refused.exit_status, refused.stderr) == (
+        2, "RTNETLINK answers: Numerical result out of range\n")
+    plan = plan_bridge_create(read_net(fx), "xenbr0", uplink="eth0")
+    assert len(plan.steps) == 2
+    plan.apply(fx)
+    assert not read_net(fx).bridge("xenbr0").stp
+    with pytest.raises(InvalidRequest, match="2 to 30 seconds"):
+        plan_bridge_create(read_net(fx), "xenbr0", stp=True, forward_delay=0)

@@ -84,7 +84,10 @@ def brctl(call: Call) -> Output:
         br = model.get(rest[0])
         if br is None or not br.is_bridge:
             return 1, "", "set forward delay failed: No such device\n"
-        br.forward_delay = int(float(rest[1]) * 100)
+        delay = int(float(rest[1]) * 100)
+        if br.stp and not 200 <= delay <= 3000:
+            return 1, "", "set forward delay failed: Numerical result out of range\n"
+        br.forward_delay = delay
         return 0, "", ""
     return 1, "", f"never heard of command [{cmd}]\n" + _BRCTL_USAGE
 
@@ -128,10 +131,10 @@ def _addif(model: NetModel, brname: str, dev: str) -> Output:
         return 1, "", f"bridge {brname} does not exist!\n"
     if link.master is not None:
         return 1, "", (f"device {dev} is already a member of a bridge; "
-                       f"can't enslave it to bridge {brname}.\n")
+                       f"can't add it to bridge {brname}.\n")
     if link.is_bridge:
         return 1, "", (f"device {dev} is a bridge device itself; "
-                       "can't enslave a bridge device to a bridge device.\n")
+                       "can't add a bridge device to a bridge device.\n")
     if link.kind == "loopback":
         return 1, "", f"can't add {dev} to bridge {brname}: Invalid argument\n"
     model.set_master(dev, brname)

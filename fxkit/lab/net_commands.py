@@ -179,6 +179,8 @@ def _link_add(model: NetModel, args: list[str]) -> Output:
             return 255, "", f'Garbage instead of arguments "{word} ...". Try "ip link help".\n'
     if name is None:
         return 255, "", 'Not enough information: "dev" argument is required.\n'
+    if len(name) > 15 and _IFNAME.match(name[:15]):
+        return 2, "", "Error: Attribute failed policy validation.\n"   # IFNAMSIZ, kernel side
     if not _IFNAME.match(name):
         return _invarg('"name" not a valid ifname', name)
     if kind not in ("bridge", "veth", "vlan", "dummy"):
@@ -242,6 +244,8 @@ def _link_set(model: NetModel, args: list[str]) -> Output:
                 changes.append((key, value))
         else:
             return 255, "", f'Error: either "dev" is duplicate, or "{word}" is a garbage.\n'
+    order = {"forward_delay": 0, "stp_state": 1}   # br_changelink's order, not argv's
+    changes.sort(key=lambda c: order.get(c[0], -1) if c[0] in order else -1)
     for word, arg in changes:
         status = _apply_set(model, link, word, arg)
         if status is not None:
@@ -252,6 +256,7 @@ def _link_set(model: NetModel, args: list[str]) -> Output:
 def _apply_set(model: NetModel, link: NetLink, word: str, value: object) -> Output | None:
     if word in ("up", "down"):
         link.up = word == "up"
+        link.activated = link.activated or link.up
         model._tick()
     elif word == "nomaster":
         if link.master:
@@ -283,7 +288,10 @@ def _apply_set(model: NetModel, link: NetLink, word: str, value: object) -> Outp
     elif word == "stp_state":
         link.stp = str(value) == "1"
     elif word == "forward_delay":
-        link.forward_delay = int(str(value))
+        delay = int(str(value))
+        if link.stp and not 200 <= delay <= 3000:   # BR_MIN/MAX_FORWARD_DELAY with STP on
+            return 2, "", "RTNETLINK answers: Numerical result out of range\n"
+        link.forward_delay = delay
     return None
 
 

@@ -48,6 +48,8 @@ class NetLink:
     bus: str | None = None           # physical: "pci"; vif: "xen-backend"
     busdev: str | None = None
     port_no: int | None = None       # bridge ports: the kernel's port number (1, 2, ...)
+    mac_set: bool = False            # bridges: address set by hand, so it no longer follows ports
+    activated: bool = False          # has been up once (a qdisc is attached from then on)
     addresses: list[str] = field(default_factory=list)
 
     @property
@@ -197,12 +199,14 @@ class NetModel:
         if link is None:
             raise LabError(f"lab network: no link {name}")
         link.mac = mac.lower()
+        if link.is_bridge:           # br_set_mac_address: the id follows, and stays put
+            link.bridge_id, link.mac_set = link.mac, True
         if link.master:
             self.recompute_bridge(link.master)
 
     def recompute_bridge(self, bridge: str) -> None:
         br = self.get(bridge)
-        if br is None or not br.is_bridge:
+        if br is None or not br.is_bridge or br.mac_set:
             return
         macs = [p.mac for p in self.ports(bridge)]
         new_id = min(macs, key=lambda m: bytes.fromhex(m.replace(":", ""))) if macs else ZERO_MAC

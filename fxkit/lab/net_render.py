@@ -118,7 +118,7 @@ def flags(model: NetModel, link: NetLink) -> list[str]:
 
 
 def qdisc(link: NetLink) -> str:
-    if not link.up:
+    if not (link.up or link.activated):   # never up: no qdisc attached yet
         return "noop"
     return {"physical": "mq", "vif": "mq", "tap": "fq_codel"}.get(link.kind, "noqueue")
 
@@ -271,6 +271,8 @@ def link_text(model: NetModel, link: NetLink, detail: bool, addr: bool = False) 
         out += "\n    bridge " + _bridge_opts(info["info_data"])
     elif info.get("info_kind") == "vlan":
         out += f"\n    vlan protocol 802.1Q id {link.vlan_id} <REORDER_HDR> "
+    elif info.get("info_kind") == "tun":
+        out += "\n    tun type tap pi off vnet_hdr off persist on "
     elif info.get("info_kind"):
         out += f"\n    {info['info_kind']} "
     if "info_slave_data" in info:
