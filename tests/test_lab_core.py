@@ -284,3 +284,17 @@ def test_corrupt_state_names_the_fix(fx, labdir):
         fx.run(["true"])
     reset("fx")
     assert fx.run(["hostname"]).stdout == "fx\n"
+
+
+def test_dates_ignore_the_process_locale(fx):
+    import locale
+    try:  # where a French locale exists, it must not leak into the lab's dates
+        locale.setlocale(locale.LC_TIME, "fr_FR.UTF-8")
+    except locale.Error:
+        pass
+    try:
+        assert fx.run(["date"]).stdout == "Wed Nov 21 14:00:00 UTC 2007\n"
+        assert fx.run(["date", "+%a %A %b %B %e%%s %s %p"]).stdout == (
+            "Wed Wednesday Nov November 21%s 1195653600 PM\n")
+    finally:
+        locale.setlocale(locale.LC_TIME, "C")

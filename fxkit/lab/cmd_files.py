@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 from contextvars import ContextVar
 
+from fxkit.lab.cmd_system import strftime
 from fxkit.lab.hardware import proc_file
 from fxkit.lab.shell import Call, Output, command
 from fxkit.lab.state import LabState
@@ -181,7 +182,7 @@ def _format(state: LabState, entries: list[tuple[str, str]], opts: set[str],
             links = 1
         blocks += -(-size // 4096) * 4
         rows.append((mode, str(links), str(size), name))
-    when = state.now().strftime("%b %e %H:%M")
+    when = strftime(state.now(), "%b %e %H:%M")
     wl = max(len(r[1]) for r in rows)
     ws = max(len(r[2]) for r in rows)
     lines = [f"{m} {n:>{wl}} root root {s:>{ws}} {when} {name}\n" for m, n, s, name in rows]

@@ -6,6 +6,7 @@ clock. ``free`` prints procps-ng 4's layout (Debian 12, like the lvm2 fixtures).
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import re
 
@@ -15,6 +16,25 @@ from fxkit.lab.shell import Call, Output, command
 
 ENV = {"HOME": "/root", "LOGNAME": "root", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
        "SHELL": "/bin/bash", "USER": "root"}
+
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def strftime(when: _dt.datetime, fmt: str) -> str:
+    """``when.strftime(fmt)`` in the C locale whatever the process's locale (a French
+    notebook kernel must print "Wed Nov 21" too)."""
+    names = {"a": _DAYS[when.weekday()][:3], "A": _DAYS[when.weekday()],
+             "b": _MONTHS[when.month - 1][:3], "h": _MONTHS[when.month - 1][:3],
+             "B": _MONTHS[when.month - 1], "e": f"{when.day:2d}",
+             "s": str(int(when.timestamp())), "N": "000000000", "Z": "UTC",
+             "p": "AM" if when.hour < 12 else "PM"}
+
+    def sub(m: re.Match[str]) -> str:
+        return "%%" if m.group(1) == "%" else names[m.group(1)].replace("%", "%%")
+    return when.strftime(re.sub(r"%([aAbhBepsNZ%])", sub, fmt))
 
 
 def _try(tool: str, what: str) -> Output:
@@ -202,10 +222,10 @@ def date(call: Call) -> Output:
         elif arg in ("-I", "--iso-8601"):
             fmt = "%Y-%m-%d"
         elif arg.startswith("+"):
-            fmt = arg[1:].replace("%s", str(int(now.timestamp()))).replace("%N", "000000000")
+            fmt = arg[1:]
         else:
             return 1, "", f"date: invalid date '{arg}'\n"
-    return 0, now.strftime(fmt) + "\n", ""
+    return 0, strftime(now, fmt) + "\n", ""
 
 
 @command("sleep")
