@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -298,3 +299,32 @@ def test_dates_ignore_the_process_locale(fx):
             "Wed Wednesday Nov November 21%s 1195653600 PM\n")
     finally:
         locale.setlocale(locale.LC_TIME, "C")
+
+
+DETERMINISM = """
+import hashlib, sys
+sys.modules["invoke"] = None
+from fxkit.lab import LabHost, reset
+from fxkit.lab.store import dump_state
+text = ""
+for scenario in ("fx", "fourier"):
+    reset(scenario)
+    host = LabHost(scenario=scenario, audit=None)
+    for argv in (["mktemp"], ["sleep", "5"], ["date"], ["ls", "-l", "/etc"], ["xl", "list"],
+                 ["lvs"], ["ip", "link"], ["brctl", "show"], ["free", "-h"]):
+        r = host.run(argv, check=False)
+        text += f"{argv} {r.exit_status}\\n{r.stdout}{r.stderr}"
+    text += dump_state(host.store.load())
+print(hashlib.sha256(text.encode()).hexdigest())
+"""
+
+
+def test_same_outputs_whatever_the_process_hash_seed(labdir, tmp_path):
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "FXKIT_LAB_DIR": str(tmp_path / f"lab{seed}")}
+        done = subprocess.run([sys.executable, "-c", DETERMINISM], env=env, check=True,
+                              capture_output=True, text=True)
+        digests.add(done.stdout)
+    assert len(digests) == 1
