@@ -162,7 +162,7 @@ def _orphan_lvs(f: DoctorFacts) -> Iterable[Finding]:
 def _intent_uplink_ok(f: DoctorFacts, bridge: str, intent: str) -> bool | None:
     """Whether ``bridge`` leads to network ``intent`` (None: cannot tell)."""
     uplinks = f.net.uplinks(bridge)
-    ext = next((e for e in f.externals if e.name == intent), None)
+    ext = next((e for e in f.externals if e.name.lower() == intent.lower()), None)
     if ext is None:
         if f.net.link(intent) is None:
             return None

@@ -13,9 +13,9 @@ from xen_support import fx_lab, run
 from fxkit.doctor import run_doctor
 from fxkit.lab.transport import LabHost
 
-NETWORKS = {"external": [{"name": "backbone", "device": "eth0", "vlan": None},
-                         {"name": "admin", "device": "eth0", "vlan": 42},
-                         {"name": "freebox", "device": "eth1", "vlan": None}]}
+NETWORKS = {"external": [{"name": "Backbone", "device": "eth0", "vlan": None},
+                         {"name": "VLAN 42", "device": "eth0", "vlan": 42},
+                         {"name": "FreeBox", "device": "eth1", "vlan": None}]}
 
 
 def test_clean_fx_lab_reports_nothing(tmp_path: Path) -> None:
@@ -45,9 +45,10 @@ def missing_bridge(lab: LabHost) -> None:
 def wrong_network(lab: LabHost) -> None:
     lab.run(["mkdir", "-p", "/etc/fxkit"])
     lab.write_file("/etc/fxkit/networks.json", json.dumps(NETWORKS))
-    # web's second vif is meant for the admin VLAN but sits on xenbr2 (the FreeBox)
+    # web's second vif is meant for VLAN 42 but sits on xenbr2 (the FreeBox); the last
+    # fx_networks line wins, as with any repeated key
     text = lab.read_file("/etc/xen/web.cfg")
-    lab.write_file("/etc/xen/web.cfg", text + 'fx_networks = [ "backbone", "admin" ]\n')
+    lab.write_file("/etc/xen/web.cfg", text + 'fx_networks = [ "backbone", "vlan 42" ]\n')
 
 
 def duplicate_mac(lab: LabHost) -> None:
@@ -113,7 +114,7 @@ def test_each_planted_problem_is_found(tmp_path: Path, plant: Callable[[LabHost]
 def test_right_network_is_not_reported(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
     wrong_network(lab)
-    text = lab.read_file("/etc/xen/web.cfg").replace('"admin"', '"freebox"')
+    text = lab.read_file("/etc/xen/web.cfg").replace('"vlan 42"', '"freebox"')
     lab.write_file("/etc/xen/web.cfg", text)
     assert run_doctor(lab) == []
 
@@ -137,3 +138,16 @@ def test_dom0_lvs_from_fstab_are_neither_orphans_nor_free_for_domus(tmp_path: Pa
     _config(lab, "thief", "disk = [ 'phy:/dev/lvm/root,xvda1,w' ]")
     shared = [f for f in run_doctor(lab) if f.code == "lv-shared"]
     assert shared and "dom0 /etc/fstab" in shared[0].objects
+
+
+def test_fx_configs_declare_their_networks_and_the_lab_matches(tmp_path: Path) -> None:
+    from fxkit.doctor import read_doctor_facts
+    lab = fx_lab(tmp_path)
+    facts = read_doctor_facts(lab)
+    assert facts.xen.configs["/etc/xen/web.cfg"]["fx_networks"] == ["Backbone", "FreeBox"]
+    assert {e.name for e in facts.externals} >= {"Backbone", "VLAN 42", "FreeBox"}
+    # move backup (VLAN 42 only) onto the FreeBox bridge: the doctor objects
+    text = lab.read_file("/etc/xen/backup.cfg").replace("bridge=xenbr1", "bridge=xenbr2")
+    lab.write_file("/etc/xen/backup.cfg", text)
+    wrong = [f for f in run_doctor(lab) if f.code == "vif-wrong-network"]
+    assert len(wrong) == 1 and "'VLAN 42'" in wrong[0].message and "eth1" in wrong[0].message
