@@ -278,3 +278,22 @@ def test_timeout_kills_a_delayed_command_before_it_runs(fx, served):
         fx.run(["mkdir", "/srv/late"], timeout=0.3)
     time.sleep(2.2)
     assert fx.run(["test", "-e", "/srv/late"], check=False).exit_status == 1
+
+
+def test_openssh_scp_both_ways(served, fx, tmp_path):
+    if shutil.which("scp") is None:
+        pytest.skip("OpenSSH scp is not installed")
+    cfg = str(served.root / "ssh_config")
+    up = tmp_path / "up.txt"
+    up.write_text("uploaded\n")
+    up.chmod(0o600)
+    run = [shutil.which("scp"), "-F", cfg, "-o", "BatchMode=yes"]
+    done = subprocess.run([*run, str(up), "fx:/tmp/"], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert fx.read_file("/tmp/up.txt") == "uploaded\n"
+    assert fx.run(["ls", "-l", "/tmp/up.txt"]).stdout.startswith("-rw------- ")
+    done = subprocess.run([*run, "fx:/etc/fstab", str(tmp_path / "fstab")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert (tmp_path / "fstab").read_text() == fx.read_file("/etc/fstab")

@@ -21,7 +21,7 @@ import paramiko
 from fxkit.lab.cmdline import reads_stdin
 from fxkit.lab.daemon import LabKeys
 from fxkit.lab.session import InteractiveSession
-from fxkit.lab.sftp import LabSFTP
+from fxkit.lab.sftp import LabSFTP, LabSFTPServer
 from fxkit.lab.store import LabStore
 from fxkit.lab.transport import run_request
 
@@ -187,7 +187,7 @@ class LabServer:
     def _serve(self, conn: socket.socket, store: LabStore) -> None:
         transport = paramiko.Transport(conn)
         transport.add_server_key(self.keys.host_key)
-        transport.set_subsystem_handler("sftp", paramiko.SFTPServer, LabSFTP)
+        transport.set_subsystem_handler("sftp", LabSFTPServer, LabSFTP)
         session = _Session(self, store, transport)
         with self._lock:
             self._transports.add(transport)

@@ -52,6 +52,7 @@ class _Handle(SFTPHandle):
         super().__init__(flags)
         self.store, self.path, self.data = store, path, bytearray(data)
         self.writable, self.append, self.dirty = writable, append, writable
+        self.mode: int | None = None
 
     def read(self, offset: int, length: int) -> bytes | int:
         return bytes(self.data[offset:offset + length])
@@ -72,13 +73,33 @@ class _Handle(SFTPHandle):
         a.st_mode, a.st_size = stat.S_IFREG | 0o644, len(self.data)
         return a
 
+    def chattr(self, attr: SFTPAttributes) -> int:
+        """fsetstat (scp sends it): mode and size apply at close; times are ignored."""
+        if attr.st_mode is not None:
+            self.mode, self.dirty = attr.st_mode & 0o7777, True
+        if attr.st_size is not None and self.writable:
+            del self.data[attr.st_size:]
+            self.dirty = True
+        return paramiko.SFTP_OK
+
     def close(self) -> None:
         if self.dirty:
             with self.store.transaction() as state:
-                state.write(self.path, self.data.decode("utf-8", errors="replace"))
+                state.write(self.path, self.data.decode("utf-8", errors="replace"), self.mode)
                 state.tick()
             self.dirty = False
         super().close()
+
+
+class LabSFTPServer(SFTPServer):
+    """Paramiko's SFTP server, plus the exit status OpenSSH's scp waits for."""
+
+    def finish_subsystem(self) -> None:
+        try:
+            self.sock.send_exit_status(0)
+        except Exception:  # the client may be gone already
+            pass
+        super().finish_subsystem()
 
 
 class LabSFTP(SFTPServerInterface):
