@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -57,6 +58,7 @@ COMMANDS = [
     "ip link set dev br0 type bridge forward_delay 1500 stp_state 1",
     "ip tuntap add dev tap0 mode tap", "ip link set dev tap0 master br0",
     "bridge link show", "ip -d link show dev tap0", "ip -br link show",
+    "ip addr show", "ip -j addr show", "ip -br addr show", "ip addr show dev nosuch",
 ]
 
 
@@ -94,6 +96,10 @@ def both() -> Iterator[tuple[NetnsHost, LabState]]:
 def test_lab_equals_kernel(both: tuple[NetnsHost, LabState]) -> None:
     ns, lab = both
     differences = []
+    for _ in range(50):   # IPv6 duplicate address detection: wait until it is done
+        if "tentative" not in ns.run(["ip", "addr", "show"]).stdout:
+            break
+        time.sleep(0.1)
     for line in COMMANDS:
         real = ns.run(shlex.split(line), check=False)
         want = (real.exit_status, masked(real.stdout), real.stderr)

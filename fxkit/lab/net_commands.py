@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from fxkit.lab import net_addr
 from fxkit.lab import net_render as r
 from fxkit.lab.net_model import NetLink, NetModel
 from fxkit.lab.shell import Call, Output, command
@@ -102,13 +103,13 @@ def _ip_show(model: NetModel, opts: set[str], args: list[str], addr: bool = Fals
             links = [ln for ln in links if ln.name == name]
     detail = "-d" in opts
     if "-j" in opts:
-        return 0, _json([_addr_json(model, ln, detail) if addr else r.link_json(model, ln, detail)
-                         for ln in links], opts), ""
+        record = net_addr.addr_json if addr else r.link_json
+        return 0, _json([record(model, ln, detail) for ln in links], opts), ""
     if "-br" in opts:
-        return 0, "".join(r.brief_line(model, ln) for ln in links), ""
+        brief = net_addr.addr_brief if addr else r.brief_line
+        return 0, "".join(brief(model, ln) for ln in links), ""
     if addr:
-        return 0, "".join(r.link_text(model, ln, detail, addr=True) + _addr_lines(ln)
-                          for ln in links), ""
+        return 0, "".join(net_addr.addr_text(model, ln, detail) for ln in links), ""
     return 0, "".join(r.link_text(model, ln, detail) for ln in links), ""
 
 
@@ -117,36 +118,6 @@ def _matches_type(link: NetLink, kind: str) -> bool:
         return link.master is not None
     return {"bridge": "bridge", "veth": "veth", "vlan": "vlan", "tun": "tap",
             "dummy": "dummy"}.get(kind) == link.kind
-
-
-def _addr_lines(link: NetLink) -> str:
-    lines = ""
-    if link.kind == "loopback" and link.up:
-        lines += ("    inet 127.0.0.1/8 scope host lo\n"
-                  "       valid_lft forever preferred_lft forever\n"
-                  "    inet6 ::1/128 scope host \n       valid_lft forever preferred_lft forever\n")
-    for a in link.addresses:
-        lines += (f"    inet {a} scope global {link.name}\n"
-                  "       valid_lft forever preferred_lft forever\n")
-    return lines
-
-
-def _addr_json(model: NetModel, link: NetLink, detail: bool) -> dict:
-    d = r.link_json(model, link, detail)
-    for key in ("linkmode",):
-        d.pop(key, None)
-    info = []
-    if link.kind == "loopback" and link.up:
-        info.append({"family": "inet", "local": "127.0.0.1", "prefixlen": 8, "scope": "host",
-                     "label": "lo", "valid_life_time": 4294967295,
-                     "preferred_life_time": 4294967295})
-    for a in link.addresses:
-        ip_, _, plen = a.partition("/")
-        info.append({"family": "inet", "local": ip_, "prefixlen": int(plen or 32),
-                     "scope": "global", "label": link.name, "valid_life_time": 4294967295,
-                     "preferred_life_time": 4294967295})
-    d["addr_info"] = info
-    return d
 
 
 def _link_add(model: NetModel, args: list[str]) -> Output:

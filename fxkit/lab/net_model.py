@@ -50,6 +50,7 @@ class NetLink:
     port_no: int | None = None       # bridge ports: the kernel's port number (1, 2, ...)
     mac_set: bool = False            # bridges: address set by hand, so it no longer follows ports
     activated: bool = False          # has been up once (a qdisc is attached from then on)
+    ll_mac: str | None = None        # MAC its IPv6 link-local came from (kept until down)
     addresses: list[str] = field(default_factory=list)
 
     @property
@@ -147,6 +148,14 @@ class NetModel:
         return f"02:00:00:00:{self.next_ifindex // 256:02x}:{self.next_ifindex % 256:02x}"
 
     def _tick(self) -> None:
+        """After every change: advance the clock, and settle IPv6 link-local addresses."""
+        for link in self.links:
+            # addrconf: a link-local appears once the link is up with carrier, from the MAC
+            # of that moment; it stays through carrier loss and goes at admin down
+            if not link.up:
+                link.ll_mac = None
+            elif link.ll_mac is None and link.kind != "loopback" and self.oper_up(link):
+                link.ll_mac = link.mac
         if self.state is not None and hasattr(self.state, "tick"):
             self.state.tick()
 
