@@ -1,0 +1,53 @@
+"""Runbooks as stored (no outputs, one parameters cell, no shell escapes) and goldens in sync."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from fxkit.runbook_params import read_specs
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNBOOKS = sorted((ROOT / "runbooks").glob("*.ipynb"))
+EXPECTED = {"host-inventory", "lv-create", "lv-extend", "lv-snapshot", "lv-remove",
+            "domu-create", "domu-lifecycle", "domu-remove", "bridge-add", "fx-doctor"}
+SHELL = re.compile(r"^\s*(!|%%?(sx|system|bash|sh|script)\b)|\bos\.system\(|\bsubprocess\b",
+                   re.MULTILINE)
+
+
+def test_every_runbook_is_there():
+    assert EXPECTED <= {p.stem for p in RUNBOOKS}
+
+
+@pytest.mark.parametrize("path", RUNBOOKS, ids=lambda p: p.stem)
+def test_runbook_is_stored_clean_and_parameterized(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "stored with outputs"
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    specs = read_specs(path)
+    assert specs["host"].default == '"lab"' and specs["apply"].default == "False"
+    assert specs["apply"].type == "bool"
+    for cell in code:
+        assert not SHELL.search(cell.source), f"shell escape in {path.name}: {cell.source!r}"
+    if path.stem.endswith("-remove"):  # destructive: confirm by name, empty by default
+        assert "confirm" in specs and specs["confirm"].default == '""'
+    assert nb.cells[0].cell_type == "markdown" and "What it changes" in nb.cells[0].source
+
+
+@pytest.mark.parametrize("path", RUNBOOKS, ids=lambda p: p.stem)
+def test_golden_run_matches_the_runbook_source(path):
+    golden = ROOT / "tests" / "golden" / path.name
+    assert golden.exists(), f"no golden run: python tests/golden/regenerate.py {path.stem}"
+    ran = nbformat.read(golden, as_version=4)
+    cells = [c for c in ran.cells if not ({"golden-setup", "injected-parameters"}
+                                          & set(c.metadata.get("tags", [])))]
+    source = nbformat.read(path, as_version=4).cells
+    assert [c.source for c in cells] == [c.source for c in source], (
+        f"{path.name} changed since its golden run: python tests/golden/regenerate.py "
+        f"{path.stem}, then review `git diff tests/golden`")
+    assert not any(o.get("output_type") == "error" for c in ran.cells for o in c.get("outputs", []))
