@@ -71,6 +71,12 @@ class Topology:
         """The dom0 uplink interfaces (NICs or VLAN sub-interfaces) behind ``domu``'s bridges."""
         return list(self._uplinks.get(domu, []))
 
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a Topology as the seminar's figure (deterministic SVG)."""
+        from fxkit.viz import draw_topology, figure_bytes  # matplotlib only when drawn
+
+        return figure_bytes(draw_topology(self), "svg").decode()
+
     def who_reaches(self, uplink: str) -> list[str]:
         """DomUs reaching an external network (by name) or an uplink interface (eth0.42)."""
         return sorted(d for d in self._reach

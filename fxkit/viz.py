@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -21,6 +21,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
 
 from fxkit.topology import BRIDGE, DOMU, EXTERNAL, GUEST_IF, NIC, PHYSICAL_LINK, VIRTUAL, Topology
+
+if TYPE_CHECKING:
+    from fxkit.host import Host
 
 RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "fxkit-net", "font.family": "DejaVu Sans"}
 X = {EXTERNAL: 0.0, NIC: 2.7, "vlan": 4.7, BRIDGE: 6.8, "vif": 9.0, GUEST_IF: 11.5}
@@ -212,6 +215,16 @@ def _legend_handles() -> list:
             handles.append(Patch(facecolor=face, edgecolor=edge, linestyle=ls, linewidth=lw,
                                  label=text))
     return handles
+
+
+def diagram(host: Host, title: str | None = None) -> Figure:
+    """Read ``host``'s network and Xen facts and draw them (what ``fxkit net diagram`` does)."""
+    from fxkit.net import domain_names, read_externals, read_net
+    from fxkit.topology import build_topology
+
+    topo = build_topology(read_net(host, domain_names(host)), read_externals(host))
+    topo.host = topo.host or host.name
+    return draw_topology(topo, title)
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:

@@ -75,13 +75,13 @@ def show(host: str) -> None:
               "configuration').")
 def diagram(host: str, output: str, title: str | None) -> None:
     """Draw the network (external devices, NICs, VLANs, bridges, vifs, domUs) to a file."""
-    from fxkit.viz import draw_topology, save_figure  # matplotlib only when drawing
+    from fxkit.viz import diagram as draw  # matplotlib only when drawing
+    from fxkit.viz import save_figure
 
     with connect(host) as h:
-        topo = build_topology(_facts(h), read_externals(h))
-        topo.host = topo.host or h.name
-    path = save_figure(draw_topology(topo, title), output)
-    click.echo(f"{path}: {len(topo.nodes)} nodes, {len(topo.edges)} links")
+        fig = draw(h, title)
+    path = save_figure(fig, output)
+    click.echo(f"{path}: written ({path.stat().st_size} bytes)")
 
 
 @net.command("plan-bridge")
