@@ -166,6 +166,10 @@ def test_unknown_command_answers_like_bash(fx):
     (["echo", "-e", "a\\tb"], "a\tb\n"),
     (["date", "-R"], "Wed, 21 Nov 2007 14:00:00 +0000\n"),
     (["sudo", "-n", "--", "hostname"], "fx\n"),
+    (["uptime"], " 14:00:00 up 1 day, 0 min,  1 user,  load average: 0.00, 0.00, 0.00\n"),
+    (["which", "lvs", "cat", "bash"], "/usr/sbin/lvs\n/usr/bin/cat\n/bin/bash\n"),
+    (["pwd"], "/root\n"),
+    (["env", "hostname"], "fx\n"),
 ])
 def test_system_commands(fx, argv, expected):
     r = fx.run(argv)

@@ -83,6 +83,17 @@ def test_ls_lists_in_c_locale_order(fx):
         2, "/etc\n", "ls: cannot access '/nope': No such file or directory\n")
 
 
+def test_dev_lists_disks_and_logical_volumes(fx):
+    assert run(fx, "ls", "/dev/cciss") == (0, "c0d0\nc0d0p1\nc0d0p2\n", "")
+    status, out, _ = run(fx, "ls", "/dev")
+    assert status == 0 and {"cciss", "mapper", "null"} <= set(out.split())
+    vgs = LabHost(audit=None).store.load().lvm.vgs
+    for lv in (lv for vg in vgs for lv in vg.lvs):
+        assert run(fx, "test", "-b", f"/dev/{lv.vg}/{lv.name}")[0] == 0
+        assert lv.dm_path.rsplit("/", 1)[1] in run(fx, "ls", "/dev/mapper")[1].split()
+    assert run(fx, "test", "-b", "/dev/mapper/lvm-nope")[0] == 1
+
+
 def test_mkdir_tee_cp_mv_rm_roundtrip(fx):
     assert run(fx, "mkdir", "-p", "/srv/a/b/c") == (0, "", "")
     assert run(fx, "tee", "/srv/a/b/c/f", input="one\n") == (0, "one\n", "")

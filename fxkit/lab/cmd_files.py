@@ -32,23 +32,41 @@ def virtual_file(state: LabState, path: str) -> str | None:
     return proc_file(state, path) if path in _PROC else None
 
 
+def device_nodes(state: LabState) -> dict[str, str]:
+    """Device node -> "block"/"char": disks from the hardware, LVs from the LVM section."""
+    nodes = dict(_DEV_FIXED)
+    for disk in state.hardware.get("disks", []):
+        for dev in (disk["device"], *(p["device"] for p in disk.get("partitions", []))):
+            nodes[dev] = "block"
+    try:  # the LVM section is another helper's model: read it defensively
+        lvm = state.lvm
+        nodes.update((dev, "block") for dev in getattr(lvm, "devices", {}) if
+                     dev.startswith("/dev/"))
+        for vg in getattr(lvm, "vgs", []):
+            for lv in vg.lvs:
+                if getattr(lv, "active", True):
+                    nodes[lv.path] = nodes[lv.dm_path] = "block"
+    except Exception:  # noqa: BLE001 - no LVM section yet, or one being written
+        pass
+    return nodes
+
+
 def kind(state: LabState, path: str) -> str | None:
     """"file", "dir", "block", "char" or None (missing) for an absolute path."""
     if path in state.files or virtual_file(state, path) is not None:
         return "file"
-    if state.is_dir(path) or path in ("/proc", "/dev", "/dev/mapper"):
+    if state.is_dir(path) or path in ("/proc", "/dev"):
         return "dir"
-    if path in _DEV_FIXED:
-        return "char"
     if path.startswith("/dev/"):
-        disks = state.hardware.get("disks", [])
-        if any(path in (d["device"], *(p["device"] for p in d.get("partitions", [])))
-               for d in disks):
-            return "block"
+        nodes = device_nodes(state)
+        if path in nodes:
+            return nodes[path]
+        if any(n.startswith(path + "/") for n in nodes):
+            return "dir"
         try:
             if state.lvm.resolve(path) is not None:
                 return "block"
-        except Exception:  # the LVM section may be absent or still loading
+        except Exception:  # noqa: BLE001 - the LVM section may be absent
             pass
     return None
 
@@ -57,13 +75,12 @@ def listing(state: LabState, directory: str) -> list[str]:
     """Names directly inside ``directory`` (files and directories), sorted."""
     prefix = "/" if directory == "/" else directory + "/"
     names = set()
-    for p in [*state.files, *state.dirs, *(_PROC if directory == "/proc" else ())]:
+    devices = device_nodes(state) if directory.startswith("/dev") else {}
+    for p in [*state.files, *state.dirs, *(_PROC if directory == "/proc" else ()), *devices]:
         if p.startswith(prefix) and p != directory:
             names.add(p[len(prefix):].split("/", 1)[0])
     if directory == "/":
         names.update(("dev", "proc"))
-    if directory == "/dev":
-        names.update(n.rsplit("/", 1)[1] for n in _DEV_FIXED)
     return sorted(names)  # byte order, as ls sorts in the C locale
 
 
@@ -119,7 +136,7 @@ def state_read(state: LabState, path: str) -> str | None:
     content = state.read(path)
     if content is None:
         content = virtual_file(state, path)
-    if content is None and kind(state, path) == "char":
+    if content is None and kind(state, path) in ("char", "block"):
         return ""
     return content
 

@@ -272,3 +272,35 @@ def bash(call: Call) -> Output:
     if args:
         return 127, "", f"{call.argv[0]}: {args[0]}: No such file or directory\n"
     return run_script(call.state, call.stdin, "")
+
+
+_BIN = {"cat", "ls", "mkdir", "mv", "rm", "cp", "touch", "mktemp", "echo", "date", "sleep",
+        "uname", "hostname", "true", "false", "pwd", "tee", "grep", "egrep", "fgrep", "bash",
+        "sh", "id", "whoami", "head", "tail", "wc", "sort", "env", "free", "nproc", "uptime",
+        "which", "test", "["}
+
+
+@command("which")
+def which(call: Call) -> Output:
+    """Where a lab command lives: /bin for coreutils-like ones, /sbin for the admin tools."""
+    shell.load_handlers()
+    out, status = [], 0
+    for name in (a for a in call.args if not a.startswith("-")):
+        if name in shell.COMMANDS and name not in ("cd", ":"):
+            where = "/usr/bin" if name in _BIN else "/usr/sbin"
+            out.append(f"{'/bin' if name in ('bash', 'sh') else where}/{name}\n")
+        else:
+            status = 1
+    return status, "".join(out), ""
+
+
+@command("uptime")
+def uptime(call: Call) -> Output:
+    """procps' uptime; the host came up a day before the lab's epoch."""
+    up = call.state.clock + 86400
+    days, rest = divmod(up, 86400)
+    hours, minutes = divmod(rest // 60, 60)
+    since = f"{days} day{'s' if days != 1 else ''}, " if days else ""
+    since += f"{hours:2d}:{minutes:02d}" if hours else f"{minutes} min"
+    now = strftime(call.state.now(), "%H:%M:%S")
+    return 0, f" {now} up {since},  1 user,  load average: 0.00, 0.00, 0.00\n", ""
