@@ -228,6 +228,24 @@ def test_stale_status_file_is_ignored(tmp_path, monkeypatch):
         {"pid": dead.pid, "ports": {"fx": 1}, "started": 0}))
     assert daemon.status() is None and not (root / "server.json").exists()
     assert isinstance(fxkit.connect("lab"), LabHost)
+    # a recycled pid now running some other program is stale too
+    (root / "server.json").write_text(json.dumps({"pid": 1, "ports": {"fx": 1}, "started": 0}))
+    assert daemon.status() is None
+
+
+def test_ports_default_falls_back_but_an_explicit_busy_port_is_refused(monkeypatch):
+    import socket
+
+    from fxkit.errors import LabError
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        monkeypatch.setattr(daemon, "DEFAULT_PORT", port)
+        assert daemon.plan_ports(["fx"], None) == {"fx": 0}  # 0: any free port
+        with pytest.raises(LabError, match=f"port {port} on 127.0.0.1 is already in use"):
+            daemon.plan_ports(["fx"], port)
+    assert daemon.plan_ports(["fx", "fourier"], 0) == {"fx": 0, "fourier": 0}
 
 
 def test_cli_start_and_stop(tmp_path, monkeypatch):
