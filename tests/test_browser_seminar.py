@@ -56,7 +56,8 @@ def jupyterlab(tmp_path: Path):
     """JupyterLab serving a copy of notebooks/ with a fresh lab; yields (base_url, token)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download)")
+    pytest.importorskip("playwright.sync_api",
+                        reason="pip install playwright (it needs no browser download)")
     root = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     port, token = _free_port(), secrets.token_hex(16)

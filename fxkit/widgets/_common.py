@@ -40,12 +40,9 @@ def plan_html(plan: Plan) -> str:
 
 
 def figure_png(fig: Any) -> bytes:
-    """A matplotlib figure as PNG bytes (fixed dpi, no timestamps), then closed."""
-    import matplotlib.pyplot as plt
-
+    """A matplotlib figure as PNG bytes (fixed dpi, no timestamps)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     return buf.getvalue()
 
 

@@ -21,9 +21,10 @@ USED, FREE = "#2c6fbb", "#d5e3f3"
 
 def vg_usage_figure(vgs: Sequence[VgView], title: str = "Volume groups: used and free") -> Any:
     """A horizontal stacked bar per VG (used, then free), sizes in GiB, labelled."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, ax = plt.subplots(figsize=(7, 0.6 + 0.55 * max(1, len(vgs))))
+    fig = Figure(figsize=(7, 0.6 + 0.55 * max(1, len(vgs))))  # no pyplot: nothing global
+    ax = fig.add_subplot()
     names = [v.name for v in vgs]
     used = [v.used_bytes / GIB for v in vgs]
     free = [v.free_bytes / GIB for v in vgs]

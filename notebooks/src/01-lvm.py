@@ -235,7 +235,7 @@ print(plan.apply(fx, confirm="lvm/odd"))
 # %%
 from fxkit.widgets import vg_usage_figure, vg_views
 
-vg_usage_figure(vg_views(fx));
+vg_usage_figure(vg_views(fx))
 
 # %% [markdown]
 # The same in a widget, with a **Refresh** button for after your changes:
