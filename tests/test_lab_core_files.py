@@ -167,3 +167,37 @@ def test_shell_subset(fx):
     assert run_script(state, "cd /etc/xen; pwd; cd /nope") == (
         1, "/etc/xen\n", "bash: cd: /nope: No such file or directory\n")
     assert run_script(state, "pwd") == (0, "/root\n", "")
+
+
+# Command lines run both by the real coreutils (in a temp dir) and by the lab (in
+# /root), on the same small tree: etc/hostname ("fx") and an empty tmp/.
+AGAINST_COREUTILS = [
+    "mkdir -p etc/hostname/x", "mkdir etc/hostname/x", "mkdir etc", "mkdir", "cp etc tmp",
+    "cp -r etc etc/sub", "mv etc etc/sub", "mkdir etc/sub; mv etc etc/sub", "rm -r nope",
+    "rm", "rm etc", "cp", "cp x",
+    "touch nope/x", "tee nope/x", "ls nope etc/hostname", "ls -d etc etc/hostname",
+    "cat etc nope", "mv nope tmp", "cp etc/hostname nope/x", "mv etc/hostname nope/x",
+    "cp etc/hostname etc/hostname", "head -n 1 nope", "tail nope", "wc -l nope",
+    "grep x nope", "sort nope", "cat -z", "ls --bogus", "ls -y", "uname -x", "date -x",
+    "sleep x", "nproc x", "head -n 1 etc/hostname etc/hostname", "wc etc/hostname",
+    "wc -l etc/hostname", "grep -c fx etc/hostname etc/hostname", "echo -e 'a\\tb'",
+    "cat etc/hostname | wc", "sort -r etc/hostname etc/hostname", "tail -n 1 etc/hostname",
+    "cp -r etc tmp && ls tmp/etc", "mkdir -p a/b/c && ls a/b", "test -d etc; echo $?",
+    "[ -f etc ]; echo $?", "echo hi > tmp/f; cat tmp/f tmp/f | grep -c hi",
+]
+
+
+@pytest.mark.parametrize("line", AGAINST_COREUTILS)
+def test_answers_like_the_real_coreutils(fx, tmp_path, line):
+    import os
+    import subprocess
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "hostname").write_text("fx\n")
+    (tmp_path / "tmp").mkdir()
+    real = subprocess.run(["bash", "-c", line], cwd=tmp_path, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C"})
+    state = fx.store.load()
+    run_script(state, "mkdir /root/etc /root/tmp; echo fx > /root/etc/hostname")
+    lab = run_script(state, line)
+    # bash 5 prefixes "line 1: " to errors of a -c string; the lab answers like bash 3
+    assert lab == (real.returncode, real.stdout, real.stderr.replace("bash: line 1: ", "bash: "))

@@ -37,11 +37,13 @@ def mkdir(call: Call) -> Output:
         parent = posixpath.dirname(path)
         k = kind(state, path)
         if "p" in opts:
-            blocked = next((a for a in _ancestors(path) if kind(state, a) not in (None, "dir")),
-                           None)
-            if blocked:
+            ancestors = _ancestors(path)
+            blocked = next((i for i, a in enumerate(ancestors)
+                            if kind(state, a) not in (None, "dir")), None)
+            if blocked is not None:
                 status = 1
-                err.append(f"mkdir: cannot create directory '{name}': Not a directory\n")
+                shown = _as_given(name, ancestors, blocked)
+                err.append(f"mkdir: cannot create directory '{shown}': Not a directory\n")
             elif k is None:
                 state.dirs.update(a for a in _ancestors(path) if kind(state, a) is None)
                 state.dirs.add(path)
@@ -57,6 +59,15 @@ def mkdir(call: Call) -> Output:
             state.dirs.add(path)
     state.tick()
     return status, "", "".join(err)
+
+
+def _as_given(name: str, ancestors: list[str], i: int) -> str:
+    """Ancestor ``i`` of ``name`` spelt the way the user wrote ``name``."""
+    parts = [p for p in name.split("/") if p]
+    extra = len(parts) - 1 - len(ancestors)  # components above "/" the user did not write
+    if ".." in parts or "." in parts or i + 1 + extra <= 0:
+        return ancestors[i]
+    return ("/" if name.startswith("/") else "") + "/".join(parts[:i + 1 + extra])
 
 
 def _ancestors(path: str) -> list[str]:
@@ -149,8 +160,8 @@ def copy_or_move(call: Call) -> Output:
         problem = _transfer(state, tool, src_path, dst_path, recursive)
         if problem:
             status = 1
-            err.append(problem.format(src=src, dst=target if not into else
-                                      posixpath.join(target, posixpath.basename(src_path))))
+            shown = (posixpath.join(target, posixpath.basename(src_path)) if into else target)
+            err.append(problem.format(src=src, dst=shown))
     state.tick()
     return status, "", "".join(err)
 
@@ -165,8 +176,9 @@ def _transfer(state: LabState, tool: str, src: str, dst: str, recursive: bool) -
         if not recursive:
             return "cp: -r not specified; omitting directory '{src}'\n"
         if dst.startswith(src + "/"):
-            return (f"{tool}: cannot {'copy' if tool == 'cp' else 'move'} a directory, "
-                    "'{src}', into itself, '{dst}'\n")
+            if tool == "mv":
+                return "mv: cannot move '{src}' to a subdirectory of itself, '{dst}'\n"
+            return "cp: cannot copy a directory, '{src}', into itself, '{dst}'\n"
         if kind(state, posixpath.dirname(dst)) != "dir" or kind(state, dst) == "file":
             if tool == "cp":
                 return "cp: cannot create directory '{dst}': No such file or directory\n"

@@ -145,7 +145,7 @@ def state_read(state: LabState, path: str) -> str | None:
 def ls(call: Call) -> Output:
     parsed = _split(call, "laA1dhF", "ls")
     if isinstance(parsed[0], int):
-        return parsed  # type: ignore[return-value]
+        return 2, parsed[1], parsed[2]  # type: ignore[misc]  # ls: usage errors exit 2
     opts, names = parsed  # type: ignore[misc]
     state = call.state
     status, err = 0, []

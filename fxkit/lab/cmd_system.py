@@ -223,6 +223,10 @@ def date(call: Call) -> Output:
             fmt = "%Y-%m-%d"
         elif arg.startswith("+"):
             fmt = arg[1:]
+        elif arg.startswith("--"):
+            return _try("date", f"unrecognized option '{arg}'")
+        elif arg.startswith("-"):
+            return _try("date", f"invalid option -- '{arg[1:2]}'")
         else:
             return 1, "", f"date: invalid date '{arg}'\n"
     return 0, strftime(now, fmt) + "\n", ""

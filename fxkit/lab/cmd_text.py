@@ -23,11 +23,15 @@ def _inputs(call: Call, tool: str, names: list[str]) -> tuple[list[tuple[str, st
             continue
         text = state_read(call.state, absolute(name))
         if text is None:
-            status = 2 if tool == "grep" else 1
+            status = 2 if tool in ("grep", "sort") else 1
             why = ("Is a directory" if kind(call.state, absolute(name)) == "dir"
                    else "No such file or directory")
-            err.append(f"{tool}: {name}: {why}\n" if tool != "head" and tool != "tail" else
-                       f"{tool}: cannot open '{name}' for reading: {why}\n")
+            if tool in ("head", "tail"):
+                err.append(f"{tool}: cannot open '{name}' for reading: {why}\n")
+            elif tool == "sort":  # sort stops at the first unreadable file
+                return [], f"sort: cannot read: {name}: {why}\n", 2
+            else:
+                err.append(f"{tool}: {name}: {why}\n")
             continue
         found.append((name, text))
     return found, "".join(err), status
@@ -138,8 +142,14 @@ def wc(call: Call) -> Output:
         rows.append(([counts[k] for k in "lwc" if k in flags], label if names else ""))
     if len(rows) > 1:
         rows.append(([sum(r[0][i] for r in rows) for i in range(len(rows[0][0]))], "total"))
-    width = 1 if len(flags) == 1 and not names[1:] else max(
-        len(str(v)) for r in rows for v in r[0]) if rows else 1
+    # coreutils' compute_number_width: digits of the files' total size, at least 7
+    # when reading a pipe; one count of one input is not padded.
+    width = 1
+    if not (len(flags) == 1 and len(inputs) == 1):
+        piped = any(label == "(standard input)" for label, _ in inputs)
+        total = sum(len(text.encode()) for label, text in inputs
+                    if label != "(standard input)")
+        width = max(len(str(total)), 7 if piped else 1)
     out = "".join(" ".join(f"{v:>{width}}" for v in vals) + (f" {label}" if label else "") + "\n"
                   for vals, label in rows)
     return status, out, err
