@@ -152,7 +152,7 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
             report_outcome("failed", bool(done), f"Step {getattr(e.step, 'description', '?')!r} "
                            f"failed; run the runbook again once fixed (done steps are skipped).",
                            runbook=runbook, host=host, steps=done,
-                           error=mask(str(e.cause)))
+                           changes=[s.command for s in e.done], error=mask(str(e.cause)))
             raise
         except FxkitError as e:
             report_outcome("failed", False, mask(str(e)).splitlines()[0], runbook=runbook,
@@ -163,7 +163,8 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
     why = (f"{len(ran)} step(s) applied and verified." if ran
            else "Every step was already done (re-checked before running).")
     return report_outcome("succeeded", bool(ran), why, runbook=runbook, host=host,
-                          steps=ran, skipped=skipped)
+                          steps=ran, skipped=skipped,
+                          changes=[s.command for s, _ in outcome.ran])
 
 
 class VgUsageChart:

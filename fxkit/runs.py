@@ -69,7 +69,7 @@ class RunRecord:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
-    def summary(self) -> str:
+    def summary(self, all_commands: bool = False) -> str:
         """A few lines a reviewer reads first (``fxkit runs show``)."""
         params = " ".join(f"{k}={v!r}" for k, v in sorted(self.parameters.items()))
         lines = [
@@ -86,8 +86,13 @@ class RunRecord:
             first = (str(self.error.get("evalue") or "").splitlines() or [""])[0]
             lines.append(f"error    cell {self.error.get('cell')}: "
                          f"{self.error.get('ename')}: {first}")
-        lines.append(f"commands {len(self.commands)}")
-        lines += [f"  $ {c}" for c in self.commands]
+        changes = self.outcome.get("changes") or []
+        lines.append(f"changes  {len(changes)} command(s) changed the host")
+        lines += [f"  $ {c}" for c in changes]
+        lines.append(f"commands {len(self.commands)} run in all (reads included)"
+                     + ("" if all_commands else "; --all lists them"))
+        if all_commands:
+            lines += [f"  $ {c}" for c in self.commands]
         lines += [f"notebook {self.notebook}", f"sha256   {self.notebook_sha256}"]
         return "\n".join(lines)
 

@@ -111,7 +111,7 @@ def test_cli_run_runs_show_verify_and_exit_codes(echo, tmp_path):
     assert bad.exit_code == 1 and "RuntimeError" in bad.output
     listing = cli.invoke(runs_cmd, ["--runs-dir", runs, "--status", "failed"])
     assert listing.exit_code == 0 and listing.output.count("failed") == 1
-    shown = cli.invoke(runs_cmd, ["--runs-dir", runs, "show", rec.id])
+    shown = cli.invoke(runs_cmd, ["--runs-dir", runs, "show", "--all", rec.id])
     assert "echo cli" in shown.output and "status   succeeded" in shown.output
     verified = cli.invoke(runs_cmd, ["--runs-dir", runs, "verify", rec.id])
     assert verified.exit_code == 0 and "matches" in verified.output

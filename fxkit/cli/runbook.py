@@ -72,10 +72,11 @@ def runs(ctx: click.Context, host: str | None, runbook: str | None, status: str 
 
 @runs.command()
 @click.argument("run_id")
+@click.option("--all", "all_commands", is_flag=True, help="List every command, reads included.")
 @click.pass_context
-def show(ctx: click.Context, run_id: str) -> None:
-    """Summarise one run: who, when, parameters, outcome, commands, files."""
-    click.echo(find_run(ctx.obj["runs_dir"], run_id).summary())
+def show(ctx: click.Context, run_id: str, all_commands: bool) -> None:
+    """Summarise one run: who, when, parameters, outcome, changes, files."""
+    click.echo(find_run(ctx.obj["runs_dir"], run_id).summary(all_commands))
 
 
 @runs.command()
