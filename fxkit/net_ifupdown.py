@@ -128,11 +128,13 @@ def sources_directory(sources: list[str], directory: str = DIRECTORY) -> bool:
 
 
 def render_bridge(name: str, ports: list[str], *, stp: bool = False, forward_delay: int = 0,
-                  vlans: Sequence[tuple[str, str, int]] = (), comment: str = "") -> str:
+                  vlans: Sequence[tuple[str, str, int]] = (), comment: str = "",
+                  method: str = "manual", options: Sequence[tuple[str, str]] = ()) -> str:
     """The interfaces.d file for one bridge (and the VLAN sub-interfaces it uses).
 
     ``forward_delay`` is in seconds, as bridge_fd takes it; ``vlans`` holds
-    (name, raw device, id) triples.
+    (name, raw device, id) triples; ``method`` and ``options`` (address, gateway...)
+    are kept from an existing stanza so that rewriting the ports loses nothing.
     """
     lines = [f"# {comment or f'Bridge {name}, written by fxkit.'}",
              "# Changes here apply at the next `ifup` (or boot); check with `fxkit net drift`.",
@@ -142,12 +144,21 @@ def render_bridge(name: str, ports: list[str], *, stp: bool = False, forward_del
         if vname != f"{raw}.{vid}":
             lines.append(f"    vlan-id {vid}")
         lines.append("")
-    lines += [f"auto {name}", f"iface {name} inet manual",
+    lines += [f"auto {name}", f"iface {name} inet {method}",
+              *(f"    {k} {v}" for k, v in options),
               f"    bridge_ports {' '.join(ports) if ports else 'none'}",
               f"    bridge_stp {'on' if stp else 'off'}",
               f"    bridge_fd {forward_delay}",
               "    bridge_maxwait 0", ""]
     return "\n".join(lines)
+
+
+def kept_options(stanza: Stanza | None) -> list[tuple[str, str]]:
+    """A stanza's options other than the bridge ones fxkit writes itself."""
+    if stanza is None:
+        return []
+    return [(k, v) for k, v in stanza.options
+            if not k.replace("-", "_").startswith("bridge_")]
 
 
 def file_for(bridge: str) -> str:

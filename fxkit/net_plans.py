@@ -22,6 +22,7 @@ from fxkit.net_ifupdown import (
     MAIN,
     Persisted,
     file_for,
+    kept_options,
     parse_persisted,
     read_persisted,
     read_text,
@@ -101,8 +102,12 @@ def _persist_steps(net: NetState, persisted: Persisted | None, bridge: str,
             vlans.append((p, split[0], split[1]))
     vlans = [v for v in vlans if (persisted.stanza(v[0]) is None
                                   or persisted.stanza(v[0]).path == path)]  # type: ignore[union-attr]
+    old = persisted.files.get(path, "")
+    first = old.splitlines()[0] if old.startswith("# ") else ""
     content = render_bridge(bridge, keep, stp=stp, forward_delay=forward_delay // 100,
-                            vlans=vlans)
+                            vlans=vlans, comment=first[2:],
+                            method=existing.method if existing else "manual",
+                            options=kept_options(existing))
     if persisted.files.get(path) == content:
         return []
     if not persisted.sources_dir:

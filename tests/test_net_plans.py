@@ -165,6 +165,9 @@ def test_ifup_brings_persisted_bridges_back_as_at_boot(fx: StateHost) -> None:
                      for n, ports in before.items()}
     assert net.link("eth0.42").vlan_id == 42 and net.link("xenbr1").admin_up
     assert check_drift(net, read_persisted(fx)) == []
+    assert fx.run(["ip", "route"]).stdout == (
+        "default via 192.0.2.1 dev xenbr0 onlink \n"
+        "192.0.2.0/24 dev xenbr0 proto kernel scope link src 192.0.2.10 \n")
     assert fx.run(["ifup", "xenbr4"]).stderr == "ifup: interface xenbr4 already configured\n"
     fx.run(["ifdown", "xenbr4"])
     assert read_net(fx).bridge("xenbr4") is None
@@ -183,3 +186,15 @@ def test_stp_off_with_zero_delay_needs_two_commands_on_the_lab_too(fx: StateHost
     assert not read_net(fx).bridge("xenbr0").stp
     with pytest.raises(InvalidRequest, match="2 to 30 seconds"):
         plan_bridge_create(read_net(fx), "xenbr0", stp=True, forward_delay=0)
+
+
+def test_rewriting_ports_keeps_the_address_and_gateway(fx: StateHost) -> None:
+    plan = plan_attach(read_net(fx), "eth2", "xenbr0", persisted=read_persisted(fx))
+    plan.apply(fx)
+    text = fx.read_file("/etc/network/interfaces.d/xenbr0")
+    (stanza,) = [s for s in parse_interfaces(text)[0] if s.name == "xenbr0"]
+    assert (stanza.method, stanza.get("address"), stanza.get("gateway")) == (
+        "static", "192.0.2.10/24", "192.0.2.1")
+    assert stanza.bridge_ports == ["eth0", "eth2"]
+    assert text.startswith("# xenbr0: the school backbone")
+    assert check_drift(read_net(fx), read_persisted(fx)) == []

@@ -20,11 +20,12 @@ def addr_info(model: NetModel, link: NetLink) -> list[dict[str, Any]]:
         out.append({"family": "inet", "local": "127.0.0.1", "prefixlen": 8, "scope": "host",
                     "label": "lo", **life})
     for text in link.addresses:
-        iface = ipaddress.ip_interface(text)
+        words = text.split()
+        iface = ipaddress.ip_interface(words[0])
         entry: dict[str, Any] = {"family": "inet", "local": str(iface.ip),
                                  "prefixlen": iface.network.prefixlen}
-        if iface.network.prefixlen < 31:
-            entry["broadcast"] = str(iface.network.broadcast_address)
+        if words[1:2] == ["brd"]:
+            entry["broadcast"] = words[2]
         out.append({**entry, "scope": "global", "label": link.name, **life})
     if loop and link.up:
         out.append({"family": "inet6", "local": "::1", "prefixlen": 128, "scope": "host", **life})

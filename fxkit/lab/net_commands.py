@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from fxkit.lab import net_addr
+from fxkit.lab import net_addr, net_route
 from fxkit.lab import net_render as r
 from fxkit.lab.net_model import NetLink, NetModel
 from fxkit.lab.shell import Call, Output, command
@@ -55,7 +55,11 @@ def ip(call: Call) -> Output:
     model: NetModel = call.state.net
     if "link".startswith(obj):
         return _ip_link(model, opts, rest)
+    if obj in ("r", "ro", "rou", "rout", "route"):
+        return net_route.ip_route(model, opts, rest)
     if obj in ("a", "ad", "addr", "addre", "addres", "address"):
+        if rest[:1] in (["add"], ["del"], ["delete"], ["flush"]):
+            return net_route.ip_addr_change(model, rest[0].replace("delete", "del"), rest[1:])
         if rest and rest[0] not in _SHOW and rest[0] != "dev":
             return 2, "", EOPNOTSUPP
         return _ip_show(model, opts, rest[1:] if rest[:1] and rest[0] in _SHOW else rest, addr=True)

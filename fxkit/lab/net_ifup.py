@@ -9,6 +9,7 @@ create the sub-interface, bridge stanzas create the bridge and plug ``bridge_por
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 
 from fxkit.errors import ParseError
 from fxkit.lab.net_model import NetModel
@@ -58,8 +59,26 @@ def _up(model: NetModel, stanzas: dict[str, Stanza], name: str, out: list[str]) 
         out.append(f'Cannot find device "{name}"\nifup: failed to bring up {name}\n')
         return False
     link.up = True
+    link.activated = True
+    if s is not None and s.method == "static" and s.get("address"):
+        _static(model, s, name)
     model._tick()
     return True
+
+
+def _static(model: NetModel, s: Stanza, name: str) -> None:
+    """ifupdown's inet static: ``ip addr add ADDR broadcast + dev``, then the gateway."""
+    addr = str(s.get("address"))
+    if "/" not in addr:
+        addr += "/" + str(ipaddress.IPv4Network(f"0.0.0.0/{s.get('netmask') or 32}").prefixlen)
+    iface = ipaddress.IPv4Interface(addr)
+    text = f"{iface.ip}/{iface.network.prefixlen} brd {iface.network.broadcast_address}"
+    link = model.get(name)
+    if link is not None and text not in link.addresses:
+        link.addresses.append(text)
+    gateway = s.get("gateway")
+    if gateway and not any(r["dst"] == "default" for r in model.routes):
+        model.routes.append({"dst": "default", "via": gateway, "dev": name, "onlink": True})
 
 
 @command("ifup")
@@ -109,6 +128,8 @@ def ifdown(call: Call) -> Output:
             errors.append(f"ifdown: interface {name} not configured\n")
             continue
         link.up = False
+        if s.method == "static":
+            link.addresses = []
         if s.bridge_ports is not None or s.vlan is not None:
             model.delete(name)
         model._tick()

@@ -57,6 +57,11 @@ class NetLink:
     def is_bridge(self) -> bool:
         return self.kind == "bridge"
 
+    @property
+    def state(self) -> str:
+        """Administrative state, "UP" or "DOWN" (``net_render.operstate`` adds carrier)."""
+        return "UP" if self.up else "DOWN"
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in fields(self):
@@ -85,6 +90,7 @@ class NetModel:
 
     links: list[NetLink] = field(default_factory=list)
     next_ifindex: int = 1
+    routes: list[dict[str, Any]] = field(default_factory=list)   # besides connected ones
     state: Any = field(default=None, repr=False, compare=False)
 
     # -- (de)serialisation ------------------------------------------------------------
@@ -93,7 +99,8 @@ class NetModel:
     def from_dict(cls, data: dict[str, Any], state: Any = None) -> NetModel:
         links = [NetLink.from_dict(d) for d in data.get("links", [])]
         nxt = int(data.get("next_ifindex", max((ln.ifindex for ln in links), default=0) + 1))
-        model = cls(links=sorted(links, key=lambda ln: ln.ifindex), next_ifindex=nxt, state=state)
+        model = cls(links=sorted(links, key=lambda ln: ln.ifindex), next_ifindex=nxt,
+                    routes=[dict(r) for r in data.get("routes", [])], state=state)
         for link in model.links:
             if link.master is not None and not model.has_bridge(link.master):
                 raise LabError(f"net.json: {link.name} has master {link.master!r}, which is not "
@@ -101,7 +108,11 @@ class NetModel:
         return model
 
     def to_dict(self) -> dict[str, Any]:
-        return {"links": [ln.to_dict() for ln in self.links], "next_ifindex": self.next_ifindex}
+        out: dict[str, Any] = {"links": [ln.to_dict() for ln in self.links],
+                               "next_ifindex": self.next_ifindex}
+        if self.routes:
+            out["routes"] = [dict(r) for r in self.routes]
+        return out
 
     # -- queries --------------------------------------------------------------------------
 
@@ -156,6 +167,8 @@ class NetModel:
                 link.ll_mac = None
             elif link.ll_mac is None and link.kind != "loopback" and self.oper_up(link):
                 link.ll_mac = link.mac
+        up = {ln.name for ln in self.links if ln.up}
+        self.routes = [r for r in self.routes if r.get("dev") in up]   # fib flush on down
         if self.state is not None and hasattr(self.state, "tick"):
             self.state.tick()
 
