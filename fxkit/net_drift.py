@@ -29,6 +29,7 @@ NOT_LIVE = "persisted-not-live"        # in the files, missing on the host
 NOT_PERSISTED = "live-not-persisted"   # on the host, gone after a reboot
 PORTS = "ports"
 STP = "stp"
+FORWARD_DELAY = "forward-delay"
 VLAN = "vlan"
 
 
@@ -55,6 +56,11 @@ def check_drift(net: NetState, persisted: Persisted) -> list[Drift]:
         for port in sorted(have - want):
             out.append(Drift(PORTS, name, f"port {port} is live but not in bridge_ports of "
                              f"{s.path}; it will be missing after a reboot"))
+        fd = s.get("bridge_fd")
+        if fd is not None and br.forward_delay is not None and round(float(fd) * 100) != \
+                br.forward_delay:
+            out.append(Drift(FORWARD_DELAY, name, f"forward delay is {br.forward_delay / 100:g}s "
+                             f"live but bridge_fd {fd} in {s.path}"))
         if s.stp != br.stp:
             out.append(Drift(STP, name, f"STP is {'on' if br.stp else 'off'} live but "
                              f"bridge_stp {'on' if s.stp else 'off'} in {s.path}"))

@@ -127,7 +127,7 @@ def sources_directory(sources: list[str], directory: str = DIRECTORY) -> bool:
     return any(s.rstrip("/") in (d + "/*", d) for s in sources)
 
 
-def render_bridge(name: str, ports: list[str], *, stp: bool = False, forward_delay: int = 0,
+def render_bridge(name: str, ports: list[str], *, stp: bool = False, forward_delay: float = 0,
                   vlans: Sequence[tuple[str, str, int]] = (), comment: str = "",
                   method: str = "manual", options: Sequence[tuple[str, str]] = ()) -> str:
     """The interfaces.d file for one bridge (and the VLAN sub-interfaces it uses).
@@ -148,7 +148,7 @@ def render_bridge(name: str, ports: list[str], *, stp: bool = False, forward_del
               *(f"    {k} {v}" for k, v in options),
               f"    bridge_ports {' '.join(ports) if ports else 'none'}",
               f"    bridge_stp {'on' if stp else 'off'}",
-              f"    bridge_fd {forward_delay}",
+              f"    bridge_fd {forward_delay:g}",
               "    bridge_maxwait 0", ""]
     return "\n".join(lines)
 

@@ -104,7 +104,7 @@ def _persist_steps(net: NetState, persisted: Persisted | None, bridge: str,
                                   or persisted.stanza(v[0]).path == path)]  # type: ignore[union-attr]
     old = persisted.files.get(path, "")
     first = old.splitlines()[0] if old.startswith("# ") else ""
-    content = render_bridge(bridge, keep, stp=stp, forward_delay=forward_delay // 100,
+    content = render_bridge(bridge, keep, stp=stp, forward_delay=forward_delay / 100,
                             vlans=vlans, comment=first[2:],
                             method=existing.method if existing else "manual",
                             options=kept_options(existing))

@@ -198,3 +198,13 @@ def test_rewriting_ports_keeps_the_address_and_gateway(fx: StateHost) -> None:
     assert stanza.bridge_ports == ["eth0", "eth2"]
     assert text.startswith("# xenbr0: the school backbone")
     assert check_drift(read_net(fx), read_persisted(fx)) == []
+
+
+def test_drift_on_stp_and_forward_delay(fx: StateHost) -> None:
+    fx.run(["brctl", "setfd", "xenbr2", "2"])
+    fx.run(["brctl", "stp", "xenbr2", "on"])
+    drift = check_drift(read_net(fx), read_persisted(fx))
+    assert [(d.kind, d.name) for d in drift] == [("forward-delay", "xenbr2"), ("stp", "xenbr2")]
+    assert "2s live but bridge_fd 0" in str(drift[0])
+    plan_bridge_create(read_net(fx), "xenbr2", uplink="eth1").apply(fx)
+    assert check_drift(read_net(fx), read_persisted(fx)) == []
