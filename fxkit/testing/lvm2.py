@@ -92,6 +92,7 @@ class Lvm2Sandbox:
 
     def lvm(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([LVM, *args], capture_output=True, text=True, input=input,
+                              errors="replace",
                               env={**os.environ, **self.env}, timeout=120)
 
     def stop(self) -> None:
