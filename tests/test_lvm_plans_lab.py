@@ -78,7 +78,8 @@ def test_create_with_wipe_and_ext4_then_replan_is_empty(fx: StateHost) -> None:
     outcome = plan.apply(fx)     # apply verifies with replan: raises unless it is empty
     assert outcome.changed and len(outcome.ran) == 3
     lv = lab_lv(fx, "lvm/mail-root")
-    assert lv.size_bytes == 5 * GiB and lv.fs["type"] == "ext4" and lv.wipes[0]["bytes"] == 64 * 2**20
+    assert lv.size_bytes == 5 * GiB and lv.fs["type"] == "ext4"
+    assert lv.wipes[0]["bytes"] == 64 * 2**20
     assert plan.replan(fx).empty
     again = plan.apply(fx)      # the same plan again: every step re-checked and skipped
     assert not again.ran and len(again.skipped) == 3
