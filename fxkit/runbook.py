@@ -19,6 +19,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -111,9 +112,10 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     rec.changed = bool(rec.outcome.get("changed"))
     failed = rec.error is not None or rec.outcome.get("status") == "failed"
     rec.status = "failed" if failed else "succeeded"
-    hosts = set(rec.outcome.get("host_names") or [])
+    # fxkit.connect names a Host after its target, so the host parameter is its name.
+    hosts = {rec.host, *(rec.outcome.get("host_names") or [])}
     rec.audit_lines = [e for e in log.lines()[offset:]
-                       if (not hosts or e.get("host") in hosts) and rec.start <= e.get("time", "")]
+                       if e.get("host") in hosts and rec.start <= e.get("time", "")]
     rec.commands = [" ".join(e.get("argv", [])) for e in rec.audit_lines]
     rec.notebook_sha256 = sha256_file(out)
     rec.save()
@@ -125,7 +127,7 @@ def _execute(path: Path, out: Path, params: dict[str, Any]) -> dict[str, Any] | 
     from papermill.exceptions import PapermillExecutionError
     try:
         papermill.execute_notebook(
-            str(path), str(out), parameters=params, kernel_name=KERNEL,
+            str(path), str(out), parameters=params, kernel_name=kernel_name(),
             progress_bar=False, log_output=False, cwd=str(path.parent))
     except PapermillExecutionError as e:
         return {"cell": e.cell_index, "execution_count": e.exec_count, "ename": e.ename,
@@ -136,6 +138,34 @@ def _execute(path: Path, out: Path, params: dict[str, Any]) -> dict[str, Any] | 
                                        "nbformat_minor": 5}))
         return {"cell": None, "ename": type(e).__name__, "evalue": mask(str(e))}
     return None
+
+
+def kernel_name() -> str:
+    """A kernel running this Python (the project's venv), installing a kernelspec if needed.
+
+    The usual ``python3`` spec says ``python``, which jupyter_client replaces by
+    ``sys.executable``; a spec naming another interpreter would run the runbook
+    without this fxkit, so then a ``fxkit`` spec for this interpreter is installed
+    into ``sys.prefix`` and used.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    specs = KernelSpecManager()
+    try:
+        argv0 = specs.get_kernel_spec(KERNEL).argv[0]
+    except NoSuchKernel:
+        argv0 = ""
+    if argv0 in ("python", "python3") or (argv0 and Path(argv0).resolve()
+                                          == Path(sys.executable).resolve()):
+        return KERNEL
+    try:
+        if Path(specs.get_kernel_spec("fxkit").argv[0]).resolve() == \
+                Path(sys.executable).resolve():
+            return "fxkit"
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+    install(kernel_name="fxkit", display_name="Python (fxkit)", prefix=sys.prefix)
+    return "fxkit"
 
 
 def read_outcome(notebook: str | Path) -> dict[str, Any]:

@@ -62,3 +62,17 @@ def test_release_leaves_a_lock_someone_else_took(lab):
     assert current_owner(lab).runbook == "theirs"
     assert "theirs" in lab.read_file(OWNER)
     theirs.release()
+
+
+def test_cli_unlock_removes_a_stale_lock_after_saying_whose(lab):
+    from click.testing import CliRunner
+
+    from fxkit.cli.runbook import runs
+    HostLock(lab, runbook="crashed").acquire()
+    asked = CliRunner().invoke(runs, ["unlock", "lab"], input="n\n")
+    assert asked.exit_code != 0 and "runbook crashed" in asked.output
+    assert current_owner(lab) is not None  # nothing removed without a yes
+    done = CliRunner().invoke(runs, ["unlock", "lab", "--yes"])
+    assert done.exit_code == 0 and "lock removed" in done.output
+    assert current_owner(lab) is None
+    assert "not locked" in CliRunner().invoke(runs, ["unlock", "lab"]).output

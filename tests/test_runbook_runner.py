@@ -1,4 +1,4 @@
-"""The runbook runner on a tiny runbook against the local host: records, failures, CLI, papermill."""
+"""The runbook runner on a tiny runbook on the local host: records, failures, CLI, papermill."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def test_success_writes_notebook_and_record_that_verify(echo, tmp_path):
     assert nb.parent.parent == runs and nb.name.endswith("-echo-local.ipynb")
     data = json.loads(record.read_text())
     assert data["parameters"] == {"name": "world", "host": "local", "apply": True}
-    assert data["commands"] == ["echo world"] and data["audit_lines"][0]["argv"] == ["echo", "world"]
+    assert data["commands"] == ["echo world"]
+    assert data["audit_lines"][0]["argv"] == ["echo", "world"]
     assert data["outcome"]["reason"] == "echoed world" and data["operator"]
     assert data["runbook_revision"] == "untracked" and len(data["notebook_sha256"]) == 64
     assert data["start"] <= data["end"]
@@ -127,3 +128,29 @@ def test_plain_papermill_cli_runs_a_runbook(echo, tmp_path):
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "plain" in out.read_text() and "application/vnd.fxkit.outcome+json" in out.read_text()
+
+
+def test_scrub_masks_secrets_known_to_the_runner_and_private_keys(tmp_path):
+    from fxkit.runbook import scrub_notebook
+    from fxkit.secrets import Secret
+    Secret("s3cr3t-token-value")
+    nb = new_notebook()
+    cell = new_code_cell("print(x)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                           text="token s3cr3t-token-value\n-----BEGIN RSA PRIVATE "
+                                                "KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n")]
+    nb.cells = [cell]
+    nb.metadata["papermill"] = {"parameters": {"note": "s3cr3t-token-value"}}
+    path = tmp_path / "out.ipynb"
+    nbformat.write(nb, path)
+    scrub_notebook(path)
+    text = path.read_text()
+    assert "s3cr3t-token-value" not in text and "MIIE" not in text and text.count("******") >= 3
+    nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_papermill_metadata_keeps_only_checked_parameters(echo, tmp_path):
+    rec = run_runbook(echo, {"name": "meta"}, host="local", runs_dir=tmp_path)
+    meta = nbformat.read(rec.notebook, as_version=4).metadata["papermill"]
+    assert meta["parameters"] == {"name": "meta", "host": "local"}
+    assert not meta.get("environment_variables")
