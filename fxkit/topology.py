@@ -113,6 +113,9 @@ def build_topology(net: NetState, externals: Iterable[ExternalNetwork] = ()) -> 
                 if f"if:{port.name}" not in topo.nodes:
                     topo.add(Node(f"if:{port.name}", VIRTUAL, port.name, port.kind, "dom0"))
                 topo.edges.append(Edge(f"if:{port.name}", f"if:{br.name}"))
+            elif port.kind == "tap" and port.domid is None:     # a dom0 tap, e.g. for QEMU
+                topo.add(Node(f"if:{port.name}", VIRTUAL, port.name, "tap", "dom0"))
+                topo.edges.append(Edge(f"if:{br.name}", f"if:{port.name}"))
     for vif in net.vifs():
         domu = vif.domain or f"domid {vif.domid}"
         topo.add(Node(f"if:{vif.name}", VIRTUAL, vif.name, "", "dom0"))

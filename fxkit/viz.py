@@ -59,6 +59,11 @@ def layout(topo: Topology) -> dict[str, tuple[float, float]]:
                 pos[vif] = (X["vif"], row)
             row += 1.0
         row += 0.9                                   # room for the next domU's title
+    taps = [e.b for e in topo.edges if e.b not in pos and topo.nodes[e.b].detail == "tap"]
+    for tap in sorted(taps):                         # dom0 taps: in the vif column, below
+        pos[tap] = (X["vif"], row)
+        row += 1.0
+    row += 0.9 if taps else 0.0
     bridges = sorted(topo.of_kind(BRIDGE), key=lambda n: n.label)
     height = max(row - 0.9, len(bridges) * 1.4, 1.0)
     for i, br in enumerate(bridges):
@@ -108,14 +113,18 @@ def draw_topology(topo: Topology, title: str | None = None) -> Figure:
     pos = layout(topo)
     ys = [y for _, y in pos.values()] or [0.0]
     top, bottom = max(ys) + 1.3, min(ys) - 0.75
-    height_in = max(4.0, (top - bottom) * 0.62 + 1.2)
+    frame_top = top
+    height_in = max(3.6, (top - bottom) * 0.62 + 1.2)
+    # keep 0.62 inch per row whatever the figure's height: pad the data range, never stretch
+    pad = ((height_in - 1.2) / 0.62 - (top - bottom)) / 2
+    top, bottom = top + pad, bottom - pad
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(13.5, height_in), dpi=100)
         ax = fig.add_axes((0.01, 0.8 / height_in, 0.98, 1 - 1.2 / height_in))
         ax.set_xlim(-1.0, 13.2)
         ax.set_ylim(bottom, top)
         ax.set_axis_off()
-        _frames(ax, topo, pos, top)
+        _frames(ax, topo, pos, frame_top)
         ends = _ports(topo, pos)
         for i, e in enumerate(topo.edges):
             if (i, "R") in ends:

@@ -17,6 +17,7 @@ from net_common import bridge_lifecycle
 from fxkit.net import read_net
 from fxkit.net_drift import check_drift
 from fxkit.net_plans import plan_bridge_create, read_persisted
+from fxkit.topology import build_topology
 from fxkit.transports.netns import NetnsHost
 
 pytestmark = pytest.mark.netns
@@ -80,6 +81,10 @@ def test_real_kernel_facts(ns: NetnsHost) -> None:
     brctl = ns.run(["brctl", "show"]).stdout
     assert "xenbr3" in brctl and "tap0" in brctl
     assert check_drift(net, read_persisted(ns)) == []
+    topo = build_topology(net)           # no external description, no domU: dom0 only
+    assert {(e.a, e.b) for e in topo.edges} == {("if:up0", "if:xenbr3"),
+                                                ("if:xenbr3", "if:tap0")}
+    assert topo.domus == []
 
 
 def test_stp_changes_in_the_order_the_kernel_accepts(ns: NetnsHost) -> None:
