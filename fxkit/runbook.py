@@ -20,7 +20,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,6 @@ __all__ = ["run_runbook", "find_runbook", "available_runbooks", "report_outcome"
 KERNEL = "python3"
 _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
                           re.DOTALL)
-_one_run_at_a_time = threading.Lock()  # papermill's kernel inherits os.environ
 
 
 def runbooks_dirs() -> list[Path]:
@@ -101,8 +99,7 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     rec.save()  # a record exists even if the runner itself dies
     log = audit.AuditLog()
     offset = len(log.lines())
-    with _one_run_at_a_time:
-        rec.error = _execute(path, out, params)
+    rec.error = _execute(path, out, params)
     end = _dt.datetime.now(_dt.UTC)
     rec.end = _iso(end)
     scrub_notebook(out)

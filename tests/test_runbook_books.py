@@ -166,6 +166,10 @@ def test_bad_parameters_fail_before_any_command(lab, tmp_path):
                          ("domu-remove", {"domu": "../../etc"}),
                          ("domu-lifecycle", {"action": "explode"}),
                          ("domu-create", {"root_size": "lots"}),
+                         ("lv-create", {"size": "20 gigs"}),
+                         ("lv-create", {"lv": "snapshot-of-x"}),
+                         ("lv-extend", {"vg": "../../etc"}),
+                         ("bridge-add", {"bridge": "br0;reboot"}),
                          ("domu-create", {"domu": "mail", "password": "x"})]:
         with pytest.raises(InvalidRequest):
             run(tmp_path, name, **params)
