@@ -45,10 +45,10 @@ def _lv(facts: LvmFacts, ref: str) -> LogicalVolume:
 
 
 def _wipe_steps(lv_path: str, full: str, nbytes: int, facts: LvmFacts,
-                needed: Callable[..., bool] | None) -> list[Step]:
-    count = max(1, -(-nbytes // MiB))
-    what = "all of" if nbytes >= 0 and count * MiB >= nbytes else "the first"
-    return [Step(f"Overwrite {what} {full} with zeros ({human(count * MiB)}) so no old data "
-                 "shows through", ("dd", "if=/dev/zero", f"of={lv_path}", "bs=1M",
-                                   f"count={count}", "conv=fsync"),
+                needed: Callable[..., bool] | None, lv_bytes: int) -> list[Step]:
+    count = max(1, -(-min(nbytes, lv_bytes) // MiB))
+    what = f"all of {full}" if count * MiB >= lv_bytes else \
+        f"the first {human(count * MiB)} of {full}"
+    argv = ("dd", "if=/dev/zero", f"of={lv_path}", "bs=1M", f"count={count}", "conv=fsync")
+    return [Step(f"Overwrite {what} with zeros so no old data shows through", argv,
                  needed=needed, sudo=facts.sudo, timeout=max(60.0, count / 20))]

@@ -41,7 +41,7 @@ def _mkfs_step(fs: str, lv_path: str, full: str, facts: LvmFacts) -> Step:
         argv = (f"mkfs.{fs}", lv_path)
     else:
         raise InvalidRequest(f"filesystem {fs!r} is not supported: use ext4, ext3 or swap")
-    return Step(f"Create a {fs} filesystem on {full}", argv, sudo=facts.sudo,
+    return Step(f"Make a filesystem ({fs}) on {full}", argv, sudo=facts.sudo,
                 needed=_needs(facts, lambda f: not _has_fs(f, full, fs)))
 
 
@@ -103,7 +103,8 @@ def plan_lv_create(facts: LvmFacts, vg: str, name: str, size: str | int, *,
         if wipe:
             nbytes = want.extents * vgf.extent_size if wipe == "all" else int(wipe) * MiB
             steps += _wipe_steps(path, full, nbytes, facts,
-                                 _needs(facts, lambda f: _fs_of(f, full) is None))
+                                 _needs(facts, lambda f: _fs_of(f, full) is None),
+                                 want.extents * vgf.extent_size)
     if fs and not _has_fs(facts, full, fs):
         steps.append(_mkfs_step(fs, path, full, facts))
     plan = Plan(title, steps, warnings,

@@ -164,7 +164,7 @@ def plan_lv_remove(facts: LvmFacts, ref: str, *,
         if not lv.attr.active:
             raise InvalidRequest(f"{full} is not active, so it cannot be wiped: activate it "
                                  f"(lvchange -ay {full}) or remove it without wipe")
-        steps += _wipe_steps(lv.path, full, lv.size_bytes, facts, None)
+        steps += _wipe_steps(lv.path, full, lv.size_bytes, facts, None, lv.size_bytes)
         steps[-1] = Step(steps[-1].description, steps[-1].argv, destroys=full, sudo=facts.sudo,
                          timeout=steps[-1].timeout,
                          needed=_needs(facts, lambda f: f.lvm.lv(full) is not None))

@@ -1,0 +1,186 @@
+"""``fxkit lvm``: show PVs, VGs and LVs; plan (and apply) LV and VG changes safely."""
+
+from __future__ import annotations
+
+import click
+
+from fxkit.connect import connect
+from fxkit.host import Host
+from fxkit.lvm_facts import LvmFacts, read_facts
+from fxkit.lvm_plans import (
+    plan_lv_create,
+    plan_lv_extend,
+    plan_lv_reduce,
+    plan_lv_remove,
+    plan_snapshot_create,
+    plan_snapshot_remove,
+    plan_vg_create,
+    plan_vg_extend,
+)
+from fxkit.lvm_sizes import human
+from fxkit.plan import Plan
+
+HOST = click.argument("host", default="lab")
+HOST_OPT = click.option("-H", "--host", default="lab", show_default=True,
+                        help="Target: lab, lab:fourier, local, ssh://user@host or an alias.")
+APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
+CONFIRM = click.option("--confirm", multiple=True, metavar="NAME",
+                       help="Confirm a destructive step by the exact name it destroys.")
+SUDO = click.option("--sudo", is_flag=True, help="Run the LVM tools via sudo -n.")
+
+
+@click.group()
+def lvm() -> None:
+    """LVM: what is on a host, and plans that check everything before they change it."""
+
+
+def _facts(h: Host, sudo: bool) -> LvmFacts:
+    return read_facts(h, sudo=sudo)
+
+
+def _run(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...]) -> None:
+    click.echo(str(plan))
+    if plan.empty:
+        return
+    if not apply:
+        hint = " --confirm " + " --confirm ".join(plan.destroys()) if plan.destroys() else ""
+        click.echo(f"(dry run: add --apply{hint} to run it)")
+        return
+    click.echo(str(plan.apply(h, confirm=list(confirm))))
+
+
+@lvm.command()
+@HOST
+@SUDO
+def show(host: str, sudo: bool) -> None:
+    """PVs, VGs and LVs on HOST, with the domUs that use each LV."""
+    with connect(host) as h:
+        f = _facts(h, sudo)
+    for pv in f.lvm.pvs:
+        click.echo(f"PV {pv.name:<22} vg={pv.vg or '-':<10} {human(pv.size_bytes):>12} "
+                   f"free {human(pv.free_bytes)}")
+    for vg in f.lvm.vgs:
+        click.echo(f"VG {vg.name:<22} {vg.pv_count} PV  {vg.lv_count} LV  "
+                   f"{human(vg.size_bytes):>12}  free {vg.free_count} extents "
+                   f"({human(vg.free_bytes)}) of {human(vg.extent_size)}")
+    for lv in f.lvm.lvs:
+        fs = f.fs(lv)
+        users = f.referenced_by.get(lv.full_name, ())
+        running = f.running_users.get(lv.full_name, ())
+        state = "open" if lv.attr.open else "active" if lv.attr.active else \
+            "inactive" if lv.attr.state_known else "state unknown"
+        used = ", ".join(f"{u}{' (running)' if u in running else ''}" for u in users) or "-"
+        click.echo(f"LV {lv.full_name:<22} {human(lv.size_bytes):>12}  {state:<8} "
+                   f"fs={fs.type if fs else '-':<5} {lv.dm_path}  used by: {used}")
+
+
+@lvm.command("plan-create")
+@click.argument("vg")
+@click.argument("name")
+@click.argument("size")
+@HOST
+@click.option("--fs", type=click.Choice(["ext4", "ext3", "swap"]), help="Make a filesystem.")
+@click.option("--wipe", metavar="MIB|all", help="Zero the first MIB MiB (or all) first.")
+@APPLY
+@SUDO
+def plan_create(vg: str, name: str, size: str, host: str, fs: str | None, wipe: str | None,
+                apply: bool, sudo: bool) -> None:
+    """Create LV NAME of SIZE (10G, 512M, 100%FREE) in VG."""
+    with connect(host) as h:
+        w: int | str | None = wipe if wipe in (None, "all") else int(wipe)  # type: ignore[arg-type]
+        _run(plan_lv_create(_facts(h, sudo), vg, name, size, fs=fs, wipe=w), h, apply, ())
+
+
+@lvm.command("plan-extend")
+@click.argument("lv")
+@click.argument("size")
+@HOST
+@click.option("--no-fs", is_flag=True, help="Grow the LV only, not its filesystem.")
+@APPLY
+@SUDO
+def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, sudo: bool) -> None:
+    """Grow LV (vg/lv, /dev/vg/lv or /dev/mapper/vg-lv) to SIZE (+5G, 20G, +100%FREE)."""
+    with connect(host) as h:
+        _run(plan_lv_extend(_facts(h, sudo), lv, size, resize_fs=not no_fs), h, apply, ())
+
+
+@lvm.command("plan-reduce")
+@click.argument("lv")
+@click.argument("size")
+@HOST
+@APPLY
+@CONFIRM
+@SUDO
+def plan_reduce(lv: str, size: str, host: str, apply: bool, confirm: tuple[str, ...],
+                sudo: bool) -> None:
+    """Shrink LV to SIZE, its filesystem first (destructive: needs --confirm VG/LV)."""
+    with connect(host) as h:
+        _run(plan_lv_reduce(_facts(h, sudo), lv, size), h, apply, confirm)
+
+
+@lvm.command("plan-remove")
+@click.argument("lv")
+@HOST
+@click.option("--wipe", is_flag=True, help="Zero the whole LV before removing it.")
+@APPLY
+@CONFIRM
+@SUDO
+def plan_remove(lv: str, host: str, wipe: bool, apply: bool, confirm: tuple[str, ...],
+                sudo: bool) -> None:
+    """Remove LV, unless a domU config names it, it is open, or it has snapshots."""
+    with connect(host) as h:
+        _run(plan_lv_remove(_facts(h, sudo), lv, wipe=wipe), h, apply, confirm)
+
+
+@lvm.command("plan-snapshot")
+@click.argument("lv")
+@click.argument("name")
+@click.argument("size")
+@HOST
+@APPLY
+@SUDO
+def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, sudo: bool) -> None:
+    """Snapshot LV as NAME with SIZE of change space, before a risky change."""
+    with connect(host) as h:
+        _run(plan_snapshot_create(_facts(h, sudo), lv, name, size), h, apply, ())
+
+
+@lvm.command("plan-snapshot-remove")
+@click.argument("snapshot")
+@HOST
+@APPLY
+@CONFIRM
+@SUDO
+def plan_snapshot_drop(snapshot: str, host: str, apply: bool, confirm: tuple[str, ...],
+                       sudo: bool) -> None:
+    """Remove a snapshot once the risky change went well."""
+    with connect(host) as h:
+        _run(plan_snapshot_remove(_facts(h, sudo), snapshot), h, apply, confirm)
+
+
+@lvm.command("plan-vgcreate")
+@click.argument("name")
+@click.argument("devices", nargs=-1, required=True)
+@HOST_OPT
+@APPLY
+@CONFIRM
+@SUDO
+def plan_vgcreate(name: str, devices: tuple[str, ...], host: str, apply: bool,
+                  confirm: tuple[str, ...], sudo: bool) -> None:
+    """Create VG NAME on DEVICES (each is initialised as a PV: --confirm DEVICE)."""
+    with connect(host) as h:
+        _run(plan_vg_create(_facts(h, sudo), name, list(devices)), h, apply, confirm)
+
+
+@lvm.command("plan-vgextend")
+@click.argument("vg")
+@click.argument("devices", nargs=-1, required=True)
+@HOST_OPT
+@APPLY
+@CONFIRM
+@SUDO
+def plan_vgextend(vg: str, devices: tuple[str, ...], host: str, apply: bool,
+                  confirm: tuple[str, ...], sudo: bool) -> None:
+    """Add DEVICES to VG (each is initialised as a PV: --confirm DEVICE)."""
+    with connect(host) as h:
+        _run(plan_vg_extend(_facts(h, sudo), vg, list(devices)), h, apply, confirm)
