@@ -64,6 +64,12 @@ COMMANDS = [
     "ip addr show", "ip -j addr show", "ip -br addr show", "ip addr show dev nosuch",
     # the lab's STP converges at once, the kernel's in 2 x forward_delay: STP off from here
     "ip link set dev br0 type bridge stp_state 0",
+    "ip link set dev veth1 mtu 1400", "ip link show dev br0", "ip link set dev veth1 mtu 99999",
+    "ip link set dev veth1 mtu 10", "ip link set dev veth1 mtu 1500", "ip link show dev br0",
+    "ip link set dev br0 mtu 1450", "ip link set dev veth1 mtu 1400",
+    "ip link set dev veth1 mtu 1500", "ip link show", "ip link set dev veth1p name upx",
+    "ip link set dev veth1p down", "ip link set dev veth1p name upx", "ip link show dev upx",
+    "ip link set dev upx name veth1p", "ip link set dev veth1p up",
     "ip addr add 192.0.2.10/24 dev br0", "ip addr add 192.0.2.10/24 dev br0",
     "ip addr add 192.0.2.12/24 brd + dev veth1p", "ip addr show dev veth1p",
     "ip addr del 192.0.2.12/24 dev veth1p",

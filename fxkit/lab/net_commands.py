@@ -248,7 +248,16 @@ def _apply_set(model: NetModel, link: NetLink, word: str, value: object) -> Outp
         if link.master != master.name:
             model.set_master(link.name, master.name)
     elif word == "mtu":
-        link.mtu = int(str(value))
+        mtu = int(str(value))
+        low, high = r.mtu_range(link)
+        if mtu > high:
+            return 2, "", "Error: mtu greater than device maximum.\n"
+        if mtu < low:
+            return 2, "", "Error: mtu less than device minimum.\n"
+        link.mtu = mtu
+        link.mtu_set = link.mtu_set or link.is_bridge   # br_change_mtu: set by the user
+        for bridge in {link.master, link.name if link.is_bridge else None} - {None}:
+            model.recompute_bridge(str(bridge))
     elif word == "address":
         model.set_mac(link.name, str(value))
     elif word == "name":

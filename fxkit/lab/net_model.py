@@ -49,6 +49,7 @@ class NetLink:
     busdev: str | None = None
     port_no: int | None = None       # bridge ports: the kernel's port number (1, 2, ...)
     mac_set: bool = False            # bridges: address set by hand, so it no longer follows ports
+    mtu_set: bool = False            # bridges: MTU set by hand, so it no longer follows ports
     activated: bool = False          # has been up once (a qdisc is attached from then on)
     ll_mac: str | None = None        # MAC its IPv6 link-local came from (kept until down)
     addresses: list[str] = field(default_factory=list)
@@ -228,9 +229,14 @@ class NetModel:
 
     def recompute_bridge(self, bridge: str) -> None:
         br = self.get(bridge)
-        if br is None or not br.is_bridge or br.mac_set:
+        if br is None or not br.is_bridge:
             return
-        macs = [p.mac for p in self.ports(bridge)]
+        ports = self.ports(bridge)
+        if ports and not br.mtu_set:                 # br_mtu_auto: the smallest port MTU
+            br.mtu = min(p.mtu for p in ports)
+        if br.mac_set:
+            return
+        macs = [p.mac for p in ports]
         new_id = min(macs, key=lambda m: bytes.fromhex(m.replace(":", ""))) if macs else ZERO_MAC
         if new_id != br.bridge_id:
             br.bridge_id = new_id
