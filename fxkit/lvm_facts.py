@@ -134,7 +134,8 @@ def read_facts(host: Host, *, sudo: bool = False, filesystems: bool = True, xen:
     """LVM state, filesystems on active LVs, domU references and /dev names, from ``host``."""
     state = read_lvm(host, sudo=sudo)
     fs = read_filesystems(host, state.lvs, sudo=sudo) if filesystems else {}
-    referenced, running = {}, {}
+    referenced: dict[str, tuple[str, ...]] = {}
+    running: dict[str, tuple[str, ...]] = {}
     if xen:
         referenced, running, _ = read_domu_references(host, tool)
     r = host.run(["ls", "-1", "/dev"], check=False, read_only=True)

@@ -32,6 +32,12 @@ def _needs(facts: LvmFacts, test: Callable[[LvmFacts], bool]) -> Callable[..., b
     return lambda host: test(facts.reread(host))
 
 
+def extents_of(f: LvmFacts, full: str) -> int | None:
+    """The extent count of LV ``full`` in fresh facts ``f`` (None if it is gone)."""
+    lv = f.lvm.lv(full)
+    return f.lvm.extents(lv) if lv is not None else None
+
+
 def _lv(facts: LvmFacts, ref: str) -> LogicalVolume:
     lv = facts.lvm.lv(ref)
     if lv is None:

@@ -24,7 +24,15 @@ from fxkit.errors import InvalidRequest, PreconditionFailed
 from fxkit.lvm import LogicalVolume
 from fxkit.lvm_facts import LvmFacts
 from fxkit.lvm_names import validate_lv_name
-from fxkit.lvm_plan_steps import EXT_FS, MiB, _lv, _needs, _wipe_steps, parse_size_request
+from fxkit.lvm_plan_steps import (
+    EXT_FS,
+    MiB,
+    _lv,
+    _needs,
+    _wipe_steps,
+    extents_of,
+    parse_size_request,
+)
 from fxkit.lvm_plans_pv import plan_pv_create, plan_vg_create, plan_vg_extend
 from fxkit.lvm_sizes import human, target_extents
 from fxkit.plan import Plan, Step
@@ -152,9 +160,8 @@ def plan_lv_extend(facts: LvmFacts, ref: str, size: str | int, *, resize_fs: boo
                 "space or add a PV (plan_vg_extend) first")
         steps.append(Step(f"Grow LV {full} from {human(lv.size_bytes)} to {human(target)}",
                           ("lvextend", "-l", str(want.extents), full), sudo=facts.sudo,
-                          needed=_needs(facts, lambda f: (f.lvm.lv(full) is not None and
-                                                          f.lvm.extents(f.lvm.lv(full)) <
-                                                          want.extents))))
+                          needed=_needs(facts, lambda f: (extents_of(f, full) or want.extents)
+                                        < want.extents)))
     users = facts.running_users.get(full, ())
     info = facts.fs(lv)
     if users:

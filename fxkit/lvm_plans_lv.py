@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from fxkit.errors import InvalidRequest, PreconditionFailed
 from fxkit.lvm_facts import LvmFacts
 from fxkit.lvm_names import parse_lv_ref, validate_lv_name
-from fxkit.lvm_plan_steps import EXT_FS, _lv, _needs, _wipe_steps, parse_size_request
+from fxkit.lvm_plan_steps import EXT_FS, _lv, _needs, _wipe_steps, extents_of, parse_size_request
 from fxkit.lvm_sizes import human, target_extents
 from fxkit.plan import Plan, Step
 
@@ -62,8 +62,8 @@ def plan_lv_reduce(facts: LvmFacts, ref: str, size: str | int) -> Plan:
         steps.append(Step(f"Shrink LV {full} from {human(lv.size_bytes)} to {human(target)}",
                           ("lvreduce", "-f", "-l", str(want.extents), full), destroys=full,
                           sudo=facts.sudo,
-                          needed=_needs(facts, lambda f: f.lvm.lv(full) is not None and
-                                        f.lvm.extents(f.lvm.lv(full)) > want.extents)))
+                          needed=_needs(facts, lambda f: (extents_of(f, full) or 0) >
+                                        want.extents)))
         if info is not None and info.type == "swap":
             steps.append(Step(f"Re-make swap on {full}", ("mkswap", lv.path), sudo=facts.sudo))
     plan = Plan(f"Reduce {full} to {human(target)}", steps, warnings,

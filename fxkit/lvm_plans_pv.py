@@ -26,9 +26,10 @@ def _devices(devices: list[str] | tuple[str, ...] | str) -> list[str]:
 
 
 def _pvcreate_steps(facts: LvmFacts, devs: list[str]) -> list[Step]:
+    def absent(dev: str) -> Callable[[LvmFacts], bool]:
+        return lambda f: f.lvm.pv(dev) is None
     return [Step(f"Initialise {dev} as an LVM physical volume", ("pvcreate", dev),
-                 sudo=facts.sudo, destroys=dev,
-                 needed=_needs(facts, lambda f, d=dev: f.lvm.pv(d) is None))
+                 sudo=facts.sudo, destroys=dev, needed=_needs(facts, absent(dev)))
             for dev in devs if facts.lvm.pv(dev) is None]
 
 

@@ -199,11 +199,11 @@ def lvdisplay(call: Call, a: Args) -> str:
         for n in a.positional:
             ref = n[len("/dev/"):] if n.startswith("/dev/") else n
             vg_name, _, lv_name = ref.partition("/")
-            vg = m.vg(vg_name)
-            if vg is None:
+            found = m.vg(vg_name)
+            if found is None:
                 errors += [f'Volume group "{vg_name}" not found',
                            f"Cannot process volume group {vg_name}"]
-            elif lv_name and not vg.lv(lv_name):
+            elif lv_name and not found.lv(lv_name):
                 errors.append(f'Failed to find logical volume "{vg_name}/{lv_name}"')
             keep += [(v, lv) for v, lv in chosen
                      if v.name == vg_name and (not lv_name or lv.name == lv_name)]
