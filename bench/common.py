@@ -103,7 +103,14 @@ def repeat(fn: Callable[[], Any], reps: int, warmup: int = 1) -> list[float]:
 
 def measure(name: str, fn: Callable[[], Any], *, n: int, reps: int, unit: str = "command",
             warmup: int = 1, note: str = "") -> Row:
-    return Row(name, n, repeat(fn, reps, warmup), unit, note)
+    return progress(Row(name, n, repeat(fn, reps, warmup), unit, note))
+
+
+def progress(row: Row) -> Row:
+    """Say what was just measured (a full run takes many minutes on a busy machine)."""
+    print(f"bench:   {row.name}: {row.per_op_ms:.3f} ms per {row.unit} "
+          f"(median of {len(row.times)})", file=sys.stderr, flush=True)
+    return row
 
 
 def ratio(report: Report, a: str, b: str) -> float | None:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bench import sideenv
-from bench.common import Report, Row, Target, measure, ratio
+from bench.common import Report, Row, Target, measure, progress, ratio
 
 COMMANDS = {"true": ["true"], "lvs": ["lvs", "--reportformat", "json"]}
 ALIAS = "benchhost"
@@ -92,8 +92,8 @@ def _against_sshd(rep: Report, sshd, n: int, reps: int, quick: bool) -> None:
         return
     for key, argv in COMMANDS.items():
         times = sideenv.fabric_times(py, sshd, argv, n, reps)
-        rep.rows.append(Row(f"fabric {key}", n, times,
-                            note="fabric.Connection.run(hide=True), its default settings"))
+        rep.rows.append(progress(Row(f"fabric {key}", n, times, note="fabric.Connection.run("
+                                     "hide=True), its default settings")))
     _ansible(rep, sshd, ANSIBLE_TASKS, reps)
 
 

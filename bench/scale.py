@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.common import Report, Row, Target, measure, repeat
+from bench.common import Report, Row, Target, measure, progress, repeat
 from bench.labgen import write_lab
 
 SLOW_SECONDS = 15.0  # one call slower than this: keep that single sample, no more reps
@@ -34,9 +34,9 @@ def timed(name: str, fn: Callable[[], Any], *, n: int, reps: int, unit: str,
     fn()
     first = time.perf_counter() - start
     if first > SLOW_SECONDS:
-        return Row(name, n, [first], unit, (note + "; " if note else "") +
-                   f"one sample only: a call took {first:.0f}s (> {SLOW_SECONDS:.0f}s)")
-    return Row(name, n, repeat(fn, reps, warmup=0), unit, note)
+        return progress(Row(name, n, [first], unit, (note + "; " if note else "") +
+                            f"one sample only: a call took {first:.0f}s (> {SLOW_SECONDS:.0f}s)"))
+    return progress(Row(name, n, repeat(fn, reps, warmup=0), unit, note))
 
 
 def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
