@@ -82,6 +82,11 @@ COMMANDS = [
     "ip addr show dev br0", "ip link set dev br0 up", "ip route",
     "ip route add default via 192.0.2.1 dev br0 onlink", "ip route",
     "ip addr del 192.0.2.10/24 dev br0", "ip route", "ip addr show dev br0",
+    "ip link add name vx type veth", "ip -br link show", "ip link del vx",
+    "ip link del br0", "ip -br link show", "brctl show", "bridge link show",
+    "ip link set dev vif1.0 nomaster", "brctl addbr xenbr0", "brctl addif xenbr0 vif1.0",
+    "ip link set dev xenbr0 up", "brctl delbr xenbr0", "ip link set dev xenbr0 down",
+    "brctl delbr xenbr0", "ip -br link show",
 ]
 
 

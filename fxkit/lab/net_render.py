@@ -106,15 +106,14 @@ def operstate(model: NetModel, link: NetLink) -> str:
 def flags(model: NetModel, link: NetLink) -> list[str]:
     if link.kind == "loopback":
         return ["LOOPBACK", "UP", "LOWER_UP"] if link.up else ["LOOPBACK"]
+    # iproute2 adds M-DOWN whenever the IFLA_LINK device (veth peer, VLAN lower) is down
+    lower = model.get(link.parent or "") if link.kind in ("veth", "vlan") else None
+    m_down = ["M-DOWN"] if lower is not None and not lower.up else []
     if not link.up:
-        return ["BROADCAST", "MULTICAST"]
+        return ["BROADCAST", "MULTICAST", *m_down]
     if model.oper_up(link) or link.kind == "dummy":
         return ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"]
-    out = ["NO-CARRIER", "BROADCAST", "MULTICAST", "UP"]
-    lower = model.get(link.parent or "") if link.kind in ("veth", "vlan") else None
-    if lower is not None and not lower.up:
-        out.append("M-DOWN")
-    return out
+    return ["NO-CARRIER", "BROADCAST", "MULTICAST", "UP", *m_down]
 
 
 def qdisc(link: NetLink) -> str:
