@@ -298,7 +298,8 @@ def lvm(call: Call) -> Output:
 
 LVM_SUBCOMMANDS = {"pvcreate", "pvremove", "pvs", "pvdisplay", "vgcreate", "vgextend", "vgreduce",
                    "vgremove", "vgs", "vgdisplay", "lvcreate", "lvextend", "lvreduce",
-                   "lvresize", "lvremove", "lvrename", "lvs", "lvdisplay", "lvchange"}
+                   "lvresize", "lvremove", "lvrename", "lvs", "lvdisplay", "lvchange", "pvscan",
+                   "vgscan", "lvscan"}
 
 # the other handler modules register themselves on import
 from fxkit.lab import lvm_displays, lvm_fs, lvm_lvcmds, lvm_reports  # noqa: E402,F401

@@ -215,3 +215,56 @@ def lvdisplay(call: Call, a: Args) -> str:
     if errors:
         raise Failed(*errors, stdout=out)
     return out
+
+
+# -- the scan commands of the 2007 era (tools/pvscan.c, vgscan.c, lvscan.c) ------------------
+
+@lvm_command("pvscan")
+def pvscan(call: Call, a: Args) -> str:
+    a = parse("pvscan", a.positional, {"-s": ("short", False), "--short": ("short", False),
+                                        "--cache": ("cache", False)})
+    m = model(call)
+    pvs = _pvs_in_order(m)
+    if not pvs:
+        return lines("No matching physical volumes found")
+    name_w = max(len(pv.name) for pv in pvs) + 2
+    vg_w = max(len(pv.vg or "") for pv in pvs) + 2
+    out, total, used, free = [], 0, 0, 0
+    for pv in pvs:
+        vg = m.vg(pv.vg) if pv.vg else None
+        if vg is None:
+            out.append(f"PV {pv.name:<{name_w}}    {' ':<{vg_w}} lvm2 [{_size(pv.dev_size)}]")
+            total += pv.dev_size
+            free += pv.dev_size
+            continue
+        size = pv.pe_count * vg.extent_size
+        left = (pv.pe_count - m.pv_alloc_count(pv)) * vg.extent_size
+        out.append(f"PV {pv.name:<{name_w}} VG {vg.name:<{vg_w}} lvm2 [{_size(size)} / "
+                   f"{_size(left)} free]")
+        total += size
+        used += size
+    orphans = [pv for pv in pvs if not pv.vg]
+    out.append(f"Total: {len(pvs)} [{_size(total)}] / in use: {len(pvs) - len(orphans)} "
+               f"[{_size(used)}] / in no VG: {len(orphans)} [{_size(free)}]")
+    return lines(*out)
+
+
+@lvm_command("vgscan")
+def vgscan(call: Call, a: Args) -> str:
+    parse("vgscan", a.positional, {"--mknodes": ("mknodes", False)})
+    return lines(*(f'Found volume group "{vg.name}" using metadata type lvm2'
+                   for vg in display_order(model(call))))
+
+
+@lvm_command("lvscan")
+def lvscan(call: Call, a: Args) -> str:
+    parse("lvscan", a.positional, {"-a": ("all", False), "--all": ("all", False)})
+    m = model(call)
+    out = []
+    for vg in display_order(m):
+        for lv in vg.lvs:
+            kind = "Snapshot" if lv.origin else "Original" if any(
+                s.origin == lv.name for s in vg.lvs) else "        "
+            state = "ACTIVE   " if lv.active else "inactive "
+            out.append(f"{state}{kind} '{lv.path}' [{_size(lv.size_bytes)}] inherit")
+    return lines(*out)
