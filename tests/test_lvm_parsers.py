@@ -17,8 +17,7 @@ import fxkit.lvm as lvm
 import fxkit.lvm_display as display
 from fxkit.errors import InvalidRequest, ParseError
 from fxkit.lvm import LvAttr
-from fxkit.lvm_names import dm_name, lv_name_problem, parse_lv_ref, split_dm_name, \
-    vg_name_problem
+from fxkit.lvm_names import dm_name, lv_name_problem, parse_lv_ref, split_dm_name, vg_name_problem
 from fxkit.lvm_sizes import format_size, parse_extents, parse_size, target_extents
 
 FIX = Path(__file__).parent / "fixtures" / "lvm"
