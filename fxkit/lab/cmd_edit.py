@@ -150,7 +150,8 @@ def copy_or_move(call: Call) -> Output:
     target_path = absolute(target)
     into = kind(state, target_path) == "dir"
     if len(sources) > 1 and not into:
-        return 1, "", f"{tool}: target '{target}' is not a directory\n"
+        why = "Not a directory" if kind(state, target_path) else "No such file or directory"
+        return 1, "", f"{tool}: target '{target}': {why}\n"
     recursive = tool == "mv" or bool(opts & {"r", "R", "a"})
     status, err = 0, []
     for src in sources:
