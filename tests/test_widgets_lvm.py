@@ -61,9 +61,13 @@ def test_lv_planner_bounds_the_slider_by_free_space(lvm):
     p = LvPlanner(None, read=lvm.read, planner=lvm.plan)
     assert p.vg.options == ("lvm", "data") and p.vg.value == "lvm"
     assert (p.size.min, p.size.step, p.size.max) == (4, 4, 20 * 1024)
+    assert p.size.value == 1024                       # 1 GiB to start with
     p.vg.value = "data"
     assert (p.size.min, p.size.step, p.size.max) == (32, 32, 1024)
     assert "1.00 GiB free of 8.00 GiB in data" in p.free.value
+    lvm.vgs = [VgView("tiny", 64 * MIB, 40 * MIB, 32 * MIB, 0)]
+    p.refresh()
+    assert (p.vg.value, p.size.min, p.size.max, p.size.value) == ("tiny", 32, 32, 32)
 
 
 def test_lv_planner_plan_then_confirm_then_apply(lvm):

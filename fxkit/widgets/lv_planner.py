@@ -31,8 +31,9 @@ class LvPlanner(w.VBox):
         style = {"description_width": "90px"}
         self.vg = w.Dropdown(description="VG", style=style)
         self.name = w.Text(value=name, description="LV name", style=style)
-        self.size = w.IntSlider(description="size (MiB)", min=4, max=4, step=4, style=style,
-                                continuous_update=False, layout=w.Layout(width="420px"))
+        self.size = w.IntSlider(description="size (MiB)", min=4, max=1024, step=4, value=1024,
+                                style=style, continuous_update=False,
+                                layout=w.Layout(width="420px"))  # 1 GiB unless less is free
         self.filesystem = w.Dropdown(description="filesystem", options=["none", "ext4", "swap"],
                                      style=style)
         self.free = w.HTML()
@@ -50,6 +51,7 @@ class LvPlanner(w.VBox):
         self.vg.observe(self._on_vg, names="value")
         for field in (self.name, self.size, self.filesystem):
             field.observe(self._forget_plan, names="value")
+
         super().__init__([self.vg, self.free, self.name, self.size, self.filesystem,
                           self.plan_button, self.plan_view,
                           w.HBox([self.confirm, self.apply_button]), self.result])
@@ -75,7 +77,7 @@ class LvPlanner(w.VBox):
         top = max(step, (vg.free_bytes // MIB) // step * step)
         with self.size.hold_trait_notifications():  # min/max/value are validated together
             self.size.step, self.size.max, self.size.min = step, top, step
-            self.size.value = min(max(self.size.value, step), top)
+            self.size.value = min(max(self.size.value // step * step, step), top)
         self.free.value = (f"<span class='fxkit-free'>{human(vg.free_bytes)} free of "
                            f"{human(vg.size_bytes)} in {vg.name} (extents of {step} MiB)</span>")
         self._forget_plan()
