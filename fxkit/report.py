@@ -185,7 +185,7 @@ class VgUsageChart:
 
     def _repr_png_(self) -> bytes:
         from matplotlib.figure import Figure
-        fig = Figure(figsize=(7, 0.6 + 0.5 * max(len(self.vgs), 1)), dpi=80)
+        fig = Figure(figsize=(8, 1.2 + 0.6 * max(len(self.vgs), 1)), dpi=80)
         ax = fig.add_subplot()
         gib = 1024 ** 3
         names = [n for n, _, _ in self.vgs]
@@ -193,9 +193,12 @@ class VgUsageChart:
         free = [f / gib for _, _, f in self.vgs]
         ax.barh(names, used, color="#c0504d", label="used")
         ax.barh(names, free, left=used, color="#9bbb59", label="free")
+        for y, (u, f) in enumerate(zip(used, free)):
+            ax.text(u / 2, y, f"{u:.1f} GiB used", ha="center", va="center", color="white")
+            ax.text(u + f / 2, y, f"{f:.1f} GiB free", ha="center", va="center")
         ax.set_xlabel("GiB")
         ax.set_title("Volume group usage")
-        ax.legend(loc="lower right")
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         fig.tight_layout()
         return Picture(fig, "")._repr_png_()
 
