@@ -315,3 +315,27 @@ def test_openssh_scp_both_ways(served, fx, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert (tmp_path / "fstab").read_text() == fx.read_file("/etc/fstab")
+
+
+def test_foreground_server_stops_on_ctrl_c(tmp_path):
+    import signal
+    root = tmp_path / "lab"
+    env = {**os.environ, "FXKIT_LAB_DIR": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "fxkit", "lab", "start", "--foreground",
+                             "--port", "0"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while (st := daemon.status(root)) is None:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.05)
+        assert st.pid == proc.pid
+        from fxkit.connect import ssh_host
+        with ssh_host("fx", ssh_config=str(root / "ssh_config")) as host:
+            assert host.run(["hostname"]).stdout == "fx\n"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        assert daemon.status(root) is None and not (root / "server.pid").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
