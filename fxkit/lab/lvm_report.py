@@ -157,12 +157,10 @@ FIELDS: dict[str, Field] = {
 }
 
 
-def _origin_size(r: Row) -> int:
+def _origin_size(r: Row) -> int | None:
     lv = _lv(r)
-    if not lv.origin:
-        return 0
-    origin = _vg(r).lv(lv.origin)
-    return origin.size_bytes if origin else 0
+    origin = _vg(r).lv(lv.origin) if lv.origin else None
+    return origin.size_bytes if origin else None   # None: printed empty, not "0 "
 
 
 class UnknownField(Exception):
@@ -181,8 +179,12 @@ def resolve_fields(kind: str, options: list[str]) -> list[str]:
 
 
 def _names(kind: str, text: str) -> list[str]:
+    from fxkit.lab.lvm_report_all import ALL  # registers the *_all fields on first use
     out = []
     for name in (n.strip() for n in text.split(",") if n.strip()):
+        if name in ALL:
+            out += ALL[name].split(",")
+            continue
         for candidate in (name, f"{kind}_{name}"):
             if candidate in FIELDS:
                 out.append(candidate)
@@ -243,6 +245,8 @@ def render(kind: str, fields: list[str], rows: list[Row], opts: ReportOptions) -
 
 def _value(field: Field, row: Row, opts: ReportOptions) -> str:
     value = field.get(row)
+    if value is None:
+        return ""
     if field.kind == "size":
         return format_size(int(value), opts.units, suffix=opts.suffix)
     return str(value)
