@@ -100,7 +100,8 @@ class FxMagics(Magics):
     """``%fx CMD``, ``%%fx`` (one command per line) and ``%fx_host [TARGET]``."""
 
     def _keep(self, result: Result) -> None:
-        self.shell.user_ns["_fx"] = result
+        if self.shell is not None:
+            self.shell.user_ns["_fx"] = result
 
     @line_magic
     def fx(self, line: str) -> None:
@@ -110,7 +111,7 @@ class FxMagics(Magics):
             raise InvalidRequest("%fx needs a command, e.g. `%fx lvs`")
         self._keep(run_and_show(argv))
 
-    @cell_magic("fx")
+    @cell_magic("fx")  # type: ignore[arg-type]  # IPython's stubs type the name form badly
     def fx_cell(self, line: str, cell: str) -> None:
         """Run each line of the cell as a command; stop at the first that fails."""
         text = "\n".join(filter(None, (line, cell))).replace("\\\n", " ")

@@ -34,7 +34,9 @@ def build_notebook(source: Path, target: Path) -> None:
     import nbformat
 
     cells: list = []
-    kind, tags, lines = None, [], []
+    kind: str | None = None
+    tags: list[str] = []
+    lines: list[str] = []
 
     def flush() -> None:
         text = "\n".join(lines).strip("\n")

@@ -130,3 +130,21 @@ def test_local_host_end_to_end(shell, capsys):
         assert capsys.readouterr().out.endswith("$ printf '%s\\n' 'x; y'\nx; y\n")
     finally:
         magics._state.update(host=None, target=magics.DEFAULT_TARGET)
+
+
+def test_default_host_is_the_lab(shell, capsys):
+    import fxkit.lab
+
+    fxkit.lab.reset("fx")
+    magics._state.update(host=None, target=magics.DEFAULT_TARGET)
+    try:
+        shell.run_line_magic("fx", "lvs -o lv_name --noheadings lvm")
+        out = capsys.readouterr().out
+        assert out.startswith("$ lvs -o lv_name --noheadings lvm\n") and "secours-root" in out
+        res = shell.run_cell("%fx lvremove -f lvm/secours-root")
+        assert isinstance(res.error_in_exec, CommandFailed)
+        assert "contains a filesystem in use" in capsys.readouterr().err
+        shell.run_line_magic("fx_host", "")
+        assert capsys.readouterr().out == "%fx runs on lab\n"
+    finally:
+        magics._state.update(host=None, target=magics.DEFAULT_TARGET)

@@ -101,3 +101,21 @@ def test_bad_parameters_are_shown_not_raised(runbook):
 def test_field_types():
     assert isinstance(field_for("x", "float", "1.5"), w.FloatText)
     assert field_for("x", "None", "None").value == ""
+
+
+@pytest.mark.notebook
+def test_launcher_runs_a_real_runbook_on_the_lab(tmp_path):
+    """The default runner: papermill executes lv-extend (dry run) against the lab."""
+    import fxkit.lab
+
+    fxkit.lab.reset("fx")
+    ui = RunbookLauncher("lv-extend", runs_dir=tmp_path / "runs")
+    assert "lv-extend" in ui.runbook.options and ui.fields["apply"].value is False
+    ui.fields["lv"].value, ui.fields["size"].value = "web-swap", "+256M"
+    ui.run_button.click()
+    rec = ui.record
+    assert rec is not None, ui.result.value
+    assert (rec.status, rec.changed) == ("succeeded", False), ui.result.value
+    assert Path(rec.notebook).is_file() and rec.record_path.is_file()
+    assert "<b>succeeded</b>, changed nothing" in ui.result.value
+    assert rec.parameters["lv"] == "web-swap" and rec.parameters["size"] == "+256M"

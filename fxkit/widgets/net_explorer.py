@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
 from fxkit.host import Host
 from fxkit.widgets._common import figure_png, guarded
 
+if TYPE_CHECKING:
+    from fxkit.topology import Topology
+
 ALL = "(whole host)"
 
 
-def read_topology(host: Host):  # noqa: ANN201 - fxkit.topology.Topology
+def read_topology(host: Host) -> Topology:
     """The host's network graph, domUs named from the Xen facts."""
     from fxkit.net import domain_names, read_externals, read_net
     from fxkit.topology import build_topology
@@ -29,9 +33,10 @@ def read_topology(host: Host):  # noqa: ANN201 - fxkit.topology.Topology
     return build_topology(read_net(host, domain_names(host)), read_externals(host))
 
 
-def path_of(topo, domu: str):  # noqa: ANN001, ANN201 - Topology in, Topology out
+def path_of(topo: Topology, domu: str) -> Topology:
     """The part of ``topo`` that ``domu``'s traffic crosses, walking up from its interfaces."""
-    from fxkit.topology import DOMU, EXTERNAL, Topology
+    from fxkit.topology import DOMU, EXTERNAL
+    from fxkit.topology import Topology as Graph
 
     keep = {n.id for n in topo.nodes.values() if n.group == domu}
     grew = True
@@ -45,7 +50,7 @@ def path_of(topo, domu: str):  # noqa: ANN001, ANN201 - Topology in, Topology ou
     # external networks the topology says this domU reaches.
     reached = {f"ext:{name}" for name in topo.reaches(domu)} if domu in topo.domus else set()
     keep = {k for k in keep if topo.nodes[k].kind != EXTERNAL or k in reached}
-    sub = Topology(host=topo.host)
+    sub = Graph(host=topo.host)
     for node_id in sorted(keep):
         sub.add(topo.nodes[node_id])
     sub.edges = [e for e in topo.edges if e.a in keep and e.b in keep]
@@ -57,7 +62,7 @@ def path_of(topo, domu: str):  # noqa: ANN001, ANN201 - Topology in, Topology ou
 class NetExplorer(w.VBox):
     """A domU picker, the networks it reaches, and the diagram of its path."""
 
-    def __init__(self, host: Host, *, read: Callable[[Host], object] = read_topology,
+    def __init__(self, host: Host, *, read: Callable[[Host], Topology] = read_topology,
                  domu: str | None = None):
         self.host, self._read = host, read
         self.topology = read(host)

@@ -69,9 +69,9 @@ for d in facts.details:
 # %% [markdown]
 # ## `xm` and `xl`
 #
-# In 2007 fx was driven with **`xm`**, which talked to a daemon, `xend`. Xen 4.1
-# introduced **`xl`**, which talks to the hypervisor directly; `xm` and `xend` were
-# removed in Xen 4.5. The config files and most subcommands are the same, so what
+# In 2007 fx was driven with **`xm`**, which talked to a daemon, `xend`. Xen 4.0
+# introduced **`xl`**, which talks to the hypervisor through a library, without a
+# daemon; it became the default in Xen 4.2, and `xm` and `xend` were removed in 4.5. The config files and most subcommands are the same, so what
 # you learn works with both. The lab has both:
 
 # %%
