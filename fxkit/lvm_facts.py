@@ -37,6 +37,7 @@ class LvmFacts:
     dev_entries: frozenset[str] = frozenset()
     sudo: bool = False
     options: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    guest_devices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # lv->dom->vdev
 
     def fs(self, lv: LogicalVolume) -> FsInfo | None:
         return self.filesystems.get(lv.full_name)
@@ -54,7 +55,7 @@ class LvmFacts:
             key = parse_lv_ref(path).full_name
             merged[key] = tuple(sorted(set(merged.get(key, ())) | set(names)))
         return LvmFacts(self.lvm, self.filesystems, merged, self.running_users, self.dev_entries,
-                        self.sudo, self.options)
+                        self.sudo, self.options, self.guest_devices)
 
 
 def parse_blkid_export(text: str) -> dict[str, str]:
@@ -89,10 +90,12 @@ def read_filesystems(host: Host, lvs: Iterable[LogicalVolume], *, sudo: bool = F
     return out
 
 
-def domu_references(configs: Mapping[str, Any], live: Iterable[str] = ()
+def domu_references(configs: Mapping[str, Any], live: Iterable[str] = (),
+                    devices: dict[str, dict[str, str]] | None = None
                     ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """From Xen configs (path -> DomainConfig): LVs each domU's config names, and the
-    subset used by live domains (names in ``live``)."""
+    subset used by live domains (names in ``live``). ``devices`` collects, per LV and
+    domain, the device name the guest sees (``hda1``, ``xvda1``)."""
     referenced: dict[str, set[str]] = {}
     running: dict[str, set[str]] = {}
     alive = set(live)
@@ -106,13 +109,16 @@ def domu_references(configs: Mapping[str, Any], live: Iterable[str] = ()
             except InvalidRequest:
                 continue   # an image file or a plain partition, not an LV
             referenced.setdefault(key, set()).add(domain)
+            if devices is not None and disk.vdev:
+                devices.setdefault(key, {})[domain] = disk.vdev.split(":")[0]
             if domain in alive:
                 running.setdefault(key, set()).add(domain)
     return ({k: tuple(sorted(v)) for k, v in referenced.items()},
             {k: tuple(sorted(v)) for k, v in running.items()})
 
 
-def read_domu_references(host: Host, tool: str = "xl"
+def read_domu_references(host: Host, tool: str = "xl",
+                         devices: dict[str, dict[str, str]] | None = None
                          ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], str]:
     """Ask the Xen module; on a host without Xen, no references (and say why)."""
     try:
@@ -125,7 +131,7 @@ def read_domu_references(host: Host, tool: str = "xl"
         live = [d.name for d in Toolstack(host, tool).list() if d.alive and not d.is_dom0]
     except FxkitError as e:
         live, note = [], f"could not list running domains ({str(e).splitlines()[0]})"
-    referenced, running = domu_references(configs, live)
+    referenced, running = domu_references(configs, live, devices)
     return referenced, running, note
 
 
@@ -136,9 +142,11 @@ def read_facts(host: Host, *, sudo: bool = False, filesystems: bool = True, xen:
     fs = read_filesystems(host, state.lvs, sudo=sudo) if filesystems else {}
     referenced: dict[str, tuple[str, ...]] = {}
     running: dict[str, tuple[str, ...]] = {}
+    devices: dict[str, dict[str, str]] = {}
     if xen:
-        referenced, running, _ = read_domu_references(host, tool)
+        referenced, running, _ = read_domu_references(host, tool, devices)
     r = host.run(["ls", "-1", "/dev"], check=False, read_only=True)
     dev_entries = frozenset(r.stdout.split()) if r.exit_status == 0 else frozenset()
     return LvmFacts(state, fs, referenced, running, dev_entries, sudo,
-                    {"sudo": sudo, "filesystems": filesystems, "xen": xen, "tool": tool})
+                    {"sudo": sudo, "filesystems": filesystems, "xen": xen, "tool": tool},
+                    devices)

@@ -129,12 +129,15 @@ def _fs_of(f: LvmFacts, full: str) -> str | None:
 
 
 def plan_lv_extend(facts: LvmFacts, ref: str, size: str | int, *, resize_fs: bool = True,
-                   allow_shrink: bool = False) -> Plan:
+                   allow_shrink: bool = False, guest_ssh: Mapping[str, str] | None = None
+                   ) -> Plan:
     """Grow an LV to ``size`` (``+5G``, ``20G``, ``-l +10``, ``+100%FREE``) and its filesystem.
 
     A smaller target is refused unless ``allow_shrink`` (then it is ``plan_lv_reduce``,
     which needs confirmation). The filesystem of a running domU's disk is never touched
-    from dom0: the plan grows the LV and says how to grow the filesystem in the guest.
+    from dom0: the plan grows the LV and says how to grow the filesystem in the guest,
+    or, when ``guest_ssh`` maps that domU to an SSH target dom0 reaches without a
+    password (``{"titanic": "root@titanic"}``), adds a step that does it there.
     """
     lv = _lv(facts, ref)
     full, vg = lv.full_name, facts.lvm.vg(lv.vg)
@@ -164,7 +167,21 @@ def plan_lv_extend(facts: LvmFacts, ref: str, size: str | int, *, resize_fs: boo
                                         < want.extents)))
     users = facts.running_users.get(full, ())
     info = facts.fs(lv)
-    if users:
+    ssh_to = [(u, (guest_ssh or {})[u]) for u in users if u in (guest_ssh or {})]
+    if users and resize_fs and ssh_to and (info is None or info.type in EXT_FS):
+        for dom, target_host in ssh_to:
+            vdev = facts.guest_devices.get(full, {}).get(dom)
+            if not vdev:
+                raise PreconditionFailed(f"no device name for {full} in {dom}'s config: "
+                                         "cannot tell which device to grow inside the guest")
+            steps.append(Step(f"Grow the filesystem on {full} inside {dom} (/dev/{vdev}), "
+                              "over SSH from dom0",
+                              ("ssh", "-o", "BatchMode=yes", target_host, "resize2fs",
+                               f"/dev/{vdev}"), timeout=3600))
+        warnings.append(f"{full} is a disk of the running domU {', '.join(users)}: its "
+                        "filesystem is grown inside the guest over SSH; the guest must "
+                        "already see the new size (recent kernels do; else reboot it first)")
+    elif users:
         if resize_fs and (info is None or info.type != "swap"):
             warnings.append(
                 f"{full} is a disk of the running domU {', '.join(users)}: its filesystem is "

@@ -204,3 +204,14 @@ def test_vg_extend_and_create_need_the_device_confirmed(fx: StateHost) -> None:
     assert fx.state.lvm.vg("vg1").pvs == ["/dev/sdc"]
     with pytest.raises(PreconditionFailed, match="already belongs to VG vg1"):
         plan_vg_extend(read_facts(fx), "lvm", "/dev/sdc")
+
+
+def test_extend_can_grow_a_running_guests_filesystem_over_ssh(fx: StateHost) -> None:
+    facts = read_facts(fx)
+    assert facts.guest_devices["lvm/secours-root"] == {"titanic": "hda1"}
+    plan = plan_lv_extend(facts, "lvm/secours-root", "+1G",
+                          guest_ssh={"titanic": "root@titanic"})
+    assert [s.argv for s in plan.steps] == [
+        ("lvextend", "-l", "1792", "lvm/secours-root"),
+        ("ssh", "-o", "BatchMode=yes", "root@titanic", "resize2fs", "/dev/hda1")]
+    assert any("inside the guest over SSH" in w for w in plan.warnings)
