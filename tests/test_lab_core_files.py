@@ -85,6 +85,10 @@ def test_ls_lists_in_c_locale_order(fx):
 
 def test_dev_lists_disks_and_logical_volumes(fx):
     assert run(fx, "ls", "/dev/cciss") == (0, "c0d0\nc0d0p1\nc0d0p2\n", "")
+    assert run(fx, "ls", "-l", "/dev/cciss/c0d0p1", "/dev/null", "/etc/hostname") == (0, (
+        "brw-rw---- 1 root disk 104, 1 Nov 21 14:00 /dev/cciss/c0d0p1\n"
+        "crw-rw-rw- 1 root root   1, 3 Nov 21 14:00 /dev/null\n"
+        "-rw-r--r-- 1 root root      3 Nov 21 14:00 /etc/hostname\n"), "")
     status, out, _ = run(fx, "ls", "/dev")
     assert status == 0 and {"cciss", "mapper", "null"} <= set(out.split())
     vgs = LabHost(audit=None).store.load().lvm.vgs

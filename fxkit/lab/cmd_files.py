@@ -8,6 +8,7 @@ access an operand). Relative paths start at root's home, ``/root``.
 from __future__ import annotations
 
 import posixpath
+import re
 from contextvars import ContextVar
 
 from fxkit.lab.cmd_system import strftime
@@ -20,7 +21,8 @@ HOME = "/root"
 # a command line or an interactive session); each request starts at HOME.
 CWD: ContextVar[str] = ContextVar("lab_cwd", default=HOME)
 _PROC = ("/proc/cpuinfo", "/proc/meminfo", "/proc/version", "/proc/uptime")
-_DEV_FIXED = {"/dev/null": "char", "/dev/zero": "char", "/dev/urandom": "char"}
+_DEV_FIXED = {"/dev/null": ("char", 1, 3), "/dev/zero": ("char", 1, 5),
+              "/dev/urandom": ("char", 1, 9)}
 
 
 def absolute(path: str) -> str:
@@ -32,20 +34,22 @@ def virtual_file(state: LabState, path: str) -> str | None:
     return proc_file(state, path) if path in _PROC else None
 
 
-def device_nodes(state: LabState) -> dict[str, str]:
-    """Device node -> "block"/"char": disks from the hardware, LVs from the LVM section."""
+def device_nodes(state: LabState) -> dict[str, tuple[str, int, int]]:
+    """Device node -> (kind, major, minor): disks from the hardware, LVs from the LVM
+    section (device-mapper's major 254), and the usual character devices."""
     nodes = dict(_DEV_FIXED)
-    for disk in state.hardware.get("disks", []):
-        for dev in (disk["device"], *(p["device"] for p in disk.get("partitions", []))):
-            nodes[dev] = "block"
+    for i, disk in enumerate(state.hardware.get("disks", [])):
+        major = 104 if "/cciss/" in disk["device"] else 8
+        nodes[disk["device"]] = ("block", major, 16 * i)
+        for part in disk.get("partitions", []):
+            number = int(re.search(r"(\d+)$", part["device"]).group(1))  # type: ignore[union-attr]
+            nodes[part["device"]] = ("block", major, 16 * i + number)
     try:  # the LVM section is another helper's model: read it defensively
         lvm = state.lvm
-        nodes.update((dev, "block") for dev in getattr(lvm, "devices", {}) if
-                     dev.startswith("/dev/"))
-        for vg in getattr(lvm, "vgs", []):
-            for lv in vg.lvs:
-                if getattr(lv, "active", True):
-                    nodes[lv.path] = nodes[lv.dm_path] = "block"
+        for n, lv in enumerate(lv for vg in getattr(lvm, "vgs", []) for lv in vg.lvs):
+            if getattr(lv, "active", True):
+                node = ("block", 254, getattr(lv, "minor", 0) or n)
+                nodes[lv.path] = nodes[lv.dm_path] = node
     except Exception:  # noqa: BLE001 - no LVM section yet, or one being written
         pass
     return nodes
@@ -60,7 +64,7 @@ def kind(state: LabState, path: str) -> str | None:
     if path.startswith("/dev/"):
         nodes = device_nodes(state)
         if path in nodes:
-            return nodes[path]
+            return nodes[path][0]
         if any(n.startswith(path + "/") for n in nodes):
             return "dir"
         try:
@@ -183,26 +187,40 @@ def _format(state: LabState, entries: list[tuple[str, str]], opts: set[str],
         return "".join(f"{name}\n" for name, _ in entries)
     rows = []
     blocks = 0
+    devices = device_nodes(state) if any(p.startswith("/dev/") for _, p in entries) else {}
     for name, path in entries:
         k = kind(state, path) or "file"
         content = state.read(path)
+        group, size = "root", ""
         if k == "dir":
-            mode, size, links = "drwxr-xr-x", 4096, 2 + sum(
+            mode, size, links = "drwxr-xr-x", "4096", 2 + sum(
                 1 for e in listing(state, path) if kind(state, posixpath.join(path, e)) == "dir")
+            blocks += 4
         elif k in ("block", "char"):
-            mode, size, links = ("b" if k == "block" else "c") + "rw-rw----", 0, 1
+            _, major, minor = devices.get(path, (k, 0, 0))
+            mode, links = ("brw-rw----" if k == "block" else "crw-rw-rw-"), 1
+            group, size = ("disk" if k == "block" else "root"), f"{major}, {minor}"
         else:
             f = state.files.get(path)
             mode = "-" + _rwx(f.mode if f else 0o444)
-            size = len((content if content is not None else virtual_file(state, path) or "")
-                       .encode())
-            links = 1
-        blocks += -(-size // 4096) * 4
-        rows.append((mode, str(links), str(size), name))
+            n = len((content if content is not None else virtual_file(state, path) or "")
+                    .encode())
+            size, links = str(n), 1
+            blocks += -(-n // 4096) * 4
+        rows.append((mode, str(links), group, size, name))
     when = strftime(state.now(), "%b %e %H:%M")
     wl = max(len(r[1]) for r in rows)
-    ws = max(len(r[2]) for r in rows)
-    lines = [f"{m} {n:>{wl}} root root {s:>{ws}} {when} {name}\n" for m, n, s, name in rows]
+    wg = max(len(r[2]) for r in rows)
+    # coreutils aligns "major, minor" on the comma, and sizes with the minors' column
+    wmaj = max((len(r[3].split(",")[0]) for r in rows if "," in r[3]), default=0)
+    wmin = max((len(r[3].split(", ")[1]) for r in rows if "," in r[3]), default=0)
+    ws = max([len(r[3]) for r in rows if "," not in r[3]] + [wmaj + 2 + wmin if wmaj else 0])
+    lines = []
+    for m, n, g, s, name in rows:
+        if "," in s:
+            major, minor = s.split(", ")
+            s = f"{major:>{ws - wmin - 2}}, {minor:>{wmin}}"
+        lines.append(f"{m} {n:>{wl}} root {g:<{wg}} {s:>{ws}} {when} {name}\n")
     return (f"total {blocks}\n" if total else "") + "".join(lines)
 
 
