@@ -192,3 +192,15 @@ def test_missing_kernel_and_shutdown_all(tmp_path: Path) -> None:
     r = lab.run(["xl", "shutdown", "-a", "-w"])
     assert r.stdout == "Waiting for 3 domains\n"
     assert [d.name for d in parse_list(run(lab, "xl", "list"))] == ["Domain-0"]
+
+
+def test_domids_are_never_reused_after_destroy(tmp_path, monkeypatch):
+    from fxkit.lab import LabHost, reset
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path))
+    reset("fx")
+    lab = LabHost(audit=None)
+    lab.run(["xl", "destroy", "web"])  # web was domain 3, the highest
+    lab.run(["xl", "create", "/etc/xen/backup.cfg"])
+    ids = {line.split()[0]: int(line.split()[1])
+           for line in lab.run(["xl", "list"]).stdout.splitlines()[1:]}
+    assert ids["backup"] == 4

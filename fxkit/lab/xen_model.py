@@ -104,6 +104,9 @@ class XenModel:
             if not d.is_dom0 and not d.console:
                 d.console = boot_log(d)
         model.domains.sort(key=lambda d: d.domid)
+        if state is not None:
+            # Xen never reuses a domid while it runs: the counter starts past the scenario's.
+            state.counters.setdefault("xen.domid", max(d.domid for d in model.domains))
         return model
 
     def to_dict(self) -> dict[str, Any]:
