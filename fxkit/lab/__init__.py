@@ -12,6 +12,13 @@ call) picks the transport:
 
 Both read and write the same ``<labdir>/<scenario>/state.json`` under its lock,
 so switching between them (or mixing them) never loses a change.
+
+Modules: ``state`` (LabState), ``store`` (lab dir, locking, reset), ``transport``
+(LabHost, run_request), ``shell`` (command registry), ``cmdline`` (the shell subset
+for SSH command lines), ``cmd_system``/``cmd_files``/``cmd_edit``/``cmd_text``
+(commands), ``hardware`` (/proc), ``faults``, ``server``/``sftp``/``session``
+(the SSH server), ``daemon``/``serve`` (start, stop, status, keys, ssh_config);
+``lvm_*``, ``xen_*``, ``net_*`` simulate the tools.
 """
 
 from __future__ import annotations
