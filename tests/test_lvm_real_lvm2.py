@@ -10,6 +10,7 @@ device-mapper.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from fxkit import connect
 from fxkit.errors import ApplyFailed
 from fxkit.host import Host
+from fxkit.lab.shell import execute
 from fxkit.lab.state import LabState
 from fxkit.lvm import read_lvm
 from fxkit.lvm_facts import read_facts
@@ -117,3 +119,41 @@ def test_real_lvm2_refuses_snapshots_without_device_mapper(lvm2) -> None:
     with pytest.raises(ApplyFailed, match="without using device-mapper"):
         plan.apply(host)
     assert os.environ["LVM_SYSTEM_DIR"].endswith("etc")
+
+
+# Commands typed against real lvm2 and the lab from the same empty start; reports leave
+# out lv_attr/lv_active (XX without device-mapper) and random UUIDs.
+SESSION = [
+    "vgcreate vgx {a}", "pvcreate {b}", "pvcreate {b}", "vgextend vgx {b}", "vgextend vgx {b}",
+    "lvcreate -an -L 4M -n x vgx", "lvcreate -an -Zn -L 5M -n y vgx",
+    "lvcreate -an -Zn -l 100%FREE -n z vgx", "lvcreate -an -Zn -L 1G -n big vgx",
+    "lvcreate -an -Zn -L 4M -n x vgx", "lvcreate -an -Zn -L 4M -n _mlogx vgx",
+    "pvs", "vgs", "lvs -o lv_name,vg_name,lv_size,seg_count,devices --units b",
+    "vgreduce vgx {b}", "lvremove -f vgx/z", "vgreduce vgx {b}", "pvremove {b}",
+    "pvremove {c}", "lvrename vgx y y2", "lvrename vgx/y2 vgx/y3", "lvrename vgx nope z",
+    "lvextend -l +1 vgx/y3", "lvextend -L 12M vgx/y3", "lvextend -L 4M vgx/y3",
+    "lvreduce -f -L 4M vgx/y3", "lvresize -L 8M vgx/y3", "lvextend -L +1G vgx/y3",
+    "lvs --reportformat json -o lv_name,lv_size,lv_path,lv_dm_path",
+    "vgs --noheadings --separator : --units m", "pvdisplay -c", "vgdisplay vgx",
+    "vgremove -f vgx", "vgs", "pvs",
+]
+
+
+def test_the_lab_answers_like_real_lvm2(lvm2) -> None:
+    host, devs = lvm2
+    state = LabState(hostname="lab")
+    state.lvm.devices.update({d: s * MiB for d, s in zip(devs, SIZES, strict=True)})
+    names = dict(zip("abc", devs, strict=True))
+    noise = "  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n"
+    for line in SESSION:
+        argv = line.format(**names).split()
+        r = subprocess.run(["lvm", *argv], capture_output=True, text=True, env=dict(os.environ))
+        real = (r.returncode, r.stdout, r.stderr.replace(noise, ""))
+        lab = execute(state, argv)
+        if argv[0] == "vgdisplay":   # UUIDs are random on the real side
+            real = (real[0], real[1].rsplit("VG UUID", 1)[0], real[2])
+            lab = (lab[0], lab[1].rsplit("VG UUID", 1)[0], lab[2])
+        if argv[:2] == ["pvdisplay", "-c"]:
+            real = (real[0], "".join(x.rsplit(":", 1)[0] for x in real[1].splitlines()), real[2])
+            lab = (lab[0], "".join(x.rsplit(":", 1)[0] for x in lab[1].splitlines()), lab[2])
+        assert lab == real, f"`{line}` differs"

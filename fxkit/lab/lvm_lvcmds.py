@@ -137,7 +137,8 @@ def lvcreate(call: Call, a: Args) -> tuple[str, str]:
         lv.fs = dict(origin.fs)
     changed(call, vg)
     err = ""
-    if not yes_no(a.get("zero"), "--zero") and not origin:
+    # lvm2 zeroes the start of a new LV only when asked (-Zy, the default) and active
+    if (not yes_no(a.get("zero"), "--zero") or not active) and not origin:
         err = lines(f"WARNING: Logical volume {vg.name}/{name} not zeroed.")
     return out + lines(f'Logical volume "{name}" created.'), err
 
