@@ -5,9 +5,6 @@ from __future__ import annotations
 import pytest
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
-from fxkit.host import Exec, Host
-from fxkit.lab.shell import execute
-from fxkit.lab.state import LabState
 from fxkit.lab.store import build_state
 from fxkit.lvm import LvAttr
 from fxkit.lvm_facts import LvmFacts, read_facts
@@ -21,31 +18,9 @@ from fxkit.lvm_plans import (
     plan_vg_create,
     plan_vg_extend,
 )
+from fxkit.testing.labstate import StateHost
 
 GiB = 1024 ** 3
-
-
-class StateHost(Host):
-    """A Host answering from one in-memory LabState (no store, no lock, no disk)."""
-
-    def __init__(self, state: LabState) -> None:
-        super().__init__("lab-memory", audit=None)
-        self.state = state
-        self.commands: list[tuple[str, ...]] = []
-
-    def _exec(self, argv: tuple[str, ...], *, timeout: float | None, input: str | None,
-              read_only: bool) -> Exec:
-        self.commands.append(argv)
-        return Exec(*execute(self.state, list(argv), input or ""))
-
-    def read_file(self, path: str) -> str:
-        content = self.state.read(path)
-        if content is None:
-            raise FileNotFoundError(path)
-        return content
-
-    def write_file(self, path: str, content: str, mode: int | None = None) -> None:
-        self.state.write(path, content, mode)
 
 
 @pytest.fixture

@@ -31,8 +31,8 @@ from fxkit.lvm_plans import (
     plan_vg_create,
     plan_vg_extend,
 )
+from fxkit.testing.labstate import StateHost
 from fxkit.testing.lvm2 import Lvm2Sandbox, lvm2_missing_reason
-from tests.test_lvm_plans_lab import StateHost
 
 pytestmark = pytest.mark.lvm2
 MiB = 1024 ** 2
