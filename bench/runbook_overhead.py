@@ -74,6 +74,11 @@ def run(reps: int = 5, *, quick: bool = False) -> Report:
             _check([sys.executable, str(script)], env, "the plain script")
         rep.rows.append(measure("fxkit run (CLI, papermill)", lambda: _call(cli, env), n=1,
                                 reps=reps, unit="run", warmup=warm))
+        whatif = [sys.executable, str(ROOT / "bench" / "whatif_run.py"), *cli[1:]]
+        rep.rows.append(measure("fxkit run + fixes A, B (what-if)", lambda: _call(whatif, env),
+                                n=1, reps=reps, unit="run", warmup=warm,
+                                note="bench/whatif_run.py: no rfc3987_syntax import, "
+                                     "kernel shutdown immediate"))
         rep.rows.append(measure("plain Python script, same cells", lambda: _call(
             [sys.executable, str(script)], env), n=1, reps=reps, unit="run", warmup=warm))
         rep.rows.append(measure("python -c 'import fxkit.cli, papermill'", lambda: _call(
@@ -88,6 +93,11 @@ def run(reps: int = 5, *, quick: bool = False) -> Report:
         rep.ratios["fxkit run / plain script"] = fx.median / plain.median
         rep.targets.append(Target("runbook dry-run overhead over plain Python, s",
                                   fx.median - plain.median, 1.5))
+        if (fixed := rep.row("fxkit run + fixes A, B (what-if)")) is not None:
+            rep.ratios["what-if fxkit run / plain script"] = fixed.median / plain.median
+            rep.targets.append(Target("what-if: overhead with fixes A, B, s",
+                                      fixed.median - plain.median, 1.5,
+                                      note="not the shipped code: bench/whatif_run.py"))
         if quick:
             rep.skipped["ansible lvol"] = "quick mode (smoke test): side venv not used"
         else:

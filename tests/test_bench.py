@@ -142,3 +142,17 @@ def test_run_py_quick_scale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_run_py_rejects_unknown_benchmark() -> None:
     with pytest.raises(SystemExit):
         run.main(["nosuch", "--quick"])
+
+
+def test_lab_what_if_fixes_keep_the_output(tmp_path: Path) -> None:
+    from bench.experiments import lab_fixes
+    from fxkit.lab.transport import LabHost
+    labgen.write_lab(tmp_path, 30, 4)
+    host = LabHost(name="lab", scenario="fx", root=str(tmp_path), audit=None)
+    argv = [*scale.STORAGE_LVS[:-1], "vg_name,lv_name,lv_size,lv_attr,lv_uuid"]
+    before = host.run(argv).stdout
+    host.run(["lvcreate", "-s", "-L", "64M", "-n", "snap", "bench/d00003-swap"], check=False)
+    with_snapshot = host.run(argv).stdout
+    with lab_fixes():
+        assert host.run(argv).stdout == with_snapshot
+    assert before != with_snapshot  # the snapshot's origin shows in lv_attr
