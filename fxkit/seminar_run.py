@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 SOURCE_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -70,6 +72,46 @@ def build_notebook(source: Path, target: Path) -> None:
     nbformat.write(nb, target)
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def stable_widget_ids(nb: Any, prefix: str) -> None:
+    """Rename the random widget model ids to ``PREFIX-wNNN``, numbered in a fixed order
+    (outputs first, then the models they reference), so that re-executing a notebook
+    does not rewrite its widget state for nothing."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return
+    order: list[str] = []
+
+    def visit(model_id: str) -> None:
+        if model_id in state and model_id not in order:
+            order.append(model_id)
+            for _key, value in sorted(state[model_id].get("state", {}).items()):
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, str) and item.startswith("IPY_MODEL_"):
+                        visit(item[len("IPY_MODEL_"):])
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view:
+                visit(view["model_id"])
+    order += sorted(set(state) - set(order), key=lambda m: json.dumps(state[m], sort_keys=True))
+    names = {old: f"{prefix}-w{n:03d}" for n, old in enumerate(order)}
+    text = json.dumps(nb)
+    for old, new in names.items():
+        text = text.replace(old, new)
+    fixed = json.loads(text)
+    fixed["metadata"]["widgets"][WIDGET_STATE]["state"] = dict(
+        sorted(fixed["metadata"]["widgets"][WIDGET_STATE]["state"].items()))
+    import nbformat
+
+    nb.clear()
+    nb.update(nbformat.from_dict(fixed))
+
+
 def fresh_environment(base: Path) -> dict[str, str]:
     """Environment for a kernel that sees a brand-new lab, audit log and runs directory."""
     return {"FXKIT_LAB_DIR": str(base / "lab"), "FXKIT_AUDIT_LOG": str(base / "audit.jsonl"),
@@ -95,6 +137,7 @@ def execute_notebook(path: Path, *, timeout: int = 300, kernel: str = "python3")
         finally:
             os.environ.clear()
             os.environ.update(saved)
+    stable_widget_ids(nb, path.stem[:2])
     nbformat.write(nb, path)
     return time.monotonic() - start
 

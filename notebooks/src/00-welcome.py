@@ -35,8 +35,9 @@ fx = seminar.start()        # a fresh copy of fx, for you alone
 %matplotlib inline
 
 # %% [markdown]
-# `fx` is a *host*: fxkit runs commands on it and reads their output. `%fx` uses
-# the same host. Try a first command: which system answers?
+# `seminar.start()` resets the lab (`fxkit.lab.reset("fx")`) and connects to it
+# (`fxkit.connect("lab")`). `fx` is a *host*: fxkit runs commands on it and reads
+# their output. `%fx` uses the same host. Try a first command: which system answers?
 
 # %%
 %fx uname -a
