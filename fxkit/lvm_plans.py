@@ -18,7 +18,7 @@ disk before the step reports success.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from fxkit.errors import InvalidRequest, PreconditionFailed
 from fxkit.lvm import LogicalVolume
@@ -231,7 +231,3 @@ from fxkit.lvm_plans_lv import (  # noqa: E402
     plan_snapshot_create,
     plan_snapshot_remove,
 )
-
-
-def references(facts: LvmFacts, referenced_by: Mapping[str, Iterable[str]] | None) -> LvmFacts:
-    return facts.with_references(referenced_by)
