@@ -332,3 +332,20 @@ def test_same_outputs_whatever_the_process_hash_seed(labdir, tmp_path):
                               capture_output=True, text=True)
         digests.add(done.stdout)
     assert len(digests) == 1
+
+
+def test_a_failed_transaction_changes_nothing(fx):
+    fx.run(["true"])  # the parsed state is now kept in this process
+    with pytest.raises(RuntimeError), fx.store.transaction() as state:
+        state.hostname = "broken"
+        state.files.clear()
+        raise RuntimeError("a handler bug")
+    assert fx.run(["hostname"]).stdout == "fx\n"
+    assert fx.read_file("/etc/hostname") == "fx\n"
+
+
+def test_changes_by_another_process_are_seen(fx):
+    fx.run(["true"])  # the parsed state is now kept in this process
+    path = fx.store.state_file
+    path.write_text(path.read_text().replace('"hostname": "fx"', '"hostname": "again"'))
+    assert fx.run(["hostname"]).stdout == "again\n"

@@ -38,6 +38,8 @@ from fxkit.lab.state import SECTIONS, LabFile, LabState
 SCENARIOS_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = "fx"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+# state file -> (its text, the LabState parsed from it), per process
+_CACHE: dict[Path, tuple[str, LabState]] = {}
 
 
 def lab_dir() -> Path:
@@ -128,15 +130,25 @@ class LabStore:
 
     @contextmanager
     def transaction(self) -> Iterator[LabState]:
-        """Lock, load (creating from the scenario if absent), yield, save if changed."""
+        """Lock, load (creating from the scenario if absent), yield, save if changed.
+
+        The parsed state is kept between transactions of this process while
+        state.json still holds the very text it was parsed from (compared under the
+        lock: reading is cheap, parsing a big lab is not); a failed transaction drops it.
+        """
         with self.locked():
             text = self._read()
-            # Parsed twice: models may keep (and change) the very dicts they were given.
-            state = LabState.from_dict(self._parse(text)) if text else build_state(self.scenario)
+            cached = _CACHE.pop(self.state_file, None)  # back only if the body succeeds
+            if text and cached is not None and cached[0] == text:
+                state = cached[1]
+            else:
+                state = (LabState.from_dict(self._parse(text)) if text
+                         else build_state(self.scenario))
             yield state
-            new = state.to_dict()
-            if not text or new != json.loads(text):
-                self._write(_dumps(new))
+            new = _dumps(state.to_dict())
+            if new != text:
+                self._write(new)
+            _CACHE[self.state_file] = (new, state)
 
     def load(self) -> LabState:
         """A snapshot of the state (changes to it are not saved)."""
