@@ -28,7 +28,7 @@ from fxkit import audit
 from fxkit.errors import RunbookError
 from fxkit.report import OUTCOME_MIME, report_outcome
 from fxkit.runbook_params import read_specs, validate
-from fxkit.runs import RunRecord, run_stem, sha256_file
+from fxkit.runs import RunRecord, run_stem, seal, sha256_file
 from fxkit.secrets import mask
 
 __all__ = ["run_runbook", "find_runbook", "available_runbooks", "report_outcome", "KERNEL"]
@@ -112,10 +112,12 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     # fxkit.connect names a Host after its target, so the host parameter is its name.
     hosts = {rec.host, *(rec.outcome.get("host_names") or [])}
     rec.audit_lines = [e for e in log.lines()[offset:]
-                       if e.get("host") in hosts and rec.start <= e.get("time", "")]
+                       if e.get("host") in hosts and rec.start <= e.get("time", "")
+                       and "run_id" not in e]  # not another run's seal
     rec.commands = [" ".join(e.get("argv", [])) for e in rec.audit_lines]
     rec.notebook_sha256 = sha256_file(out)
     rec.save()
+    seal(rec, (end - start).total_seconds())
     return rec
 
 

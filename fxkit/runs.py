@@ -139,10 +139,11 @@ def find_run(runs_dir: str | Path, run_id: str) -> RunRecord:
 
 
 def verify_run(rec: RunRecord, audit_path: str | Path | None = None) -> list[str]:
-    """Problems with a run's evidence; empty when the notebook and audit lines are intact.
+    """Problems with a run's evidence; empty when the notebook, record and audit lines are intact.
 
-    Checks the output notebook against its recorded sha256, and that every audit
-    line the record copied is still in the (hash-chained) audit log unchanged.
+    Checks the output notebook against its recorded sha256, the record against the
+    sha256 sealed in the audit log when the run ended (``seal``), and that every
+    audit line the record copied is still in the hash-chained audit log unchanged.
     """
     problems = []
     nb = Path(rec.notebook)
@@ -151,14 +152,34 @@ def verify_run(rec: RunRecord, audit_path: str | Path | None = None) -> list[str
     elif (digest := sha256_file(nb)) != rec.notebook_sha256:
         problems.append(f"output notebook {nb} was modified: sha256 {digest} "
                         f"!= recorded {rec.notebook_sha256}")
+    entries = AuditLog(audit_path).lines() if audit_path else _audit_of(rec)
+    seals = [e for e in entries if e.get("run_id") == rec.id]
+    if not seals:
+        problems.append(f"no audit log line seals run {rec.id} (looked in "
+                        f"{audit_path or rec.audit_log}): the record cannot be checked")
+    elif rec.record_path.exists() and \
+            (digest := sha256_file(rec.record_path)) != seals[-1].get("record_sha256"):
+        problems.append(f"record {rec.record_path} was modified after the run: sha256 {digest}"
+                        f" != sealed {seals[-1].get('record_sha256')}")
     if rec.audit_lines:
-        entries = AuditLog(audit_path).lines() if audit_path else _audit_of(rec)
         present = {_entry_hash(e) for e in entries}
         missing = [e for e in rec.audit_lines if _entry_hash(e) not in present]
         if missing:
             problems.append(f"{len(missing)} recorded audit line(s) are no longer in the audit "
                             f"log unchanged, first: {' '.join(missing[0].get('argv', []))}")
     return problems
+
+
+def seal(rec: RunRecord, seconds: float = 0.0) -> dict[str, Any]:
+    """Chain the finished record into the audit log: one line naming the run, its exit
+    status and the sha256 of its record and notebook, so editing either shows."""
+    params = [f"{k}={v}" for k, v in sorted(rec.parameters.items())]
+    return AuditLog(rec.audit_log or None).append({
+        "time": rec.end, "host": rec.host, "user": rec.operator,
+        "argv": ["fxkit", "run", rec.runbook, *params], "exit_status": 0 if rec.ok else 1,
+        "seconds": round(seconds, 3), "stdout_tail": "", "stderr_tail": "",
+        "run_id": rec.id, "record_sha256": sha256_file(rec.record_path),
+        "notebook_sha256": rec.notebook_sha256})
 
 
 def _audit_of(rec: RunRecord) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from fxkit.cli.runbook import run as run_cmd
 from fxkit.cli.runbook import runs as runs_cmd
 from fxkit.errors import InvalidRequest, RunbookError
 from fxkit.runbook import run_runbook
-from fxkit.runs import find_run, list_runs, verify_run
+from fxkit.runs import RunRecord, find_run, list_runs, verify_run
 
 pytestmark = pytest.mark.notebook
 
@@ -65,7 +65,14 @@ def test_success_writes_notebook_and_record_that_verify(echo, tmp_path):
     assert verify_run(rec) == []
     assert [r.id for r in list_runs(runs, host="local", status="succeeded")] == [rec.id]
     assert find_run(runs, nb.stem).id == rec.id
-    # Tampering with the executed notebook or the audit log is detected.
+    seals = [e for e in AuditLog(rec.audit_log).lines() if e.get("run_id") == rec.id]
+    assert seals[0]["argv"][:3] == ["fxkit", "run", "echo"] and seals[0]["exit_status"] == 0
+    # Tampering with the record, the executed notebook or the audit log is detected.
+    original = record.read_text()
+    record.write_text(original.replace('"succeeded"', '"failed"'))
+    assert "was modified after the run" in verify_run(RunRecord.load(record))[0]
+    record.write_text(original)
+    assert verify_run(rec) == []
     nb.write_text(nb.read_text().replace("world", "w0rld"))
     assert "was modified" in verify_run(rec)[0]
     lines = Path(rec.audit_log).read_text().replace('"echo", "world"', '"echo", "earth"')
