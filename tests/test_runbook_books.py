@@ -134,7 +134,7 @@ def test_domu_remove_needs_confirm_and_then_removes(lab, tmp_path):
 def test_two_concurrent_applies_one_fails_naming_the_lock_holder(lab, tmp_path):
     from fxkit.lab import LabStore, faults
     with LabStore("fx", lab).transaction() as state:  # hold the first apply inside its step
-        faults.delay(state, "xl shutdown*", seconds=15)
+        faults.delay(state, "xl shutdown*", seconds=25)
     first = subprocess.Popen(
         [sys.executable, "-m", "fxkit", "run", "domu-lifecycle", "-p", "domu", "ns",
          "-p", "action", "shutdown", "--apply", "--runs-dir", str(tmp_path / "a")],
