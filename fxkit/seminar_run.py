@@ -76,6 +76,22 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def coalesce_streams(nb: Any) -> None:
+    """Merge consecutive stdout (or stderr) outputs: how the kernel happened to flush its
+    buffers is not part of what a cell shows (nbval compares them merged, too)."""
+    for cell in nb.cells:
+        merged: list[Any] = []
+        for output in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (output.get("output_type") == "stream" and last is not None
+                    and last.get("output_type") == "stream" and last["name"] == output["name"]):
+                last["text"] += output["text"]
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+
+
 def stable_widget_ids(nb: Any, prefix: str) -> None:
     """Rename the random widget model ids to ``PREFIX-wNNN``, numbered in a fixed order
     (outputs first, then the models they reference), so that re-executing a notebook
@@ -137,6 +153,7 @@ def execute_notebook(path: Path, *, timeout: int = 300, kernel: str = "python3")
         finally:
             os.environ.clear()
             os.environ.update(saved)
+    coalesce_streams(nb)
     stable_widget_ids(nb, path.stem[:2])
     nbformat.write(nb, path)
     return time.monotonic() - start
