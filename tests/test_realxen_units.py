@@ -161,3 +161,26 @@ def test_gzip_initrd_is_deterministic() -> None:
     a = gzip.compress(newc(guest_entries(b"x", {}, {})), mtime=0)
     b = gzip.compress(newc(guest_entries(b"x", {}, {})), mtime=0)
     assert a == b
+
+
+def test_cli_status_lines_for_never_started_and_stale(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from fxkit.cli import lab_real
+    from fxkit.lab.real import lifecycle
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path))
+    assert lab_real.status_lines() == []
+    sp = lifecycle.state_paths()
+    sp.root.mkdir(parents=True)
+    p = subprocess.Popen(["true"])
+    p.wait()
+    sp.pidfile.write_text(f"{p.pid}\n")
+    vm.VmState(pid=p.pid, port=1, how="fxkit lab start --real", started_at=0.0).save(sp.state)
+    assert "STALE" in lab_real.status_lines()[0]
+
+
+def test_rootfs_config_masks_the_known_pitfalls() -> None:
+    from fxkit.lab.real import rootfs
+    assert {"xendomains.service", "serial-getty@hvc0.service"} <= set(rootfs.MASKED)
+    sshd = rootfs.FILES["/etc/ssh/sshd_config.d/fxkit.conf"]
+    assert "PermitRootLogin prohibit-password" in sshd and "PasswordAuthentication no" in sshd
+    assert "8021q" in rootfs.FILES["/etc/modules-load.d/fxkit.conf"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from fxkit.lab.real.paths import ImagePaths, StatePaths, image_paths, state_path
 from fxkit.transports.ssh import SSHHost
 
 ALIAS = "fxkit-real"
-BOOT_TIMEOUT = 420.0     # TCG on two shared cores: 30-60 s alone, far more under load
+BOOT_TIMEOUT = float(os.environ.get("FXKIT_REAL_BOOT_TIMEOUT", "900"))  # 30-60 s when idle
 Progress = Callable[[str], None]
 
 
@@ -37,7 +38,7 @@ class RealLabInfo:
         return real_host()
 
 
-def real_host(connect_timeout: float = 10.0) -> SSHHost:
+def real_host(connect_timeout: float = 90.0) -> SSHHost:
     """An SSHHost for the running real lab's dom0 (root, key only, known host key)."""
     from fxkit.connect import ssh_host
     host = ssh_host(ALIAS, ssh_config=str(state_paths().ssh_config), name="real")
@@ -54,11 +55,15 @@ def start_real(port: int | None = None, *, provision: bool = True, how: str = "s
     sp = state_paths()
     with _locked(sp):
         running = _running(sp)
-        if running is not None:
-            st = vm.VmState.load(sp.state)
-            if st is not None and st.boot_seconds is not None:
+        st = vm.VmState.load(sp.state)
+        if running is not None and st is not None and st.pid == running:
+            if st.boot_seconds is not None:
                 say(f"the real lab already runs (pid {running}, port {st.port})")
                 return _info(sp, st)
+            say(f"the real lab is still booting (pid {running}): waiting for it")
+            started = time.monotonic() - (time.time() - st.started_at)
+            return _finish_start(sp, st, started, timeout, provision, say)
+        if running is not None:
             vm.kill(running)
         _clean_stale(sp, say)
         built_at = (image_manifest() or {}).get("built_at", "")
@@ -83,18 +88,23 @@ def start_real(port: int | None = None, *, provision: bool = True, how: str = "s
         st = vm.VmState(pid=pid, port=port, how=how, started_at=time.time(),
                         image_built_at=built_at)
         st.save(sp.state)
-        host = _wait_ssh(sp, pid, started, timeout)
-        st.boot_seconds = round(time.monotonic() - started, 1)
+        return _finish_start(sp, st, started, timeout, provision, say)
+
+
+def _finish_start(sp: StatePaths, st: vm.VmState, started: float, timeout: float,
+                  provision: bool, say: Progress) -> RealLabInfo:
+    host = _wait_ssh(sp, st.pid, started, timeout)
+    st.boot_seconds = round(time.monotonic() - started, 1)
+    st.save(sp.state)
+    say(f"dom0 answers over SSH after {st.boot_seconds:.0f} s")
+    if provision:
+        from fxkit.lab.real.provision import provision as do_provision
+        t = time.monotonic()
+        do_provision(host, say)
+        st.provision_seconds = round(time.monotonic() - t, 1)
         st.save(sp.state)
-        say(f"dom0 answers over SSH after {st.boot_seconds:.0f} s")
-        if provision:
-            from fxkit.lab.real.provision import provision as do_provision
-            t = time.monotonic()
-            do_provision(host, say)
-            st.provision_seconds = round(time.monotonic() - t, 1)
-            st.save(sp.state)
-        host.close()
-        return _info(sp, st)
+    host.close()
+    return _info(sp, st)
 
 
 def stop_real(timeout: float = 90.0, progress: Progress | None = None) -> bool:
@@ -112,8 +122,8 @@ def stop_real(timeout: float = 90.0, progress: Progress | None = None) -> bool:
             sp.pidfile.unlink(missing_ok=True)
             return bool(orphans)
         try:
-            host = real_host(connect_timeout=5.0)
-            host.run(["systemctl", "poweroff"], check=False, timeout=15)
+            host = real_host(connect_timeout=30.0)
+            host.run(["systemctl", "--no-block", "poweroff"], check=False, timeout=60)
             host.close()
         except FxkitError:
             pass  # the connection may drop as dom0 goes down; the wait below decides
@@ -195,11 +205,13 @@ def _wait_ssh(sp: StatePaths, pid: int, started: float, timeout: float) -> SSHHo
             raise LabError(f"the real lab's QEMU exited during boot. Serial console tail:\n"
                            f"{vm.serial_tail(sp)}")
         port = (vm.VmState.load(sp.state) or vm.VmState(0, 0, "", 0.0)).port
-        banner = vm.ssh_banner(port)
+        # sshd re-executes itself per connection: on a loaded TCG host the banner alone
+        # took 24 s, so probe with patience rather than often.
+        banner = vm.ssh_banner(port, timeout=90.0)
         if banner.startswith("SSH-"):
-            host = real_host(connect_timeout=10.0)
+            host = real_host()
             try:
-                if host.run(["true"], timeout=20, check=False).ok:
+                if host.run(["true"], timeout=120, check=False).ok:
                     return host
             except FxkitError as e:
                 last = str(e)

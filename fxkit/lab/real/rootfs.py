@@ -25,17 +25,32 @@ FILES: dict[str, str] = {
     # targets that address, so a static oneshot is as good as DHCP and cannot stall boot
     # (systemd-networkd without D-Bus in minbase held network.target, and so sshd, for minutes).
     "/etc/systemd/system/fxkit-mgmt-net.service": (
-        f"[Unit]\nDescription=fxkit real lab: management NIC {MGMT_NIC} (QEMU user network)\n"
-        f"BindsTo=sys-subsystem-net-devices-{MGMT_NIC}.device\n"
-        f"After=sys-subsystem-net-devices-{MGMT_NIC}.device\n"
+        "[Unit]\nDescription=fxkit real lab: management NIC (QEMU user network)\n"
+        "DefaultDependencies=no\nAfter=systemd-udevd.service\n"
         "Before=network.target ssh.service\nWants=network.target\n\n"
-        "[Service]\nType=oneshot\nRemainAfterExit=yes\n"
-        f"ExecStart=/bin/ip link set dev {MGMT_NIC} up\n"
-        f"ExecStart=/bin/ip addr replace 10.0.2.15/24 dev {MGMT_NIC}\n"
-        f"ExecStart=/bin/ip route replace default via 10.0.2.2 dev {MGMT_NIC}\n\n"
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nTimeoutStartSec=900\n"
+        "ExecStart=/usr/local/sbin/fxkit-mgmt-net\n\n"
         "[Install]\nWantedBy=multi-user.target\n"),
+    # Waits for the NIC itself: under a loaded TCG host udev can take minutes to load
+    # virtio_net, longer than systemd's 90 s device timeout.
+    "/usr/local/sbin/fxkit-mgmt-net": (
+        "#!/bin/sh\n# fxkit real lab: bring up the management NIC (QEMU user network)\n"
+        "modprobe virtio_net\n"
+        f"i=0; while [ ! -e /sys/class/net/{MGMT_NIC} ] && [ $i -lt 900 ]; do "
+        "sleep 1; i=$((i+1)); done\n"
+        f"ip link set dev {MGMT_NIC} up\n"
+        f"ip addr replace 10.0.2.15/24 dev {MGMT_NIC}\n"
+        f"ip route replace default via 10.0.2.2 dev {MGMT_NIC}\n"),
     # 8021q for VLAN sub-interfaces; blkback/netback so the first `xl create` finds them.
-    "/etc/modules-load.d/fxkit.conf": "8021q\nbridge\nxen-blkback\nxen-netback\n",
+    "/etc/modules-load.d/fxkit.conf": "virtio_net\n8021q\nbridge\nxen-blkback\nxen-netback\n",
+    # Under TCG every module probe and unit costs seconds: the initramfs only needs the root
+    # disk, and dom0 none of the emulated PC's legacy devices.
+    "/etc/initramfs-tools/conf.d/fxkit.conf": "MODULES=list\nCOMPRESS=gzip\n",
+    "/etc/initramfs-tools/modules": "virtio_pci\nvirtio_blk\next4\n",
+    "/etc/modprobe.d/fxkit-lab.conf": "".join(
+        f"blacklist {m}\n" for m in ("floppy", "ata_piix", "pata_acpi", "ata_generic",
+                                     "i2c_piix4", "psmouse", "serio_raw", "pcspkr", "evdev",
+                                     "joydev", "button", "bochs", "drm", "sr_mod", "cdrom")),
     "/etc/systemd/journald.conf.d/fxkit.conf": "[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n",
 }
 
@@ -45,7 +60,14 @@ MASKED = ("xendomains.service", "serial-getty@hvc0.service", "getty@tty1.service
           "getty-static.service", "systemd-networkd.service",
           "systemd-networkd-wait-online.service", "apt-daily.timer", "apt-daily-upgrade.timer",
           "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer",
-          "systemd-timesyncd.service")
+          "systemd-timesyncd.service", "lvm2-monitor.service", "systemd-binfmt.service",
+          "proc-sys-fs-binfmt_misc.automount", "sys-kernel-debug.mount",
+          "sys-kernel-tracing.mount", "sys-fs-fuse-connections.mount", "sys-kernel-config.mount",
+          "modprobe@fuse.service", "modprobe@configfs.service", "modprobe@efi_pstore.service",
+          "modprobe@drm.service", "modprobe@loop.service", "systemd-pstore.service",
+          "dpkg-db-backup.timer", "systemd-tmpfiles-clean.timer", "man-db.timer",
+          "systemd-journal-flush.service", "systemd-update-utmp.service",
+          "systemd-update-utmp-runlevel.service", "blk-availability.service")
 ENABLED = ("fxkit-mgmt-net.service", "ssh.service")
 PRUNE = ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info",
          "var/cache/apt", "var/lib/apt/lists")
@@ -54,7 +76,7 @@ PRUNE = ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info",
 def configure(rootfs: Path, authorized_key: str) -> None:
     """Write the lab's files and service links into ``rootfs`` (run as root, no mounts)."""
     for path, text in FILES.items():
-        write(rootfs, path, text)
+        write(rootfs, path, text, 0o755 if "/sbin/" in path else 0o644)
     xen_default = rootfs / "etc/default/xen"
     line = 'XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"\n'
     if line not in xen_default.read_text():
@@ -69,6 +91,7 @@ def configure(rootfs: Path, authorized_key: str) -> None:
         link.symlink_to("/dev/null")
     chroot(rootfs, ["systemctl", "enable", *ENABLED])
     chroot(rootfs, ["passwd", "-l", "root"])
+    chroot(rootfs, ["update-initramfs", "-u", "-k", "all"])
     for rel in PRUNE:
         shutil.rmtree(rootfs / rel, ignore_errors=True)
     (rootfs / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)

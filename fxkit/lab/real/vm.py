@@ -22,7 +22,8 @@ SMP = int(os.environ.get("FXKIT_REAL_SMP", "1"))
 # (keeps QEMU's RSS near 1 GB); noreboot: dom0 poweroff ends QEMU. notes/xen-in-qemu.md.
 XEN_CMDLINE = (f"console=com1 com1=115200,8n1 dom0_mem={DOM0_MB}M,max:{DOM0_MB}M smap=0 "
                "bootscrub=0 noreboot loglvl=warning guest_loglvl=warning")
-DOM0_CMDLINE = "root=/dev/vda rw console=hvc0 earlyprintk=xen net.ifnames=0"
+DOM0_CMDLINE = ("root=/dev/vda rw console=hvc0 earlyprintk=xen net.ifnames=0 quiet "
+                "systemd.show_status=1")
 UPLINKS = 2                       # eth1, eth2: physical ports for the bridges
 
 
@@ -32,7 +33,7 @@ def qemu_argv(image: ImagePaths, state: StatePaths, port: int) -> list[str]:
         return (str(path) + (" " + args if args else "")).replace(",", ",,")
     argv = ["qemu-system-x86_64", "-name", "fxkit-real", "-accel", "tcg,tb-size=256",
             "-cpu", "max", "-m", str(MEMORY_MB), "-smp", str(SMP), "-no-reboot",
-            "-display", "none", "-vga", "none", "-monitor", "none",
+            "-nodefaults", "-display", "none", "-vga", "none", "-monitor", "none",
             "-serial", f"file:{state.serial}", "-daemonize", "-pidfile", str(state.pidfile),
             "-kernel", str(image.xen), "-append", XEN_CMDLINE,
             "-initrd", module(image.vmlinuz, DOM0_CMDLINE) + "," + module(image.initrd),

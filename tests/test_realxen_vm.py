@@ -1,0 +1,125 @@
+"""The real lab end to end: Xen 4.17 + Debian dom0 under QEMU, provisioned as fx by fxkit.
+
+One VM for the whole module (booting costs 30-60 s of both cores). The image is built once
+into the persistent cache (~/.cache/fxkit/real or $FXKIT_CACHE_DIR) and reused across runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from fxkit.host import Host
+
+pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(2400)]
+
+
+def _missing() -> str | None:
+    if shutil.which("qemu-system-x86_64") is None:
+        return "qemu-system-x86_64 is missing (Debian package qemu-system-x86)"
+    if shutil.which("qemu-img") is None:
+        return "qemu-img is missing (Debian package qemu-utils)"
+    if shutil.which("debootstrap") is None:
+        return "debootstrap is missing (Debian package debootstrap)"
+    if os.geteuid() != 0:
+        return "building the real lab's image needs root (debootstrap and chroot)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def real() -> Iterator[Host]:
+    if reason := _missing():
+        pytest.skip(reason)
+    from fxkit.lab.real import real_host, start_real, stop_real
+    # The session's lab dir is fresh (tests/conftest.py), so this provisions a new fx from
+    # scratch: fxkit's own plans are under test too. A real lab already booted in the same
+    # lab dir ($FXKIT_LAB_DIR set by hand) is reused.
+    info = start_real(how="pytest tests/test_realxen_vm.py")
+    print(f"real lab: boot {info.boot_seconds} s, provision {info.provision_seconds} s, "
+          f"RSS {info.rss_mb} MB")
+    host = real_host()
+    try:
+        yield host
+    finally:
+        host.close()
+        stop_real()
+
+
+def test_status_says_how_it_started(real: Host) -> None:
+    from fxkit.lab.real import status_real
+    st = status_real()
+    assert st is not None and st["running"] and not st["stale"]
+    assert st["how"] in ("pytest tests/test_realxen_vm.py", "start_real()")
+    assert st["boot_seconds"] > 0 and st["provision_seconds"] is not None
+    assert st["rss_mb"] is not None and st["rss_mb"] < 1800
+
+
+def test_xl_list_shows_domain0_and_titanic(real: Host) -> None:
+    out = real.run(["xl", "list"]).stdout
+    names = [line.split()[0] for line in out.splitlines()[1:]]
+    assert names[0] == "Domain-0" and "titanic" in names
+    assert real.run(["cat", "/proc/xen/capabilities"]).stdout.strip() == "control_d"
+
+
+def test_titanic_runs_on_lvs_and_bridges(real: Host) -> None:
+    blocks = real.run(["xl", "block-list", "titanic"]).stdout.splitlines()
+    assert len(blocks) == 3                                       # header + 2 disks
+    assert all(line.split()[3] == "4" for line in blocks[1:])     # XenbusStateConnected
+    nets = real.run(["xl", "network-list", "titanic"]).stdout.splitlines()
+    assert len(nets) == 4 and all(line.split()[4] == "4" for line in nets[1:])
+    domid = real.run(["xl", "domid", "titanic"]).stdout.strip()
+    for devid, bridge in enumerate(("xenbr0", "xenbr1", "xenbr2")):
+        link = json.loads(real.run(["ip", "-j", "link", "show", f"vif{domid}.{devid}"]).stdout)
+        assert link[0]["master"] == bridge
+    log = real.run(["cat", "/var/log/xen/console/guest-titanic.log"], check=False).stdout
+    assert "fxkit-guest: up" in log or log == ""
+
+
+def test_lvs_are_really_active_and_open(real: Host) -> None:
+    report = json.loads(real.run(["lvs", "--reportformat", "json", "-o",
+                                  "lv_name,vg_name,lv_attr,lv_size", "lvm"]).stdout)
+    lvs = {lv["lv_name"]: lv for lv in report["report"][0]["lv"]}
+    assert set(lvs) >= {"secours-root", "secours-swap", "titanic-root", "titanic-swap"}
+    assert all(lv["lv_attr"][4] == "a" for lv in lvs.values())
+    assert lvs["secours-root"]["lv_attr"][5] == "o"               # open: titanic uses it
+    assert real.run(["test", "-b", "/dev/mapper/lvm-titanic--root"]).ok
+    pv = real.run(["pvs", "--noheadings", "-o", "pv_name,vg_name"]).stdout.split()
+    assert pv == ["/dev/vdb2", "lvm"]
+
+
+def test_a_filesystem_really_grows(real: Host) -> None:
+    real.run(["lvextend", "-L", "+64M", "lvm/titanic-root"])
+    real.run(["resize2fs", "/dev/lvm/titanic-root"])
+    out = real.run(["dumpe2fs", "-h", "/dev/lvm/titanic-root"]).stdout
+    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    size = int(fields["Block count"]) * int(fields["Block size"])
+    assert size == 320 * 1024 * 1024
+
+
+def test_vlan_sub_interface_exists_on_xenbr1(real: Host) -> None:
+    link = json.loads(real.run(["ip", "-d", "-j", "link", "show", "eth1.10"]).stdout)[0]
+    assert link["linkinfo"]["info_kind"] == "vlan"
+    assert link["linkinfo"]["info_data"]["id"] == 10
+    assert link["master"] == "xenbr1" and "UP" in link["flags"]
+
+
+def test_provisioning_is_idempotent(real: Host) -> None:
+    from fxkit.lab.real.provision import plan_fx
+    assert plan_fx(real).empty
+
+
+def test_stop_leaves_no_qemu(real: Host) -> None:
+    from fxkit.lab.real import status_real, stop_real
+    from fxkit.lab.real.lifecycle import state_paths
+    from fxkit.lab.real.vm import qemu_pids
+    pid = status_real()["pid"]
+    real.close()
+    assert stop_real() is True
+    assert qemu_pids(state_paths().overlay) == []
+    assert not os.path.exists(f"/proc/{pid}")
+    assert status_real()["running"] is False
+    assert state_paths().overlay.exists()                         # stop keeps the lab's disk
