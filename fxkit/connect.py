@@ -16,12 +16,16 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import paramiko
+from typing import TYPE_CHECKING
 
 from fxkit.errors import InvalidRequest
 from fxkit.host import Host
 from fxkit.transports.local import LocalHost
-from fxkit.transports.ssh import SSHHost
+
+if TYPE_CHECKING:
+    from fxkit.transports.ssh import SSHHost
+
+# Paramiko (and what it imports) costs ~0.2 s: it is imported only when a target needs SSH.
 
 
 def connect(target: str | Host, *, ssh_config: str | None = None,
@@ -60,6 +64,8 @@ def ssh_host(alias: str, *, user: str | None = None, port: int | None = None,
 
     Explicit ``user``/``port`` win over the config, as with OpenSSH's command line.
     """
+    from fxkit.transports.ssh import SSHHost
+
     cfg = _lookup(alias, ssh_config)
     jump = None
     if proxy := cfg.get("proxyjump"):
@@ -87,4 +93,6 @@ def _lookup(alias: str, path: str | None) -> dict:
     cfg_path = Path(path or os.environ.get("FXKIT_SSH_CONFIG") or Path.home() / ".ssh/config")
     if not cfg_path.exists():
         return {}
+    import paramiko
+
     return dict(paramiko.SSHConfig.from_path(str(cfg_path)).lookup(alias))

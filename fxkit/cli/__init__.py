@@ -9,41 +9,36 @@ import click
 
 from fxkit.errors import FxkitError
 
-# name -> "module:attribute"; a module that does not exist yet is simply not listed.
+# name -> ("module:attribute", one-line help). Modules load only when their command runs,
+# so `fxkit --help` and `fxkit lab status` stay fast.
 SUBCOMMANDS = {
-    "inventory": "fxkit.cli.inventory:inventory",
-    "demo": "fxkit.cli.demo:demo",
-    "audit": "fxkit.cli.audit:audit",
-    "lab": "fxkit.cli.lab:lab",
-    "lvm": "fxkit.cli.lvm:lvm",
-    "xen": "fxkit.cli.xen:xen",
-    "net": "fxkit.cli.net:net",
-    "doctor": "fxkit.cli.doctor:doctor",
-    "run": "fxkit.cli.runbook:run",
-    "runs": "fxkit.cli.runbook:runs",
+    "audit": ("fxkit.cli.audit:audit", "Read and verify the audit log of every command run."),
+    "demo": ("fxkit.cli.demo:demo", "The main job on the lab: inventory, plan, runbook, record."),
+    "doctor": ("fxkit.cli.doctor:doctor", "Cross-check a host's LVM, Xen and network state."),
+    "inventory": ("fxkit.cli.inventory:inventory", "A host's VGs, LVs, domains and bridges."),
+    "lab": ("fxkit.cli.lab:lab", "The simulated fx: start, stop, reset, faults; --real for Xen."),
+    "lvm": ("fxkit.cli.lvm:lvm", "LVM facts, and plans to create, extend, snapshot, remove."),
+    "net": ("fxkit.cli.net:net", "Bridges, vifs and uplinks: facts, plans, drift, diagram."),
+    "run": ("fxkit.cli.runbook:run", "Run a maintenance runbook (dry-run unless --apply)."),
+    "runs": ("fxkit.cli.runbook:runs", "List, show and verify past runbook runs."),
+    "xen": ("fxkit.cli.xen:xen", "Xen domains: list, configs, create, remove, lifecycle."),
 }
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(n for n in SUBCOMMANDS if self._load(n) is not None)
+        return sorted(SUBCOMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self._load(name)
-
-    @staticmethod
-    def _load(name: str) -> click.Command | None:
-        target = SUBCOMMANDS.get(name)
-        if target is None:
+        if name not in SUBCOMMANDS:
             return None
-        module, _, attr = target.partition(":")
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as e:
-            if e.name == module:
-                return None
-            raise
-        return getattr(mod, attr, None)
+        module, _, attr = SUBCOMMANDS[name][0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help) for name, (_, help) in sorted(SUBCOMMANDS.items())])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
