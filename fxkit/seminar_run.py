@@ -76,6 +76,20 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def solution_problems(nb: Any) -> list[str]:
+    """Checks that fail after a "Solution" heading: the course's own answer is wrong there."""
+    found, in_solution = [], False
+    for n, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            in_solution = in_solution or "### Solution" in cell.source
+            continue
+        for output in cell.get("outputs", []) if in_solution else []:
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            if "❌" in "".join(text):
+                found.append(f"cell {n}: {''.join(text).strip()}")
+    return found
+
+
 def coalesce_streams(nb: Any) -> None:
     """Merge consecutive stdout (or stderr) outputs: how the kernel happened to flush its
     buffers is not part of what a cell shows (nbval compares them merged, too)."""
@@ -156,6 +170,8 @@ def execute_notebook(path: Path, *, timeout: int = 300, kernel: str = "python3")
     coalesce_streams(nb)
     stable_widget_ids(nb, path.stem[:2])
     nbformat.write(nb, path)
+    if problems := solution_problems(nb):
+        raise RuntimeError(f"{path}: a check fails after the solution:\n" + "\n".join(problems))
     return time.monotonic() - start
 
 

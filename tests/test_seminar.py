@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import nbformat
@@ -10,7 +11,7 @@ import pytest
 import fxkit
 from fxkit import lab, seminar
 from fxkit.errors import PreconditionFailed
-from fxkit.seminar_run import build_notebook, main, seminar_notebooks
+from fxkit.seminar_run import build_notebook, main, seminar_notebooks, solution_problems
 
 
 @pytest.fixture
@@ -146,6 +147,9 @@ def test_the_course_is_in_order_and_built_from_its_sources():
         assert all(c.get("outputs") is not None for c in code)
         assert any(c.outputs for c in code), f"{path} is stored without outputs"
         assert not any(o.get("output_type") == "error" for c in code for o in c.outputs)
+        assert solution_problems(nb) == [], f"{path}: the solution does not pass its checks"
+        assert "✅" in json.dumps(nb.cells[-3:], ensure_ascii=False) or "✅" in json.dumps(
+            [c.outputs for c in code[-3:]], ensure_ascii=False)
 
 
 def test_stored_notebooks_match_their_sources(tmp_path):
