@@ -22,7 +22,7 @@ def fx():
 def test_vg_usage_reads_the_lab(fx):
     viewer = VgUsageViewer(fx)
     assert [v.name for v in viewer.vgs] == ["lvm"]
-    assert "<td>lvm</td><td>8</td>" in viewer.table.value
+    assert "<td>lvm</td><td>10</td>" in viewer.table.value
     assert bytes(viewer.image.value).startswith(PNG_MAGIC)
 
 

@@ -133,7 +133,7 @@ def test_cli_exit_status(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_dom0_lvs_from_fstab_are_neither_orphans_nor_free_for_domus(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
-    lab.run(["lvcreate", "-L", "2g", "-n", "root", "lvm"])      # fx's fstab mounts lvm-root
+    assert lab.run(["lvs", "lvm/root"]).ok                      # fx's fstab mounts lvm-root
     assert run_doctor(lab) == []
     _config(lab, "thief", "disk = [ 'phy:/dev/lvm/root,xvda1,w' ]")
     shared = [f for f in run_doctor(lab) if f.code == "lv-shared"]

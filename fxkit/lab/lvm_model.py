@@ -170,17 +170,24 @@ class LvmModel:
         return vg.lv(lv_name) if vg and lv_name else None
 
     def open_lvs(self) -> set[str]:
-        """Full names (vg/lv) of LVs a running domain holds open (the Xen section says)."""
+        """Full names (vg/lv) of LVs held open: by a running domain, or by dom0 (its fstab)."""
         try:
-            devices = self.state.xen.open_block_devices()
+            devices = set(self.state.xen.open_block_devices())
         except Exception:  # the Xen section is optional
-            return set()
+            devices = set()
+        devices |= self.dom0_devices()
         out = set()
         for dev in devices:
             lv = self.resolve(dev)
             if lv is not None:
                 out.add(lv.full_name)
         return out
+
+    def dom0_devices(self) -> set[str]:
+        """Devices in dom0's /etc/fstab: mounted or swapped on at boot, so always open."""
+        fstab = self.state.read("/etc/fstab") if self.state is not None else None
+        fields = (line.split() for line in (fstab or "").splitlines())
+        return {f[0] for f in fields if f and not f[0].startswith("#")}
 
     def device_size(self, path: str) -> int | None:
         if path in self.devices:
