@@ -198,7 +198,7 @@ def _action(value: str) -> str | None:
 
 
 def _filesystem(value: str) -> str | None:
-    return None if value in ("ext4", "ext3", "swap") else \
+    return None if value in ("", "ext4", "ext3", "swap") else \
         "is not a filesystem fxkit makes (ext4, ext3, swap, or empty for none)"
 
 

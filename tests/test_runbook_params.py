@@ -81,3 +81,10 @@ def test_convert_bool_and_int():
     assert convert("apply", "TRUE", SPECS["apply"], "t") is True
     assert convert("apply", "0", SPECS["apply"], "t") is False
     assert convert("memory", 512, SPECS["memory"], "t") == 512
+
+
+def test_empty_filesystem_means_none():
+    specs = {**SPECS, "filesystem": ParamSpec("filesystem", "str", '"ext4"')}
+    assert validate({"filesystem": ""}, specs, runbook="lv-create") == {"filesystem": ""}
+    with pytest.raises(InvalidRequest, match="not a filesystem"):
+        validate({"filesystem": "ntfs"}, specs, runbook="lv-create")
