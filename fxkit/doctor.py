@@ -19,9 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fxkit.lvm import LvmState, read_lvm
+from fxkit.lvm_names import LvRef
 from fxkit.xen import XenFacts, read_xen
 from fxkit.xen_macs import normalize_mac
-from fxkit.xen_storage import StorageFacts, lv_for_path, read_storage
+from fxkit.xen_storage import lv_for_path
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -48,7 +50,7 @@ class Finding:
 @dataclass
 class DoctorFacts:
     xen: XenFacts
-    storage: StorageFacts
+    storage: LvmState
     net: Any = None                       # fxkit.net.NetState, or None if unreadable
     externals: list[Any] = field(default_factory=list)
     dom0_devices: tuple[str, ...] = ()    # block devices in dom0's /etc/fstab
@@ -75,7 +77,7 @@ def diagnose(facts: DoctorFacts) -> list[Finding]:
 
 def read_doctor_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> DoctorFacts:
     xen = read_xen(host, tool, sudo=sudo)
-    storage = read_storage(host, sudo)
+    storage = read_lvm(host, sudo=sudo)
     net, externals = None, []
     try:
         from fxkit.net import read_externals, read_net
@@ -118,7 +120,7 @@ def _disks(f: DoctorFacts) -> Iterable[Finding]:
     for path, cfg in sorted(f.xen.configs.items()):
         for disk in cfg.disks:
             ref = lv_for_path(disk.path or "")
-            if ref is None or f.storage.lv(*ref) is not None:
+            if ref is None or f.storage.lv(LvRef(*ref)) is not None:
                 continue
             vg, lv = ref
             where = f"VG {vg} has no LV {lv}" if f.storage.vg(vg) else f"there is no VG {vg}"
@@ -138,7 +140,7 @@ def _shared_lvs(f: DoctorFacts) -> Iterable[Finding]:
     dom0 = _dom0_lvs(f)
     for (vg, lv), paths in sorted(_disk_uses(f).items()):
         users = sorted(set(paths)) + (["dom0 /etc/fstab"] if (vg, lv) in dom0 else [])
-        if len(users) > 1 and f.storage.lv(vg, lv) is not None:
+        if len(users) > 1 and f.storage.lv(LvRef(vg, lv)) is not None:
             yield Finding("error", "lv-shared", (f"{vg}/{lv}", *users),
                           f"{vg}/{lv} is a disk of {len(users)} domUs ({', '.join(users)}); two "
                           "guests writing one filesystem corrupt it",
@@ -150,11 +152,11 @@ def _orphan_lvs(f: DoctorFacts) -> Iterable[Finding]:
     uses = _disk_uses(f)
     guest_vgs = {vg for vg, _ in uses}
     for lv in f.storage.lvs:
-        if lv.vg in guest_vgs and (lv.vg, lv.name) not in uses and not lv.is_open \
+        if lv.vg in guest_vgs and (lv.vg, lv.name) not in uses and not lv.attr.open \
                 and (lv.vg, lv.name) not in _dom0_lvs(f):
             yield Finding("warning", "orphan-lv", (lv.full_name,),
-                          f"{lv.full_name} ({lv.size // 1024**2} MiB) is in a VG of domU disks "
-                          "but no config in /etc/xen uses it",
+                          f"{lv.full_name} ({lv.size_bytes // 1024**2} MiB) is in a VG of domU "
+                          "disks but no config in /etc/xen uses it",
                           f"if it is a leftover, remove it (lvremove {lv.full_name}) to free "
                           "space; else add it to the domU that needs it")
 
@@ -246,10 +248,11 @@ def _memory(f: DoctorFacts) -> Iterable[Finding]:
 
 def _vgs(f: DoctorFacts) -> Iterable[Finding]:
     for vg in f.storage.vgs:
-        if vg.size and (vg.size - vg.free) / vg.size >= VG_FULL_RATIO:
-            pct = 100 * (vg.size - vg.free) // vg.size
+        size, free = vg.size_bytes, vg.free_bytes
+        if size and (size - free) / size >= VG_FULL_RATIO:
+            pct = 100 * (size - free) // size
             yield Finding("warning", "vg-nearly-full", (vg.name,),
-                          f"VG {vg.name} is {pct}% full ({vg.free // 1024**2} MiB free); LVs "
+                          f"VG {vg.name} is {pct}% full ({free // 1024**2} MiB free); LVs "
                           "cannot grow and new domUs will not fit",
                           f"remove orphan LVs or add a disk (pvcreate + vgextend {vg.name})")
 

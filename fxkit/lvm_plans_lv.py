@@ -12,13 +12,15 @@ from fxkit.lvm_sizes import human, target_extents
 from fxkit.plan import Plan, Step
 
 
-def _in_use(facts: LvmFacts, full: str, action: str) -> None:
+def _in_use(facts: LvmFacts, full: str, action: str, released: frozenset[str] = frozenset()
+            ) -> None:
     lv = facts.lvm.lv(full)
-    users = facts.running_users.get(full, ())
+    running = facts.running_users.get(full, ())
+    users = [u for u in running if u not in released]
     if users:
         raise PreconditionFailed(f"cannot {action} {full}: it is a disk of the running domU "
                                  f"{', '.join(users)}. Shut it down first (xl shutdown -w NAME)")
-    if lv is not None and lv.attr.open:
+    if lv is not None and lv.attr.open and not running:
         raise PreconditionFailed(f"cannot {action} {full}: it is open (mounted in dom0, or used "
                                  "by a domain fxkit does not know). Unmount it or stop its user")
 
@@ -131,11 +133,15 @@ def plan_snapshot_remove(facts: LvmFacts, ref: str) -> Plan:
 
 def plan_lv_remove(facts: LvmFacts, ref: str, *,
                    referenced_by: Mapping[str, Iterable[str]] | None = None,
-                   wipe: bool = False) -> Plan:
+                   wipe: bool = False, released_by: Iterable[str] = ()) -> Plan:
     """Remove an LV, refusing while any domU config names it (running or not), while it is
     open, or while it has snapshots. ``wipe=True`` zeroes it all first. Needs confirm="vg/lv".
+
+    ``released_by`` names domUs that earlier steps of the same plan shut down and whose
+    config they delete (``fxkit.xen_plans.plan_domu_remove``): their use does not block.
     """
     facts = facts.with_references(referenced_by)
+    released = frozenset(released_by)
     r = parse_lv_ref(ref)
     lv = facts.lvm.lv(r)
     if lv is None:
@@ -148,13 +154,13 @@ def plan_lv_remove(facts: LvmFacts, ref: str, *,
     full = lv.full_name
     if lv.attr.is_snapshot:
         return plan_snapshot_remove(facts, full)
-    users = facts.referenced_by.get(full, ())
+    users = [u for u in facts.referenced_by.get(full, ()) if u not in released]
     if users:
         raise PreconditionFailed(
             f"{full} is a disk in the config of domU {', '.join(users)} (running or not): "
             "removing it would break that domain. Remove the disk line from its config "
             "(or the domain) first")
-    _in_use(facts, full, "remove")
+    _in_use(facts, full, "remove", released)
     snaps = facts.lvm.snapshots_of(lv)
     if snaps:
         raise PreconditionFailed(f"{full} has snapshots: {', '.join(s.name for s in snaps)}. "

@@ -11,24 +11,19 @@ verification must find nothing left to do)::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from fxkit.errors import FxkitError, InvalidRequest, PreconditionFailed
+from fxkit.lvm import LvmState
+from fxkit.lvm_facts import LvmFacts, domu_references, read_facts
+from fxkit.lvm_plans import plan_lv_create, plan_lv_remove
+from fxkit.lvm_sizes import parse_size, target_extents
 from fxkit.plan import FileWrite, Plan, Step
 from fxkit.xen import CONFIG_DIR, Toolstack, XenFacts, read_xen
 from fxkit.xen_config import Comment, DomainConfig
 from fxkit.xen_macs import XEN_OUI, config_macs, normalize_mac, stable_mac
-from fxkit.xen_storage import (
-    StorageFacts,
-    lv_create_step,
-    lv_for_path,
-    lv_remove_step,
-    lv_wipe_step,
-    parse_size,
-    read_storage,
-    round_to_extents,
-)
+from fxkit.xen_storage import lv_ref_for_disk
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -104,15 +99,19 @@ class DomuSpec:
 class DomuFacts:
     """What the domU plans look at: Xen (domains, configs, info), LVM, bridge names.
 
-    ``lvm`` holds ``fxkit.lvm_facts.LvmFacts`` when that module is installed: the LV
-    steps then come from ``fxkit.lvm_plans.plan_lv_create``.
+    ``lvm`` is ``fxkit.lvm_facts.LvmFacts`` with the domU references taken from ``xen``
+    (no second read of /etc/xen); the LV steps are ``fxkit.lvm_plans``'.
     """
 
     xen: XenFacts
-    storage: StorageFacts
+    lvm: LvmFacts
     bridges: frozenset[str]
-    lvm: Any = None
     sudo: bool = False
+
+    @property
+    def storage(self) -> LvmState:
+        """The LVM state (VGs, LVs) these facts were made from."""
+        return self.lvm.lvm
 
 
 def read_bridges(host: Host) -> frozenset[str]:
@@ -123,30 +122,24 @@ def read_bridges(host: Host) -> frozenset[str]:
         return frozenset()
 
 
-def read_lvm_facts(host: Host, sudo: bool = False) -> Any:
-    try:
-        from fxkit.lvm_facts import read_facts
-    except ImportError:
-        return None
-    return read_facts(host, filesystems=False, xen=False, sudo=sudo)
+def lvm_facts_for(xen: XenFacts, lvm: LvmFacts) -> LvmFacts:
+    """``lvm`` with the LVs each domU config names, from Xen facts already read."""
+    live = [d.name for d in xen.domus if d.alive]
+    devices: dict[str, dict[str, str]] = {}
+    referenced, running = domu_references(xen.configs, live, devices)
+    return replace(lvm, referenced_by=referenced, running_users=running, guest_devices=devices)
 
 
 def read_domu_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> DomuFacts:
     """The facts for the domU plans; ``sudo=True`` runs the tools (and steps) via sudo."""
-    return DomuFacts(read_xen(host, tool, sudo=sudo), read_storage(host, sudo=sudo),
-                     read_bridges(host), read_lvm_facts(host, sudo), sudo)
+    xen = read_xen(host, tool, sudo=sudo)
+    lvm = read_facts(host, filesystems=False, xen=False, sudo=sudo)
+    return DomuFacts(xen, lvm_facts_for(xen, lvm), read_bridges(host), sudo)
 
 
-def lv_steps(facts: DomuFacts, vg: str, lv: str, size: int, fs: str) -> list[Step]:
-    """Create ``vg/lv`` and its filesystem (``fs``: ext4 or swap): the LVM module's plan when
-    available, else our own two steps."""
-    if facts.lvm is not None:
-        from fxkit.lvm_plans import plan_lv_create
-        return list(plan_lv_create(facts.lvm, vg, lv, f"{size // 1024**2}m", fs=fs).steps)
-    dev, su = f"/dev/{vg}/{lv}", facts.sudo
-    mkfs = (Step(f"Make {vg}/{lv} a swap area", ("mkswap", dev), sudo=su) if fs == "swap" else
-            Step(f"Make an {fs} filesystem on {vg}/{lv}", (f"mkfs.{fs}", dev), sudo=su))
-    return [lv_create_step(vg, lv, size, sudo=su), mkfs]
+def _bytes(size: str | int) -> int:
+    """Bytes from LVM size syntax (``4G``, ``512M``; MiB by default) or an int of bytes."""
+    return size if isinstance(size, int) else parse_size(size, allow_sign=False).value
 
 
 def _facts(target: Host | DomuFacts, tool: str, sudo: bool) -> DomuFacts:
@@ -165,7 +158,7 @@ def validate_spec(spec: DomuSpec, facts: DomuFacts) -> list[str]:
     if not 1 <= spec.vcpus <= (info.nr_cpus if info else 128):
         raise InvalidRequest(f"domU {spec.name}: {spec.vcpus} vcpus; give 1 up to the host's "
                              f"{info.nr_cpus if info else '?'} CPUs")
-    root, swap = parse_size(spec.root_size), parse_size(spec.swap_size)
+    root, swap = _bytes(spec.root_size), _bytes(spec.swap_size)
     if root < 128 * 1024**2 or swap < 16 * 1024**2:
         raise InvalidRequest(f"domU {spec.name}: root {spec.root_size} / swap {spec.swap_size} "
                              "too small; give at least 128M of root and 16M of swap")
@@ -189,22 +182,23 @@ def validate_spec(spec: DomuSpec, facts: DomuFacts) -> list[str]:
         raise PreconditionFailed(f"domU {spec.name} needs {spec.memory} MiB but the host has "
                                  f"{info.free_memory} MiB free (xl info free_memory); lower "
                                  "memory= or shut another domU down")
-    vg = facts.storage.vg(spec.vg)
+    state = facts.lvm.lvm
+    vg = state.vg(spec.vg)
     if vg is None:
-        known = ", ".join(v.name for v in facts.storage.vgs) or "none"
+        known = ", ".join(v.name for v in state.vgs) or "none"
         raise PreconditionFailed(f"domU {spec.name}: volume group {spec.vg} does not exist; "
                                  f"existing: {known}")
-    need = sum(round_to_extents(size, vg.extent_size)
-               for lv, size in ((spec.root_lv, root), (spec.swap_lv, swap))
-               if facts.storage.lv(spec.vg, lv) is None)
-    if need > vg.free:
+    sizes = ((spec.root_lv, root), (spec.swap_lv, swap))
+    need = sum(target_extents(parse_size(f"{size}b"), extent_size=vg.extent_size).extents
+               for lv, size in sizes if state.lv(f"{spec.vg}/{lv}") is None) * vg.extent_size
+    if need > vg.free_bytes:
         raise PreconditionFailed(f"domU {spec.name}: its LVs need {need // 1024**2} MiB but VG "
-                                 f"{spec.vg} has {vg.free // 1024**2} MiB free; shrink the sizes, "
-                                 "free space or extend the VG (vgextend)")
-    for lv, size in ((spec.root_lv, root), (spec.swap_lv, swap)):
-        have = facts.storage.lv(spec.vg, lv)
-        if have is not None and have.size < size:
-            warnings.append(f"{spec.vg}/{lv} exists with {have.size // 1024**2} MiB (asked "
+                                 f"{spec.vg} has {vg.free_bytes // 1024**2} MiB free; shrink the "
+                                 "sizes, free space or extend the VG (vgextend)")
+    for lv, size in sizes:
+        have = state.lv(f"{spec.vg}/{lv}")
+        if have is not None and have.size_bytes < size:
+            warnings.append(f"{spec.vg}/{lv} exists with {have.size_bytes // 1024**2} MiB (asked "
                             f"{size // 1024**2} MiB); kept as is: grow it with an LV plan")
     return warnings
 
@@ -216,10 +210,11 @@ def plan_domu_create(target: Host | DomuFacts, spec: DomuSpec, *, tool: str = "x
     su = facts.sudo
     warnings = validate_spec(spec, facts)
     steps: list[Step] = []
-    sizes = {spec.root_lv: parse_size(spec.root_size), spec.swap_lv: parse_size(spec.swap_size)}
+    sizes = {spec.root_lv: _bytes(spec.root_size), spec.swap_lv: _bytes(spec.swap_size)}
     for lv, size in sizes.items():
-        if facts.storage.lv(spec.vg, lv) is None:
-            steps += lv_steps(facts, spec.vg, lv, size, spec.fs if lv == spec.root_lv else "swap")
+        if facts.lvm.lvm.lv(f"{spec.vg}/{lv}") is None:
+            fs = spec.fs if lv == spec.root_lv else "swap"
+            steps += plan_lv_create(facts.lvm, spec.vg, lv, f"{size}b", fs=fs).steps
     text = spec.config().render("xl")
     path = spec.config_path
     current = facts.xen.configs.get(path)
@@ -274,19 +269,12 @@ def plan_domu_remove(target: Host | DomuFacts, name: str, *, remove_disks: bool 
     if config is not None:
         steps.append(Step(f"Delete {path}", ("rm", "-f", path), destroys=path, sudo=su))
     if remove_disks and config is not None:
-        for disk in config.disks:
-            ref = lv_for_path(disk.path or "")
-            if ref is None or facts.storage.lv(*ref) is None:
-                continue
-            users = [p for p, c in facts.xen.configs.items() if p != path
-                     and any(lv_for_path(d.path or "") == ref for d in c.disks)]
-            if users:
-                raise PreconditionFailed(f"{ref[0]}/{ref[1]} is also used by {', '.join(users)};"
-                                         f" removing {name} would break it. Remove with "
-                                         "remove_disks=False or fix that config first")
-            if wipe:
-                steps.append(lv_wipe_step(*ref, sudo=su))
-            steps.append(lv_remove_step(*ref, sudo=su))
+        refs = dict.fromkeys(r for d in config.disks if (r := lv_ref_for_disk(d.path or "")))
+        for ref in refs:
+            if facts.lvm.lvm.lv(ref) is not None:
+                # the steps above shut the domU down and delete its config first
+                steps += plan_lv_remove(facts.lvm, ref.full_name, wipe=wipe,
+                                        released_by=(config.name or name,)).steps
     return Plan(f"Remove domU {name}", steps, reason=f"{name} has no domain, config or disks",
                 replan=lambda h: plan_domu_remove(h, name, remove_disks=remove_disks,
                                                   wipe=wipe, tool=tool, sudo=su))

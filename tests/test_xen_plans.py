@@ -8,6 +8,7 @@ import pytest
 from xen_support import fx_lab, run
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
+from fxkit.lvm import read_lvm
 from fxkit.xen import Toolstack, read_xen
 from fxkit.xen_plans import (
     DomuSpec,
@@ -18,7 +19,7 @@ from fxkit.xen_plans import (
     plan_domu_start,
     read_domu_facts,
 )
-from fxkit.xen_storage import lv_for_path, read_storage
+from fxkit.xen_storage import lv_for_path
 
 
 def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:
@@ -33,8 +34,7 @@ def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:
     assert outcome.changed and len(outcome.ran) == 7
     mail = Toolstack(lab).domain("mail")
     assert mail is not None and (mail.memory, mail.vcpus) == (256, 2) and mail.alive
-    storage = read_storage(lab)
-    assert storage.lv("lvm", "mail-root").size == 2 * 1024**3
+    assert read_lvm(lab).lv("lvm/mail-root").size_bytes == 2 * 1024**3
     config = read_xen(lab).config_for("mail")[1]
     assert [v.bridge for v in config.vifs] == ["xenbr0", "xenbr2"]
     assert [lv_for_path(d.path) for d in config.disks] == [("lvm", "mail-root"),
@@ -47,7 +47,7 @@ def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:
     assert Toolstack(lab).domain("mail") is not None                # nothing ran
     remove.apply(lab, confirm=["/etc/xen/mail.cfg", "lvm/mail-root", "lvm/mail-swap"])
     assert Toolstack(lab).domain("mail") is None
-    assert read_storage(lab).lv("lvm", "mail-root") is None
+    assert read_lvm(lab).lv("lvm/mail-root") is None
     assert "mail.cfg" not in run(lab, "ls", "/etc/xen")
     assert plan_domu_remove(lab, "mail").empty
 
@@ -87,7 +87,7 @@ def test_remove_refuses_an_lv_another_domu_uses(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
     lab.write_file("/etc/xen/clone.cfg", "name = 'clone'\nmemory = 64\n"
                    "disk = [ 'phy:/dev/lvm/ns-root,xvda1,w' ]\n")
-    with pytest.raises(PreconditionFailed, match="also used by /etc/xen/clone.cfg"):
+    with pytest.raises(PreconditionFailed, match="config of domU clone"):
         plan_domu_remove(lab, "ns")
     keep = plan_domu_remove(lab, "ns", remove_disks=False)
     assert keep.destroys() == ["/etc/xen/ns.cfg"]
@@ -116,15 +116,14 @@ def test_xm_toolstack_plans(tmp_path: Path) -> None:
     assert "web" not in run(lab, "xm", "list")
 
 
-def test_lv_steps_come_from_the_lvm_module_or_our_fallback(tmp_path: Path) -> None:
-    import dataclasses
+def test_lv_steps_come_from_the_lvm_module(tmp_path: Path) -> None:
     facts = read_domu_facts(fx_lab(tmp_path))
-    ours = plan_domu_create(dataclasses.replace(facts, lvm=None), DomuSpec("mail"))
-    assert ours.steps[0].argv == ("lvcreate", "-L", "4096m", "-n", "mail-root", "lvm")
-    assert ours.steps[1].argv == ("mkfs.ext4", "/dev/lvm/mail-root")
-    if facts.lvm is not None:
-        theirs = plan_domu_create(facts, DomuSpec("mail"))
-        assert theirs.steps[0].argv[0] == "lvcreate" and "mail-root" in theirs.steps[0].argv
+    plan = plan_domu_create(facts, DomuSpec("mail"))
+    assert plan.steps[0].argv == ("lvcreate", "--yes", "-n", "mail-root", "-l", "1024", "lvm")
+    assert plan.steps[1].argv == ("mkfs.ext4", "/dev/lvm/mail-root")
+    assert plan.steps[3].argv == ("mkswap", "/dev/lvm/mail-swap")
+    assert facts.storage.lv("lvm/ns-root") is not None       # the LVM module's state
+    assert facts.lvm.referenced_by["lvm/ns-root"] == ("ns",)   # references from Xen facts
 
 
 def test_sudo_reaches_every_command_step(tmp_path: Path) -> None:
