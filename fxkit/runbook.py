@@ -17,6 +17,7 @@ import getpass
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -114,7 +115,7 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     rec.audit_lines = [e for e in log.lines()[offset:]
                        if e.get("host") in hosts and rec.start <= e.get("time", "")
                        and "run_id" not in e]  # not another run's seal
-    rec.commands = [" ".join(e.get("argv", [])) for e in rec.audit_lines]
+    rec.commands = [shlex.join(e.get("argv", [])) for e in rec.audit_lines]
     rec.notebook_sha256 = sha256_file(out)
     rec.save()
     seal(rec, (end - start).total_seconds())
