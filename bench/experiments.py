@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,14 @@ if str(ROOT) not in sys.path:
 
 from bench.labgen import write_lab  # noqa: E402
 from bench.scale import STORAGE_LVS  # noqa: E402
+
+_DIRS: list[Path] = []
+
+
+def _tmp() -> Path:
+    """A scratch directory, removed when the experiments end."""
+    _DIRS.append(Path(tempfile.mkdtemp(prefix="fxkit-bench-exp-")))
+    return _DIRS[-1]
 
 
 def median_time(fn: Callable[[], Any], reps: int) -> float:
@@ -125,7 +134,7 @@ def lab_experiment(n_lvs: int, reps: int) -> None:
     from fxkit.lab.store import LabStore
     from fxkit.lab.transport import LabHost
 
-    root = Path(tempfile.mkdtemp(prefix="fxkit-bench-exp-"))
+    root = _tmp()
     write_lab(root, n_lvs, 0)
     host = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
     print(f"lab with {n_lvs} LVs (median of {reps}):")
@@ -191,7 +200,7 @@ def runbook_timeline(reps: int, immediate: bool = False) -> None:
              "start_new_kernel_client": "kernel ready (client connected)",
              "execute_cell": "cells (sum)", "_cleanup_kernel": "kernel shutdown"}
     name, params, _ = pick_runbook()
-    work = Path(tempfile.mkdtemp(prefix="fxkit-bench-exp-"))
+    work = _tmp()
     os.environ["FXKIT_LAB_DIR"] = str(work / "lab")
     os.environ["FXKIT_AUDIT_LOG"] = str(work / "audit.jsonl")
     originals = {attr: getattr(nbc.NotebookClient, attr) for attr in names}
@@ -234,7 +243,7 @@ def doctor_experiment(n_domains: int, reps: int) -> None:
     from fxkit.lab.transport import LabHost
     from fxkit.xen import list_config_paths, read_configs
 
-    root = Path(tempfile.mkdtemp(prefix="fxkit-bench-exp-"))
+    root = _tmp()
     write_lab(root, 2 * n_domains, n_domains)
     host = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
     paths = list_config_paths(host)
@@ -249,7 +258,7 @@ def parser_experiment(n_lvs: int, reps: int) -> None:
     from fxkit.lab.transport import LabHost
     from fxkit.lvm import LV_FIELDS, REPORT_ARGS, LogicalVolume, LvAttr, Segment, parse_lvs_json
 
-    root = Path(tempfile.mkdtemp(prefix="fxkit-bench-exp-"))
+    root = _tmp()
     write_lab(root, n_lvs, 0)
     host = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
     with lab_fixes():
@@ -294,6 +303,14 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--domains", type=int, default=500)
     args = ap.parse_args()
+    try:
+        _all(args)
+    finally:
+        for d in _DIRS:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _all(args: argparse.Namespace) -> None:
     print("papermill import (what `fxkit run` pays before any kernel):")
     papermill_import_experiment(args.reps)
     parser_experiment(args.lvs, args.reps)
