@@ -290,3 +290,14 @@ def test_fx_doctor_clean_then_strict_fails_on_a_planted_problem(lab, tmp_path):
     found = run(tmp_path, "fx-doctor", strict=True)
     assert found.status == "failed" and "ghost" in found.error["evalue"]
     assert "lvm/ghost-root" in outputs(found) or "ghost-root" in outputs(found)
+
+
+def test_plain_papermill_cli_applies_a_runbook(lab, tmp_path):
+    out = tmp_path / "plain.ipynb"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "papermill"), str(ROOT / "runbooks/lv-create.ipynb"),
+         str(out), "-p", "lv", "plain", "-p", "size", "512M", "-p", "apply", "True"],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert lv_sizes(lab)["lvm/plain"] == 512 * 1024 ** 2
+    assert "Done: changed. 2 step(s) applied and verified." in out.read_text()
