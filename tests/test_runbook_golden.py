@@ -51,3 +51,18 @@ def test_golden_run_matches_the_runbook_source(path):
         f"{path.name} changed since its golden run: python tests/golden/regenerate.py "
         f"{path.stem}, then review `git diff tests/golden`")
     assert not any(o.get("output_type") == "error" for c in ran.cells for o in c.get("outputs", []))
+
+
+@pytest.mark.notebook
+def test_golden_runs_replay_identically_under_nbval():
+    """`pytest --nbval tests/golden`, so that `make test` checks the goldens too."""
+    import subprocess
+    import sys
+    golden = ROOT / "tests" / "golden"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", str(golden),
+         "--nbval-sanitize-with", str(golden / "sanitize.cfg")],
+        capture_output=True, text=True, timeout=900, cwd=ROOT, check=False)
+    tail = "\n".join(done.stdout.splitlines()[-40:])
+    assert done.returncode == 0, f"golden runs differ (regenerate and review):\n{tail}"
+    assert " passed" in done.stdout and "failed" not in done.stdout.splitlines()[-1]
