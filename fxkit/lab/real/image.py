@@ -80,8 +80,7 @@ def finish(root: Path, out: Path, mirror: str, say: Progress) -> dict:
     """Configure a debootstrapped ``root`` and write the image files into ``out``."""
     say("configuring dom0: sshd, systemd-networkd, masked xendomains and serial-getty@hvc0")
     key = out / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fxkit-real-lab",
-                    "-f", str(key)], check=True)
+    _user_key(cache_root() / "id_ed25519", key)
     rf.configure(root, key.with_suffix(".pub").read_text())
     if not list((root / "etc/ssh").glob("ssh_host_*_key.pub")):
         rf.chroot(root, ["ssh-keygen", "-A"])
@@ -166,6 +165,16 @@ def _sources(root: Path) -> Iterator[tuple[str, list[str]]]:
                 words = re.sub(r"\[[^]]*\]", "", line.split("#")[0]).split()
                 if len(words) >= 3 and words[0] == "deb":
                     yield words[1], [words[2]]
+
+
+def _user_key(kept: Path, key: Path) -> None:
+    """The lab's SSH user key, kept across rebuilds so a rebuild never locks out a running
+    lab; copied next to the image it unlocks."""
+    if not kept.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fxkit-real-lab",
+                        "-f", str(kept)], check=True)
+    for suffix in ("", ".pub"):
+        shutil.copy2(f"{kept}{suffix}", f"{key}{suffix}")
 
 
 def _versions(status: Path) -> dict[str, str]:

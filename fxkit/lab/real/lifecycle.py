@@ -211,8 +211,11 @@ def _wait_ssh(sp: StatePaths, pid: int, started: float, timeout: float) -> SSHHo
         if banner.startswith("SSH-"):
             host = real_host()
             try:
-                if host.run(["true"], timeout=120, check=False).ok:
+                # Ready means Xen's toolstack answers, not only sshd.
+                r = host.run(["xl", "list"], timeout=120, check=False)
+                if r.ok:
                     return host
+                last = f"sshd answers, `xl list` not yet: {r.stderr.strip()[-200:]}"
             except FxkitError as e:
                 last = str(e)
             host.close()

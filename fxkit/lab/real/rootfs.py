@@ -41,6 +41,16 @@ FILES: dict[str, str] = {
         f"ip link set dev {MGMT_NIC} up\n"
         f"ip addr replace 10.0.2.15/24 dev {MGMT_NIC}\n"
         f"ip route replace default via 10.0.2.2 dev {MGMT_NIC}\n"),
+    # A native unit for Debian's /etc/init.d/xen: under a loaded TCG host systemd's
+    # generators ran out of time at boot, so the LSB wrapper xen.service never existed.
+    "/etc/systemd/system/xen.service": (
+        "[Unit]\nDescription=Xen daemons: xenstored, xen-init-dom0, xenconsoled (fxkit)\n"
+        "After=local-fs.target systemd-modules-load.service\n"
+        "ConditionPathExists=/proc/xen\n\n"
+        "[Service]\nType=oneshot\nRemainAfterExit=yes\nTimeoutStartSec=900\n"
+        "Environment=SYSTEMCTL_SKIP_REDIRECT=1\n"   # run the script, not `systemctl start`
+        "ExecStart=/etc/init.d/xen start\nExecStop=/etc/init.d/xen stop\n\n"
+        "[Install]\nWantedBy=multi-user.target\n"),
     # 8021q for VLAN sub-interfaces; blkback/netback so the first `xl create` finds them.
     "/etc/modules-load.d/fxkit.conf": "virtio_net\n8021q\nbridge\nxen-blkback\nxen-netback\n",
     # Under TCG every module probe and unit costs seconds: the initramfs only needs the root
@@ -68,7 +78,7 @@ MASKED = ("xendomains.service", "serial-getty@hvc0.service", "getty@tty1.service
           "dpkg-db-backup.timer", "systemd-tmpfiles-clean.timer", "man-db.timer",
           "systemd-journal-flush.service", "systemd-update-utmp.service",
           "systemd-update-utmp-runlevel.service", "blk-availability.service")
-ENABLED = ("fxkit-mgmt-net.service", "ssh.service")
+ENABLED = ("fxkit-mgmt-net.service", "ssh.service", "xen.service")
 PRUNE = ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info",
          "var/cache/apt", "var/lib/apt/lists")
 
