@@ -231,13 +231,41 @@ def parse_lvs_json(text: str) -> list[LogicalVolume]:
             for e in merged.values() for r in [e["row"]]]
 
 
+def _report(host: Host, tool: str, fields: str, sudo: bool) -> str:
+    return host.run([tool, *REPORT_ARGS, fields], read_only=True, sudo=sudo).stdout
+
+
 def read_lvm(host: Host, *, sudo: bool = False) -> LvmState:
     """Read PVs, VGs and LVs from ``host`` with three read-only report commands."""
-    def report(tool: str, fields: str) -> str:
-        return host.run([tool, *REPORT_ARGS, fields], read_only=True, sudo=sudo).stdout
-    return LvmState(tuple(parse_pvs_json(report("pvs", PV_FIELDS))),
-                    tuple(parse_vgs_json(report("vgs", VG_FIELDS))),
-                    tuple(parse_lvs_json(report("lvs", LV_FIELDS))))
+    return LvmState(tuple(parse_pvs_json(_report(host, "pvs", PV_FIELDS, sudo))),
+                    tuple(parse_vgs_json(_report(host, "vgs", VG_FIELDS, sudo))),
+                    tuple(parse_lvs_json(_report(host, "lvs", LV_FIELDS, sudo))))
+
+
+class LazyLvmState(LvmState):
+    """An ``LvmState`` that runs each report (pvs, vgs, lvs) the first time it is used.
+
+    Made for the checks right before a plan step: "is vg/lv still there?" costs
+    one ``lvs``, its extent count one ``vgs`` more, and ``pvs`` never runs.
+    """
+
+    _PARSERS = {"pvs": (parse_pvs_json, PV_FIELDS), "vgs": (parse_vgs_json, VG_FIELDS),
+                "lvs": (parse_lvs_json, LV_FIELDS)}
+
+    def __init__(self, host: Host, *, sudo: bool = False) -> None:   # noqa: D107
+        object.__setattr__(self, "_source", (host, sudo))
+        object.__setattr__(self, "_read", {})
+
+    def _get(self, tool: str) -> tuple[Any, ...]:
+        if tool not in self._read:
+            parse, fields = self._PARSERS[tool]
+            self._read[tool] = tuple(parse(_report(*self._source[:1], tool, fields,
+                                                   self._source[1])))
+        return self._read[tool]
+
+    pvs = property(lambda self: self._get("pvs"))  # type: ignore[assignment]
+    vgs = property(lambda self: self._get("vgs"))  # type: ignore[assignment]
+    lvs = property(lambda self: self._get("lvs"))  # type: ignore[assignment]
 
 
 def require_lv(state: LvmState, ref: str | LvRef) -> LogicalVolume:

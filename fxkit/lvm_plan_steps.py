@@ -29,7 +29,7 @@ def parse_size_request(size: str | int, *, allow_sign: bool = True) -> SizeReque
 
 
 def _needs(facts: LvmFacts, test: Callable[[LvmFacts], bool]) -> Callable[..., bool]:
-    return lambda host: test(facts.reread(host))
+    return lambda host: test(facts.fresh(host))
 
 
 def extents_of(f: LvmFacts, full: str) -> int | None:

@@ -7,12 +7,9 @@ from collections.abc import Callable
 from fxkit.errors import InvalidRequest, PreconditionFailed
 from fxkit.lvm_facts import LvmFacts
 from fxkit.lvm_names import validate_vg_name
+from fxkit.lvm_plan_steps import _needs
 from fxkit.lvm_sizes import human, parse_size
 from fxkit.plan import Plan, Step
-
-
-def _needs(facts: LvmFacts, test: Callable[[LvmFacts], bool]) -> Callable[..., bool]:
-    return lambda host: test(facts.reread(host))
 
 
 def _devices(devices: list[str] | tuple[str, ...] | str) -> list[str]:

@@ -157,3 +157,19 @@ def test_the_lab_answers_like_real_lvm2(lvm2) -> None:
             real = (real[0], "".join(x.rsplit(":", 1)[0] for x in real[1].splitlines()), real[2])
             lab = (lab[0], "".join(x.rsplit(":", 1)[0] for x in lab[1].splitlines()), lab[2])
         assert lab == real, f"`{line}` differs"
+
+
+def test_blkid_export_takes_several_devices_in_one_call(lvm2) -> None:
+    # fxkit.lvm_facts.read_filesystems asks blkid about every active LV at once
+    from fxkit.lvm_facts import parse_blkid_export_all
+    host, loops = lvm2
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "fxroot", loops[0]], check=True)
+    subprocess.run(["mkswap", loops[2]], check=True, capture_output=True)
+    r = host.run(["blkid", "-o", "export", *loops], check=False, read_only=True)
+    assert r.exit_status == 0
+    found = parse_blkid_export_all(r.stdout)
+    assert list(found) == [loops[0], loops[2]]        # loops[1] holds nothing: left out
+    assert (found[loops[0]]["TYPE"], found[loops[0]]["LABEL"]) == ("ext4", "fxroot")
+    assert found[loops[2]]["TYPE"] == "swap"
+    none = host.run(["blkid", "-o", "export", loops[1]], check=False, read_only=True)
+    assert none.exit_status == 2 and parse_blkid_export_all(none.stdout) == {}

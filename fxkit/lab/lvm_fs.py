@@ -207,7 +207,8 @@ def blkid(call: Call) -> Output:
         if not (lv and lv.fs):
             continue
         fs = lv.fs
-        if export:
+        if export:     # util-linux separates the devices' blocks with an empty line
+            out += "\n" if out else ""
             out += f"DEVNAME={dev}\nUUID={fs.get('uuid', '')}\n"
             out += "BLOCK_SIZE=4096\n" if fs["type"] != "swap" else ""
             out += f"TYPE={fs['type']}\n"
