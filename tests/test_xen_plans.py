@@ -93,6 +93,35 @@ def test_remove_refuses_an_lv_another_domu_uses(tmp_path: Path) -> None:
     assert keep.destroys() == ["/etc/xen/ns.cfg"]
 
 
+def test_removing_a_running_domu_with_its_disks_in_one_plan(tmp_path: Path) -> None:
+    # the LV steps are fxkit.lvm_plans' plan_lv_remove, told that ns's config goes first
+    lab = fx_lab(tmp_path)
+    assert read_lvm(lab).lv("lvm/ns-root").attr.open              # ns runs: its LVs are open
+    plan = plan_domu_remove(lab, "ns", remove_disks=True)
+    assert [s.argv for s in plan.steps] == [
+        ("xl", "shutdown", "-w", "ns"), ("rm", "-f", "/etc/xen/ns.cfg"),
+        ("lvremove", "-f", "lvm/ns-root"), ("lvremove", "-f", "lvm/ns-swap")]
+    assert plan.destroys() == ["/etc/xen/ns.cfg", "lvm/ns-root", "lvm/ns-swap"]
+    with pytest.raises(ConfirmationRequired):
+        plan.apply(lab, confirm=["/etc/xen/ns.cfg"])
+    assert Toolstack(lab).domain("ns") is not None                  # nothing ran
+    plan.apply(lab, confirm=["/etc/xen/ns.cfg", "lvm/ns-root", "lvm/ns-swap"])
+    assert Toolstack(lab).domain("ns") is None
+    assert "ns.cfg" not in run(lab, "ls", "/etc/xen")
+    state = read_lvm(lab)
+    assert state.lv("lvm/ns-root") is None and state.lv("lvm/ns-swap") is None
+    assert state.lv("lvm/web-root") is not None                    # the others stay
+
+
+def test_remove_refuses_a_disk_another_running_domu_shares(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    web = run(lab, "cat", "/etc/xen/web.cfg")
+    lab.write_file("/etc/xen/web.cfg", web.replace("web-swap", "ns-swap"))
+    with pytest.raises(PreconditionFailed, match=r"lvm/ns-swap .*config of domU web"):
+        plan_domu_remove(lab, "ns", remove_disks=True)
+    assert Toolstack(lab).domain("ns") is not None
+
+
 def test_lifecycle_plans(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
     assert plan_domu_start(lab, "ns").empty

@@ -48,13 +48,34 @@ def _device_args(argv: list[str]) -> tuple[list[str], list[str]]:
     return flags, [a for a in argv if not a.startswith("-")]
 
 
+# mke2fs options that take a value (e2fsprogs misc/mke2fs.c, PRS's getopt string)
+_MKE2FS_VALUED = frozenset("-b -C -d -E -e -g -G -i -I -J -l -L -m -M -N -o -O -r -t -T -U -z"
+                           .split())
+
+
+def _mke2fs_args(args: list[str]) -> tuple[dict[str, str], set[str], list[str]]:
+    """(options with their value, flags, positional arguments) of an mke2fs command line."""
+    values: dict[str, str] = {}
+    flags: set[str] = set()
+    rest: list[str] = []
+    it = iter(args)
+    for a in it:
+        if a in _MKE2FS_VALUED:
+            values[a] = next(it, "")
+        elif a.startswith("-") and len(a) > 2 and a[:2] in _MKE2FS_VALUED:
+            values[a[:2]] = a[2:]                          # -Lname
+        elif a.startswith("-"):
+            flags.update(f"-{c}" for c in a[1:])           # -qF
+        else:
+            rest.append(a)
+    return values, flags, rest
+
+
 @command("mkfs.ext4", "mkfs.ext3", "mke2fs")
 def mkfs(call: Call) -> Output:
-    flags, rest = _device_args(call.args)
-    kind = "ext3" if call.argv[0] == "mkfs.ext3" else "ext4"
-    if "-t" in call.args:
-        kind = call.args[call.args.index("-t") + 1]
-        rest = [r for r in rest if r != kind]
+    values, flags, rest = _mke2fs_args(call.args)
+    kind = values.get("-t") or ("ext3" if call.argv[0] == "mkfs.ext3" else "ext4")
+    label = values.get("-L", "")
     if not rest:
         return 1, "", "Usage: mke2fs [-c|-l filename] [-b block-size] ... device\n"
     dev = rest[0]
@@ -71,7 +92,13 @@ def mkfs(call: Call) -> Output:
     inodes = lv.size_bytes // 16384
     uuid = call.state.uuid("fs", lv.full_name, call.state.clock)
     lv.fs = {"type": kind, "size_bytes": blocks * BLOCK, "uuid": uuid}
+    if label:
+        if len(label) > 16:                 # ext labels hold 16 bytes; mke2fs cuts longer ones
+            head += f"Warning: label too long; will be truncated to '{label[:16]}'\n\n"
+        lv.fs["label"] = label[:16]
     call.state.tick()
+    if "-q" in flags:
+        return 0, "", ""
     out = (f"Creating filesystem with {blocks} 4k blocks and {inodes} inodes\n"
            f"Filesystem UUID: {uuid}\n")
     backups = _backups(blocks)
@@ -209,12 +236,14 @@ def blkid(call: Call) -> Output:
         fs = lv.fs
         if export:     # util-linux separates the devices' blocks with an empty line
             out += "\n" if out else ""
-            out += f"DEVNAME={dev}\nUUID={fs.get('uuid', '')}\n"
+            out += f"DEVNAME={dev}\n" + (f"LABEL={fs['label']}\n" if fs.get("label") else "")
+            out += f"UUID={fs.get('uuid', '')}\n"
             out += "BLOCK_SIZE=4096\n" if fs["type"] != "swap" else ""
             out += f"TYPE={fs['type']}\n"
         else:
             extra = ' BLOCK_SIZE="4096"' if fs["type"] != "swap" else ""
-            out += f'{dev}: UUID="{fs.get("uuid", "")}"{extra} TYPE="{fs["type"]}"\n'
+            label = f'LABEL="{fs["label"]}" ' if fs.get("label") else ""
+            out += f'{dev}: {label}UUID="{fs.get("uuid", "")}"{extra} TYPE="{fs["type"]}"\n'
     return (0 if out else 2), out, ""
 
 
@@ -233,7 +262,8 @@ def dumpe2fs(call: Call) -> Output:
                               f"{rest[0]}\nCouldn't find valid filesystem superblock.\n")
     blocks = fs["size_bytes"] // BLOCK
     state = "not clean" if fs.get("corrupt") else "clean"
-    return 0, ("Filesystem volume name:   <none>\nLast mounted on:          /\n"
+    return 0, (f"Filesystem volume name:   {fs.get('label') or '<none>'}\n"
+               "Last mounted on:          /\n"
                f"Filesystem UUID:          {fs.get('uuid', '')}\n"
                "Filesystem magic number:  0xEF53\nFilesystem revision #:    1 (dynamic)\n"
                f"Filesystem state:         {state}\n"
