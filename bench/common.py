@@ -79,6 +79,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     load_average_end: list[float] = field(default_factory=list)
+    measured: str = ""
 
     def row(self, name: str) -> Row | None:
         return next((r for r in self.rows if r.name == name), None)
@@ -206,9 +207,9 @@ def write_results(reports: dict[str, Report], info: dict[str, Any], path: Path =
     data["machine"] = info
     data["generated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for name, rep in reports.items():
-        if not rep.load_average_end:
-            rep.load_average_end = load_average()  # when the benchmark ended
+        if not rep.load_average_end:  # first write after the benchmark ended
+            rep.load_average_end, rep.measured = load_average(), data["generated"]
         data["benchmarks"][name] = {**rep.to_dict(), "load_average_end": rep.load_average_end,
-                                    "measured": data["generated"]}
+                                    "measured": rep.measured}
     path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
     return data
