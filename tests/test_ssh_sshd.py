@@ -163,3 +163,14 @@ def test_drop_during_read_only_command_is_retried(sshd, tmp_path):
     drop.join()
     assert r.stdout == "read\n"
     h.close()
+
+
+def test_file_reads_share_one_sftp_session(host):
+    host.write_file("/tmp/fxkit-sftp-reuse", "x\n")
+    first = host._sftp()
+    for _ in range(5):
+        assert host.read_file("/tmp/fxkit-sftp-reuse") == "x\n"
+    assert host._sftp() is first
+    host.close()  # a new connection gets a new session, transparently
+    assert host.read_file("/tmp/fxkit-sftp-reuse") == "x\n" and host._sftp() is not first
+    host.run(["rm", "-f", "/tmp/fxkit-sftp-reuse"])

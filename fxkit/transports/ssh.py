@@ -49,6 +49,7 @@ class SSHHost(Host):
     connect_timeout: float = 10.0
     reconnect_seconds: float = 10.0
     _client: paramiko.SSHClient | None = field(default=None, init=False, repr=False)
+    _sftp_client: paramiko.SFTPClient | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     # -- connection -------------------------------------------------------------
@@ -124,6 +125,7 @@ class SSHHost(Host):
 
     def close(self) -> None:
         with self._lock:
+            self._sftp_client = None  # its channel dies with the connection
             if self._client is not None:
                 self._client.close()
                 self._client = None
@@ -184,32 +186,38 @@ class SSHHost(Host):
     # -- files --------------------------------------------------------------------
 
     def read_file(self, path: str) -> str:
-        with self._sftp() as sftp, sftp.open(path, "r") as fh:
+        with self._sftp().open(path, "r") as fh:
             return fh.read().decode("utf-8")
 
     def write_file(self, path: str, content: str, mode: int | None = None) -> None:
         tmp = f"{os.path.dirname(path) or '.'}/.fxkit-{uuid.uuid4().hex[:12]}"
-        with self._sftp() as sftp:
-            if mode is None:
-                try:
-                    mode = stat.S_IMODE(sftp.stat(path).st_mode or 0o644)
-                except FileNotFoundError:
-                    mode = 0o644
+        sftp = self._sftp()  # one SFTP session per connection, reused
+        if mode is None:
             try:
-                with sftp.open(tmp, "w") as fh:
-                    fh.write(content.encode("utf-8"))
-                sftp.chmod(tmp, mode)
-                sftp.posix_rename(tmp, path)
-            except BaseException:
-                try:
-                    sftp.remove(tmp)
-                except OSError:
-                    pass
-                raise
+                mode = stat.S_IMODE(sftp.stat(path).st_mode or 0o644)
+            except FileNotFoundError:
+                mode = 0o644
+        try:
+            with sftp.open(tmp, "w") as fh:
+                fh.write(content.encode("utf-8"))
+            sftp.chmod(tmp, mode)
+            sftp.posix_rename(tmp, path)
+        except BaseException:
+            try:
+                sftp.remove(tmp)
+            except OSError:
+                pass
+            raise
 
     def _sftp(self) -> paramiko.SFTPClient:
+        """The connection's SFTP session, opened once (each open costs several round trips)."""
+        client = self.connection()
+        sftp = self._sftp_client
+        if sftp is not None and not sftp.get_channel().closed:
+            return sftp
         try:
-            return self.connection().open_sftp()
+            self._sftp_client = client.open_sftp()
+            return self._sftp_client
         except (paramiko.SSHException, EOFError, OSError) as e:
             raise ConnectionFailed(f"{self.name}: cannot open SFTP on {self._where()}: {e}") \
                 from None
