@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fxkit.errors import FxkitError
 from fxkit.lvm import LvmState, read_lvm
 from fxkit.lvm_names import LvRef
 from fxkit.xen import XenFacts, read_xen
@@ -77,7 +78,10 @@ def diagnose(facts: DoctorFacts) -> list[Finding]:
 
 def read_doctor_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> DoctorFacts:
     xen = read_xen(host, tool, sudo=sudo)
-    storage = read_lvm(host, sudo=sudo)
+    try:
+        storage = read_lvm(host, sudo=sudo)
+    except FxkitError:      # no LVM tools or no VG: the disk checks find no LV
+        storage = LvmState((), (), ())
     net, externals = None, []
     try:
         from fxkit.net import read_externals, read_net

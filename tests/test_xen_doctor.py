@@ -151,3 +151,16 @@ def test_fx_configs_declare_their_networks_and_the_lab_matches(tmp_path: Path) -
     lab.write_file("/etc/xen/backup.cfg", text)
     wrong = [f for f in run_doctor(lab) if f.code == "vif-wrong-network"]
     assert len(wrong) == 1 and "'VLAN 42'" in wrong[0].message and "eth1" in wrong[0].message
+
+
+def test_a_host_whose_lvm_tools_fail_is_still_diagnosed(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    real = lab.run
+
+    def run_without_lvm(argv, **kw):     # as on a host where lvm2 is missing
+        if argv[0] in ("pvs", "vgs", "lvs"):
+            argv = ["no-such-lvm-tool", *argv[1:]]
+        return real(argv, **kw)
+    lab.run = run_without_lvm  # type: ignore[method-assign]
+    codes = {f.code for f in run_doctor(lab)}
+    assert "disk-missing-lv" in codes and "orphan-lv" not in codes
