@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -35,10 +36,18 @@ def real() -> Iterator[Host]:
     if reason := _missing():
         pytest.skip(reason)
     from fxkit.lab.real import real_host, start_real, stop_real
-    # The session's lab dir is fresh (tests/conftest.py), so this provisions a new fx from
-    # scratch: fxkit's own plans are under test too. A real lab already booted in the same
-    # lab dir ($FXKIT_LAB_DIR set by hand) is reused.
-    info = start_real(how="pytest tests/test_realxen_vm.py")
+    # A fresh lab dir of its own, so this provisions a new fx from scratch (fxkit's plans
+    # are under test too). Not under pytest's basetemp: concurrent pytest sessions rotate
+    # old basetemps away, which once deleted a running VM's known_hosts.
+    saved = os.environ.get("FXKIT_LAB_DIR")
+    labdir = tempfile.mkdtemp(prefix="fxkit-realxen-")
+    os.environ["FXKIT_LAB_DIR"] = labdir
+    try:
+        info = start_real(how="pytest tests/test_realxen_vm.py")
+    except BaseException:
+        stop_real()                    # never leave a QEMU behind
+        shutil.rmtree(labdir, ignore_errors=True)
+        raise
     print(f"real lab: boot {info.boot_seconds} s, provision {info.provision_seconds} s, "
           f"RSS {info.rss_mb} MB")
     host = real_host()
@@ -47,6 +56,11 @@ def real() -> Iterator[Host]:
     finally:
         host.close()
         stop_real()
+        shutil.rmtree(labdir, ignore_errors=True)
+        if saved is None:
+            os.environ.pop("FXKIT_LAB_DIR", None)
+        else:
+            os.environ["FXKIT_LAB_DIR"] = saved
 
 
 def test_status_says_how_it_started(real: Host) -> None:

@@ -59,6 +59,8 @@ def start_real(port: int | None = None, *, provision: bool = True, how: str = "s
         if running is not None and st is not None and st.pid == running:
             if st.boot_seconds is not None:
                 say(f"the real lab already runs (pid {running}, port {st.port})")
+                if provision and st.provision_seconds is None:
+                    _provision(sp, st, real_host(), say)   # an earlier start was cut short
                 return _info(sp, st)
             say(f"the real lab is still booting (pid {running}): waiting for it")
             started = time.monotonic() - (time.time() - st.started_at)
@@ -98,13 +100,17 @@ def _finish_start(sp: StatePaths, st: vm.VmState, started: float, timeout: float
     st.save(sp.state)
     say(f"dom0 answers over SSH after {st.boot_seconds:.0f} s")
     if provision:
-        from fxkit.lab.real.provision import provision as do_provision
-        t = time.monotonic()
-        do_provision(host, say)
-        st.provision_seconds = round(time.monotonic() - t, 1)
-        st.save(sp.state)
+        _provision(sp, st, host, say)
     host.close()
     return _info(sp, st)
+
+
+def _provision(sp: StatePaths, st: vm.VmState, host: SSHHost, say: Progress) -> None:
+    from fxkit.lab.real.provision import provision
+    t = time.monotonic()
+    provision(host, say)
+    st.provision_seconds = round(time.monotonic() - t, 1)
+    st.save(sp.state)
 
 
 def stop_real(timeout: float = 90.0, progress: Progress | None = None) -> bool:

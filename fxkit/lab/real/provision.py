@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from itertools import chain
 
-from fxkit.errors import PreconditionFailed
+from fxkit.errors import ApplyFailed, ConnectionFailed, PreconditionFailed
 from fxkit.host import Host
 from fxkit.plan import FileWrite, Plan, Step
 
@@ -151,9 +152,7 @@ def provision(host: Host, say: Callable[[str], None] = print) -> int:
         if plan.empty:
             continue
         say(f"provision: {plan.title} ({len(plan.steps)} step(s))")
-        outcome = plan.apply(host, confirm=[ARRAY_PV],
-                             progress=lambda n, t, s: say(f"  [{n}/{t}] {s.description}"))
-        applied += len(outcome.ran)
+        applied += _apply(plan, host, say)
     left = plan_fx(host)
     if not left.empty:
         raise PreconditionFailed("provisioned, but the real lab still differs from fx: "
@@ -161,3 +160,28 @@ def provision(host: Host, say: Callable[[str], None] = print) -> int:
     say(f"provision: done, {applied} step(s) applied" if applied else
         "provision: nothing to do, dom0 is already fx")
     return applied
+
+
+def _apply(plan: Plan, host: Host, say: Callable[[str], None], tries: int = 3) -> int:
+    """Apply ``plan``; a domU start is retried, because on a loaded TCG host libxl's 40 s
+    hotplug timeout can kill the `block` script (the domain is then destroyed, so a
+    second `xl create` starts clean)."""
+    for attempt in range(1, tries + 1):
+        try:
+            outcome = plan.apply(host, confirm=[ARRAY_PV],
+                                 progress=lambda n, t, s: say(f"  [{n}/{t}] {s.description}"))
+            return len(outcome.ran)
+        except (ApplyFailed, ConnectionFailed, EOFError) as e:
+            # EOFError: Paramiko's, when sshd drops a reconnect mid-handshake (not translated
+            # by fxkit.transports.ssh yet).
+            dropped = not isinstance(e, ApplyFailed) or isinstance(e.__cause__, ConnectionFailed)
+            if attempt == tries or not (dropped or plan.title.startswith("Start ")):
+                raise
+            # Plans re-check each step, so applying again only does what is left.
+            say(f"  {plan.title} failed (attempt {attempt}): {str(e)[:300]}; retrying")
+            if hasattr(host, "close"):
+                host.close()
+            time.sleep(10)
+            if not dropped:
+                host.run(["xl", "destroy", GUEST], check=False)
+    return 0
