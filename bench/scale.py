@@ -62,7 +62,7 @@ def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
         for name, fn, count in parsers:
             rep.rows.append(measure(name, fn, n=1, reps=max(reps, 7), unit="parse",
                                     note=f"{count} records"))
-        main = rep.row("parse lvs JSON (fxkit.lvm)") or rep.row("parse lvs JSON (xen_storage)")
+        main = rep.row("parse lvs JSON (fxkit.lvm)")
         if main is not None:
             rep.targets.append(Target(f"{n_lvs}-LV JSON parse, ms", main.per_op_ms, 100))
 
@@ -112,9 +112,6 @@ def _parsers(lvm_text: str, storage_text: str, xl_text: str, parse_list) -> list
         out.append(("parse lvs JSON (fxkit.lvm)", lambda: parse_lvs_json(lvm_text), count))
     except ImportError:
         pass
-    from fxkit.xen_storage import parse_lvs_json as storage_parse
-    out.append(("parse lvs JSON (xen_storage)", lambda: storage_parse(storage_text),
-                len(storage_parse(storage_text))))
     out.append(("parse xl list", lambda: parse_list(xl_text), len(parse_list(xl_text))))
     out.append(("json.loads alone (floor, fxkit.lvm's text)", lambda: json.loads(lvm_text),
                 len(lvm_text)))

@@ -100,8 +100,8 @@ class Check:
 
 
 def _size(text: str | int) -> int:
-    from fxkit.xen_storage import parse_size
-    return parse_size(text)
+    from fxkit.lvm_sizes import parse_size
+    return text if isinstance(text, int) else parse_size(text, allow_sign=False).value
 
 
 def _gib(n: int) -> str:
@@ -111,22 +111,24 @@ def _gib(n: int) -> str:
 def check_lv(host: Host, vg: str, lv: str, *, size: str | int | None = None,
              fs: str | None = None) -> Check:
     """Is ``vg/lv`` there, of ``size`` (LVM syntax), with a filesystem ``fs`` filling it?"""
-    from fxkit.xen_storage import read_storage
+    from fxkit.lvm import read_lvm
+    from fxkit.lvm_names import LvRef
 
-    found = read_storage(host).lv(vg, lv)
+    found = read_lvm(host).lv(LvRef(vg, lv))
     if found is None:
         return Check(False, f"{vg}/{lv} does not exist",
                      [f"create it with lvcreate -n {lv} ... {vg}"])
+    have = found.size_bytes
     problems: list[str] = []
-    if size is not None and found.size != _size(size):
-        problems.append(f"it is {_gib(found.size)}, the exercise asks for {_gib(_size(size))}")
-    what = f"{vg}/{lv} is there: {_gib(found.size)}"
+    if size is not None and have != _size(size):
+        problems.append(f"it is {_gib(have)}, the exercise asks for {_gib(_size(size))}")
+    what = f"{vg}/{lv} is there: {_gib(have)}"
     if fs is not None:
         seen = _filesystem(host, f"/dev/{vg}/{lv}")
         if seen is None or seen[0] != fs:
             problems.append(f"it holds {seen[0] if seen else 'no filesystem'}, not {fs}")
-        elif seen[1] is not None and seen[1] < found.size:
-            problems.append(f"its {fs} filesystem covers {_gib(seen[1])} of {_gib(found.size)}: "
+        elif seen[1] is not None and seen[1] < have:
+            problems.append(f"its {fs} filesystem covers {_gib(seen[1])} of {_gib(have)}: "
                             "grow it too (resize2fs, or lvextend -r)")
         else:
             what += f", {fs} filesystem"

@@ -341,11 +341,13 @@ class LvmModel:
         return model
 
     def _load_lv(self, vg: VolumeGroup, d: dict[str, Any]) -> None:
+        # not d.get("minor", len(...)): the default would be computed for every LV (O(n^2))
+        minor = int(d["minor"]) if "minor" in d else len(self.all_lvs())
         lv = LogicalVolume(d["name"], vg.name, d.get("uuid") or lvm_uuid(self.state, "lv", vg.name,
                                                                           d["name"]),
                            vg.extent_size, created=d.get("created") or self.timestamp(),
                            host=d.get("host", self.state.hostname), fs=d.get("fs"),
-                           origin=d.get("origin"), minor=int(d.get("minor", len(self.all_lvs()))),
+                           origin=d.get("origin"), minor=minor,
                            wipes=list(d.get("wipes", [])), active=bool(d.get("active", True)),
                            stale_from=list(d.get("stale_from", [])))
         if "segments" in d:

@@ -42,6 +42,7 @@ class Row:
     lv: LogicalVolume | None = None
     seg: Segment | None = None
     open_lvs: frozenset[str] = frozenset()
+    origins: frozenset[tuple[str, str]] | None = None  # (vg, lv) of snapshot origins
 
 
 def _pv_size(r: Row) -> int:
@@ -58,10 +59,15 @@ def _pv_free(r: Row) -> int:
     return (pv.pe_count - r.model.pv_alloc_count(pv)) * r.vg.extent_size
 
 
-def lv_attr(model: LvmModel, lv: LogicalVolume, open_lvs: frozenset[str] | set[str]) -> str:
+def origin_names(model: LvmModel) -> frozenset[tuple[str, str]]:
+    """(vg, lv) of every LV that has a snapshot: computed once per report, not per row."""
+    return frozenset((lv.vg, lv.origin) for lv in model.all_lvs() if lv.origin)
+
+
+def lv_attr(model: LvmModel, lv: LogicalVolume, open_lvs: frozenset[str] | set[str],
+            origins: frozenset[tuple[str, str]] | None = None) -> str:
     """lv_attr as lvm2's lib/metadata/lv.c ``lv_attr_dup`` builds it, for a host with dm."""
-    vg = model.vg(lv.vg)
-    is_origin = bool(vg and any(o.origin == lv.name for o in vg.lvs))
+    is_origin = (lv.vg, lv.name) in (origins if origins is not None else origin_names(model))
     kind = "s" if lv.origin else "o" if is_origin else "-"
     target = "s" if (lv.origin or is_origin) else "-"
     opened = "o" if lv.active and lv.full_name in open_lvs else "-"
@@ -125,7 +131,8 @@ FIELDS: dict[str, Field] = {
     "lv_path": Field("lv", "Path", 0, "str", lambda r: _lv(r).path),
     "lv_dm_path": Field("lv", "DMPath", 0, "str", lambda r: _lv(r).dm_path),
     "lv_uuid": Field("lv", "LV UUID", 38, "str", lambda r: _lv(r).uuid),
-    "lv_attr": Field("lv", "Attr", 0, "str", lambda r: lv_attr(r.model, _lv(r), r.open_lvs)),
+    "lv_attr": Field("lv", "Attr", 0, "str",
+                     lambda r: lv_attr(r.model, _lv(r), r.open_lvs, r.origins)),
     "lv_size": Field("lv", "LSize", 0, "size", lambda r: _lv(r).size_bytes),
     "lv_active": Field("lv", "Active", 0, "str", lambda r: "active" if _lv(r).active else ""),
     "lv_host": Field("lv", "Host", 10, "str", lambda r: _lv(r).host),
@@ -208,7 +215,7 @@ class ReportOptions:
 def render(kind: str, fields: list[str], rows: list[Row], opts: ReportOptions) -> str:
     """The report text for ``rows`` (already selected and in lvm2's order)."""
     if any(FIELDS[f].scope == "seg" for f in fields) and kind == "lv":
-        rows = [Row(r.model, r.pv, r.vg, r.lv, s, r.open_lvs) for r in rows
+        rows = [Row(r.model, r.pv, r.vg, r.lv, s, r.open_lvs, r.origins) for r in rows
                 for s in (r.lv.segments if r.lv else [])]
     table = [[_value(FIELDS[f], r, opts) for f in fields] for r in rows]
     if opts.json:

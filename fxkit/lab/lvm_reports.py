@@ -8,7 +8,14 @@ from pathlib import Path
 from fxkit.lab.lvm_args import REPORT, Args, UsageError, parse
 from fxkit.lab.lvm_commands import FAILED, USAGE, Failed, lines, model
 from fxkit.lab.lvm_model import LvmModel
-from fxkit.lab.lvm_report import ReportOptions, Row, UnknownField, render, resolve_fields
+from fxkit.lab.lvm_report import (
+    ReportOptions,
+    Row,
+    UnknownField,
+    origin_names,
+    render,
+    resolve_fields,
+)
 from fxkit.lab.shell import Call, Output, command
 
 DATA = Path(__file__).with_name("lvm_data")
@@ -40,9 +47,9 @@ def report(call: Call, kind: str, a: Args) -> Output:
     except UnknownField as e:
         return FAILED, "", _help() + lines(f"Unrecognised field: {e.args[0]}")
     rows, errors = _select(m, kind, a.positional)
-    opened = frozenset(m.open_lvs())
+    opened, origins = frozenset(m.open_lvs()), origin_names(m)
     for r in rows:
-        r.open_lvs = opened
+        r.open_lvs, r.origins = opened, origins
     stdout = render(kind, fields, rows, opts)
     return (FAILED if errors else 0), stdout, "".join(lines(*errors))
 
