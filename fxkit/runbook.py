@@ -18,9 +18,11 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from typing import Any
 from fxkit import audit
 from fxkit.errors import RunbookError
 from fxkit.report import OUTCOME_MIME, report_outcome
-from fxkit.runbook_params import read_specs, validate
+from fxkit.runbook_params import import_papermill, read_specs, validate
 from fxkit.runs import RunRecord, run_stem, seal, sha256_file
 from fxkit.secrets import mask
 
@@ -122,13 +124,37 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     return rec
 
 
+def _ipc_kernel_manager(socket_dir: str) -> type:
+    """A kernel manager talking to its kernel over Unix sockets in ``socket_dir``.
+
+    TCP on loopback would work too, but each kernel then prints an "unencrypted TCP"
+    warning, and under load a freshly picked port can be taken before the kernel binds it.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IpcKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc")
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            return os.path.join(socket_dir, "kernel")
+
+    return IpcKernelManager
+
+
 def _execute(path: Path, out: Path, params: dict[str, Any]) -> dict[str, Any] | None:
-    import papermill
+    papermill = import_papermill()
     from papermill.exceptions import PapermillExecutionError
+    sockets = tempfile.mkdtemp(prefix="fxkit-kernel-")
     try:
         papermill.execute_notebook(
             str(path), str(out), parameters=params, kernel_name=kernel_name(),
-            progress_bar=False, log_output=False, cwd=str(path.parent))
+            progress_bar=False, log_output=False, cwd=str(path.parent),
+            kernel_manager_class=_ipc_kernel_manager(sockets),
+            # the host lock is released by the runbook's own cell, so nothing is lost by
+            # not waiting 1-2 s for a polite kernel shutdown
+            shutdown_kernel="immediate")
     except PapermillExecutionError as e:
         return {"cell": e.cell_index, "execution_count": e.exec_count, "ename": e.ename,
                 "evalue": mask(str(e.evalue)), "source": mask(e.source)}
@@ -137,6 +163,8 @@ def _execute(path: Path, out: Path, params: dict[str, Any]) -> dict[str, Any] | 
             out.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
                                        "nbformat_minor": 5}))
         return {"cell": None, "ename": type(e).__name__, "evalue": mask(str(e))}
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     return None
 
 

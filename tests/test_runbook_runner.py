@@ -161,3 +161,18 @@ def test_papermill_metadata_keeps_only_checked_parameters(echo, tmp_path):
     meta = nbformat.read(rec.notebook, as_version=4).metadata["papermill"]
     assert meta["parameters"] == {"name": "meta", "host": "local"}
     assert not meta.get("environment_variables")
+
+
+def test_kernel_talks_over_unix_sockets_and_leaves_none_behind(tmp_path):
+    from fxkit.runbook import _ipc_kernel_manager
+    km = _ipc_kernel_manager(str(tmp_path))()
+    assert km.transport == "ipc" and km.ip == str(tmp_path / "kernel")
+
+
+def test_papermill_import_skips_the_iri_grammar():
+    import subprocess
+    import sys
+    code = ("import sys; from fxkit.runbook_params import import_papermill; import_papermill(); "
+            "print(sys.modules['rfc3987_syntax'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "None"
