@@ -163,7 +163,7 @@ def test_papermill_metadata_keeps_only_checked_parameters(echo, tmp_path):
     assert not meta.get("environment_variables")
 
 
-def test_kernel_talks_over_unix_sockets_and_leaves_none_behind(tmp_path):
+def test_kernel_manager_uses_unix_sockets_in_the_given_dir(tmp_path):
     from fxkit.runbook import _ipc_kernel_manager
     km = _ipc_kernel_manager(str(tmp_path))()
     assert km.transport == "ipc" and km.ip == str(tmp_path / "kernel")
