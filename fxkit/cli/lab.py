@@ -10,6 +10,9 @@ import click
 from fxkit.lab import daemon, faults
 from fxkit.lab.store import LabStore, lab_dir, scenarios
 
+REAL = click.option("--real", is_flag=True,
+                    help="The real Xen lab: Xen 4.17 and a Debian dom0 under QEMU (slow, "
+                         "needs qemu-system-x86 and debootstrap; see docs in fxkit.lab.real).")
 SCENARIO = click.option("--scenario", "-s", default="fx", show_default=True,
                         type=click.Choice(scenarios()), help="Which simulated host.")
 
@@ -30,8 +33,13 @@ def lab() -> None:
               help=f"First port (default {daemon.DEFAULT_PORT}, or any free port if taken; "
                    "0 = any free port).")
 @click.option("--foreground", is_flag=True, help="Serve in this process until Ctrl-C.")
-def start(names: tuple[str, ...], port: int | None, foreground: bool) -> None:
-    """Start the lab's SSH server."""
+@REAL
+def start(names: tuple[str, ...], port: int | None, foreground: bool, real: bool) -> None:
+    """Start the lab's SSH server (or, with --real, boot the real Xen lab)."""
+    if real:
+        from fxkit.cli import lab_real
+        lab_real.start(port)
+        return
     root = lab_dir()
     if foreground:
         import logging
@@ -52,8 +60,13 @@ def start(names: tuple[str, ...], port: int | None, foreground: bool) -> None:
 
 
 @lab.command()
-def stop() -> None:
+@REAL
+def stop(real: bool) -> None:
     """Stop the lab's SSH server (the state is kept; see `fxkit lab reset`)."""
+    if real:
+        from fxkit.cli import lab_real
+        lab_real.stop()
+        return
     pid = daemon.stop()
     click.echo("the lab server was not running" if pid is None else f"stopped (pid {pid})")
 
@@ -61,7 +74,10 @@ def stop() -> None:
 @lab.command()
 def status() -> None:
     """Is the server running: pid, ports, scenarios, uptime. Exit 1 if not."""
+    from fxkit.cli import lab_real
     st = daemon.status()
+    for line in lab_real.status_lines():
+        click.echo(line)
     if st is None:
         click.echo(f"not running (lab dir {lab_dir()})")
         sys.exit(1)
@@ -78,11 +94,26 @@ def _show(st: daemon.ServerStatus) -> None:
 @click.option("--scenario", "-s", "names", multiple=True, type=click.Choice(scenarios()),
               help="Scenario to reset (repeatable; default fx).")
 @click.option("--all", "all_", is_flag=True, help="Reset every scenario.")
-def reset(names: tuple[str, ...], all_: bool) -> None:
+@REAL
+def reset(names: tuple[str, ...], all_: bool, real: bool) -> None:
     """Put a scenario back to its initial state (clears faults too)."""
+    if real:
+        from fxkit.cli import lab_real
+        lab_real.reset()
+        return
     for name in scenarios() if all_ else (names or ("fx",)):
         LabStore(name).reset()
         click.echo(f"reset {name}")
+
+
+@lab.command()
+@click.option("--real", "real", is_flag=True, required=True,
+              help="Build the real Xen lab's image (the only lab that has one).")
+@click.option("--force", is_flag=True, help="Rebuild even if the cached image is current.")
+def build(real: bool, force: bool) -> None:
+    """Build (or rebuild) the real Xen lab's Debian dom0 image; cached afterwards."""
+    from fxkit.cli import lab_real
+    lab_real.build(force=force)
 
 
 @lab.command("ssh-config")
