@@ -62,7 +62,7 @@ class AuditLog:
 
     def record(self, result: Result, **extra: Any) -> dict[str, Any]:
         entry = {
-            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "time": _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds"),
             "host": result.host,
             "user": self.operator,
             "argv": list(mask_argv(result.argv)),

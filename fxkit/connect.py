@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
-
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from fxkit.errors import InvalidRequest
 from fxkit.host import Host

@@ -121,7 +121,7 @@ class Host(ABC):
     def write_file(self, path: str, content: str, mode: int | None = None) -> None:
         """Replace a file atomically (temp file + rename), keeping its mode unless given."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: transports without a connection
         """Release the connection; the Host reconnects lazily if used again."""
 
     def __enter__(self) -> Host:

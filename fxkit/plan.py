@@ -183,7 +183,8 @@ class Plan:
         e = html.escape
         head = f"<p><b>Plan: {e(self.title)}</b></p>"
         if self.empty:
-            return mask(head + f"<p>Nothing to do: {e(self.reason or 'the host already matches')}</p>")
+            why = e(self.reason or "the host already matches")
+            return mask(f"{head}<p>Nothing to do: {why}</p>")
         body = "".join(
             f"<tr><td>{n}</td><td>{e(d)}</td><td><code>{e(c)}</code></td></tr>"
             for n, d, c in self.rows())

@@ -171,7 +171,7 @@ class VgUsageChart:
     """Used and free space per VG: a bar chart (PNG) in a notebook, one line per VG as text."""
 
     def __init__(self, vgs: Iterable[Any]) -> None:
-        # VG-like objects: name, size and free in bytes (fxkit.xen_storage.VgFact, fxkit.lvm)
+        # VG-like objects: name, and size and free in bytes (fxkit.lvm.VolumeGroup)
         self.vgs = [(v.name, int(_attr(v, "size", "size_bytes")), int(_attr(v, "free",
                                                                             "free_bytes")))
                     for v in vgs]
@@ -193,7 +193,7 @@ class VgUsageChart:
         free = [f / gib for _, _, f in self.vgs]
         ax.barh(names, used, color="#c0504d", label="used")
         ax.barh(names, free, left=used, color="#9bbb59", label="free")
-        for y, (u, f) in enumerate(zip(used, free)):
+        for y, (u, f) in enumerate(zip(used, free, strict=True)):
             ax.text(u / 2, y, f"{u:.1f} GiB used", ha="center", va="center", color="white")
             ax.text(u + f / 2, y, f"{f:.1f} GiB free", ha="center", va="center")
         ax.set_xlabel("GiB")

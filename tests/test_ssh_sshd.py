@@ -9,8 +9,14 @@ import pytest
 
 from fxkit.audit import AuditLog
 from fxkit.connect import connect
-from fxkit.errors import (AuthenticationFailed, CommandFailed, CommandTimedOut, HostKeyRejected,
-                          NotReplayable, SudoPasswordRequired)
+from fxkit.errors import (
+    AuthenticationFailed,
+    CommandFailed,
+    CommandTimedOut,
+    HostKeyRejected,
+    NotReplayable,
+    SudoPasswordRequired,
+)
 from fxkit.testing.sshd import TestSshd, sshd_missing_reason
 
 pytestmark = pytest.mark.sshd

@@ -16,7 +16,8 @@ def audit() -> None:
 
 @audit.command()
 @click.option("--log", "path", type=click.Path(dir_okay=False), default=None,
-              help="Audit log file (default: $FXKIT_AUDIT_LOG or ~/.local/state/fxkit/audit.jsonl).")
+              help="Audit log file (default: $FXKIT_AUDIT_LOG, "
+                   "else ~/.local/state/fxkit/audit.jsonl).")
 def verify(path: str | None) -> None:
     """Check that no line was removed, reordered or edited."""
     p = path or str(audit_log.default_path())

@@ -21,8 +21,7 @@ from typing import Any
 
 import paramiko
 
-from fxkit.errors import (AuthenticationFailed, ConnectionFailed, HostKeyRejected,
-                          NotReplayable)
+from fxkit.errors import AuthenticationFailed, ConnectionFailed, HostKeyRejected, NotReplayable
 from fxkit.host import Exec, Host, Result
 
 KEEPALIVE_SECONDS = 30
@@ -239,7 +238,7 @@ def _drain(chan: paramiko.Channel, timeout: float | None) -> Exec:
         while data := chan.recv(65536):
             out_chunks.append(data)
         timed_out = not chan.status_event.wait(timeout)
-    except socket.timeout:
+    except TimeoutError:
         timed_out = True
     if timed_out:
         _kill(chan)
