@@ -16,7 +16,7 @@ import pytest
 
 from fxkit.host import Host
 
-pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(1500)]
 
 
 def _missing() -> str | None:
