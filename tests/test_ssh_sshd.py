@@ -180,3 +180,34 @@ def test_file_reads_share_one_sftp_session(host):
     host.close()  # a new connection gets a new session, transparently
     assert host.read_file("/tmp/fxkit-sftp-reuse") == "x\n" and host._sftp() is not first
     host.run(["rm", "-f", "/tmp/fxkit-sftp-reuse"])
+
+
+@pytest.mark.parametrize("after_kexinit", [False, True])
+def test_server_closing_during_the_handshake_is_a_connection_failure(tmp_path, after_kexinit):
+    """Closing before the banner gives SSHException; right after the client's KEXINIT,
+    Paramiko raises a bare EOFError: both must become ConnectionFailed."""
+    import socket as _socket
+
+    from fxkit.errors import ConnectionFailed
+    from fxkit.transports.ssh import SSHHost
+    srv = _socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def serve_once():
+        conn, _ = srv.accept()
+        if after_kexinit:
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2p1\r\n")
+            conn.recv(100)          # the client's banner
+            time.sleep(0.3)
+            conn.recv(4096)         # its KEXINIT
+        conn.close()
+
+    t = threading.Thread(target=serve_once, daemon=True)
+    t.start()
+    h = SSHHost(name="closing", hostname="127.0.0.1", port=srv.getsockname()[1],
+                known_hosts=str(tmp_path / "kh"), connect_timeout=5, audit=None)
+    with pytest.raises(ConnectionFailed, match="cannot connect to 127.0.0.1"):
+        h.connection()
+    t.join(5)
+    srv.close()

@@ -90,8 +90,12 @@ class SSHHost(Host):
                 "IdentityFile for this host in ~/.ssh/config") from None
         except HostKeyRejected:
             raise
-        except (paramiko.SSHException, OSError) as e:
-            raise ConnectionFailed(f"{self.name}: cannot connect to {self._where()}: {e}") from None
+        except (paramiko.SSHException, EOFError, OSError) as e:
+            # EOFError: the server closed the connection during the handshake (a restarting
+            # or overloaded sshd); Paramiko raises it bare.
+            why = str(e) or "the server closed the connection during the SSH handshake"
+            raise ConnectionFailed(f"{self.name}: cannot connect to {self._where()}: {why}") \
+                from None
         transport = client.get_transport()
         assert transport is not None
         transport.set_keepalive(KEEPALIVE_SECONDS)
