@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.fxkit-installed
 
-.PHONY: venv demo test check lint bench clean
+.PHONY: venv demo test test-realxen check lint bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,16 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/fxkit demo
 
-## test: every tier (unit, lab, real sshd/lvm2/bridges, notebooks, browser)
+## test: every tier (unit, lab, real sshd/lvm2/bridges, notebooks, browser), as CI runs it.
+## The real Xen lab tier is not in it yet: see test-realxen.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not realxen"
+
+## test-realxen: the real Xen 4.17 lab under QEMU (builds a ~640 MB image once, boots a VM).
+## Opt-in until dom0's memory corruption after `xl create` under TCG is fixed (issue 9,
+## fxkit/lab/real/README.md).
+test-realxen: $(STAMP)
+	$(BIN)/python -m pytest -m realxen
 
 ## check: the quick tier for the inner loop (unit + simulated lab)
 check: $(STAMP)
