@@ -1,15 +1,11 @@
-"""Shared by the network tests: an in-memory lab Host, and one plan scenario run on any Host."""
+"""Shared by the network tests: one plan scenario run on any Host (lab in memory or netns)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import pytest
 
 from fxkit.errors import ConfirmationRequired, PreconditionFailed
-from fxkit.host import Exec, Host
-from fxkit.lab.shell import execute
-from fxkit.lab.state import LabState
+from fxkit.host import Host
 from fxkit.net import read_net
 from fxkit.net_drift import PORTS, check_drift
 from fxkit.net_ifupdown import file_for, parse_interfaces
@@ -20,28 +16,6 @@ from fxkit.net_plans import (
     plan_detach,
     read_persisted,
 )
-
-
-@dataclass(eq=False)
-class StateHost(Host):
-    """A LabState in memory as a Host (no lab directory, no lock: one test owns it)."""
-
-    name: str = "lab-mem"
-    state: LabState = field(default_factory=LabState)
-    audit: None = None
-
-    def _exec(self, argv: tuple[str, ...], *, timeout: float | None, input: str | None,
-              read_only: bool) -> Exec:
-        return Exec(*execute(self.state, list(argv), input or ""))
-
-    def read_file(self, path: str) -> str:
-        content = self.state.read(path)
-        if content is None:
-            raise FileNotFoundError(path)
-        return content
-
-    def write_file(self, path: str, content: str, mode: int | None = None) -> None:
-        self.state.write(path, content, mode)
 
 
 def argvs(plan) -> list[tuple[str, ...]]:  # noqa: ANN001

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from net_common import StateHost, argvs, bridge_lifecycle
+from net_common import argvs, bridge_lifecycle
 
 from fxkit.errors import InvalidRequest, PreconditionFailed
 from fxkit.lab.store import build_state
@@ -17,6 +17,7 @@ from fxkit.net_plans import (
     plan_bridge_delete,
     read_persisted,
 )
+from fxkit.testing.labstate import StateHost
 from fxkit.xen import read_configs
 
 FX_DOMAINS = {1: "titanic", 2: "ns", 3: "web"}
@@ -24,7 +25,7 @@ FX_DOMAINS = {1: "titanic", 2: "ns", 3: "web"}
 
 @pytest.fixture
 def fx() -> StateHost:
-    host = StateHost(name="fx", state=build_state("fx"))
+    host = StateHost(build_state("fx"), name="fx")
     host.state.net.add("eth2", "physical", mac="00:1c:c4:5a:e0:14", bus="pci",
                        busdev="0000:07:00.0")   # a spare NIC for new bridges
     host.state.net.add("tap0", "tap", up=False)

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.text import Annotation
-from net_common import StateHost
 
 from fxkit.cli import cli
 from fxkit.lab.store import build_state
 from fxkit.net import domain_names, read_externals, read_net
+from fxkit.testing.labstate import StateHost
 from fxkit.topology import (
     BRIDGE,
     DOMU,
@@ -31,7 +31,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 @pytest.fixture(scope="module")
 def fx_topology():  # noqa: ANN201
-    fx = StateHost(name="fx", state=build_state("fx"))
+    fx = StateHost(build_state("fx"), name="fx")
     return build_topology(read_net(fx, domain_names(fx)), read_externals(fx))
 
 
