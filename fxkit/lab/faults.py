@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fxkit.errors import InvalidRequest
+from fxkit.lab.shell import strip_sudo
 from fxkit.lab.state import LabState
 
 KINDS = ("drop", "fail", "delay")
@@ -118,16 +119,6 @@ def take(state: LabState, argv: list[str]) -> FaultAction:
         keep.append(fault)
     state.faults[:] = keep
     return action
-
-
-def strip_sudo(argv: list[str]) -> list[str]:
-    argv = list(argv)
-    if argv[:1] == ["sudo"]:
-        argv = argv[1:]
-        while argv and argv[0].startswith("-"):
-            if argv.pop(0) == "--":
-                break
-    return argv
 
 
 def _pattern(pattern: str) -> str:

@@ -75,17 +75,22 @@ def load_handlers() -> None:
     _loaded = True
 
 
-def execute(state: LabState, argv: list[str], stdin: str = "",
-            env: dict[str, str] | None = None) -> Output:
-    """Run one command against ``state`` (the caller holds the lab lock)."""
-    load_handlers()
+def strip_sudo(argv: list[str]) -> list[str]:
+    """``sudo -n [--] CMD ...`` -> ``CMD ...``: the lab's user is root already."""
     argv = list(argv)
-    # sudo -n [--] CMD ...: the lab's user is root already.
     if argv[:1] == ["sudo"]:
         argv = argv[1:]
         while argv and argv[0].startswith("-"):
             if argv.pop(0) == "--":
                 break
+    return argv
+
+
+def execute(state: LabState, argv: list[str], stdin: str = "",
+            env: dict[str, str] | None = None) -> Output:
+    """Run one command against ``state`` (the caller holds the lab lock)."""
+    load_handlers()
+    argv = strip_sudo(argv)
     if not argv:
         return 0, "", ""
     name = argv[0].rsplit("/", 1)[-1]
