@@ -68,3 +68,31 @@ def human(size_bytes: int | float) -> str:
             return f"{value:.2f} {unit}" if unit != "B" else f"{int(value)} B"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+class ConfirmedApply:
+    """Apply behind a confirmation: a widget with ``host``, ``plan``, ``confirm`` (checkbox),
+    ``apply_button`` and ``result`` mixes this in for its two handlers."""
+
+    host: Any
+    plan: Any
+    confirm: Any
+    apply_button: Any
+    result: Any
+
+    def _on_confirm(self, change: dict) -> None:
+        self.apply_button.disabled = not (change["new"] and self.plan is not None)
+
+    def _on_apply(self, _button: object = None) -> None:
+        if self.plan is None or not self.confirm.value:
+            self.result.value = error_html(ValueError(
+                "nothing applied: make a plan, read it, and tick the box first"))
+            return
+        plan, self.plan = self.plan, None
+        self.apply_button.disabled = True
+        self.result.value = ok_html(str(plan.apply(self.host, confirm=plan.destroys())))
+        self._after_apply()
+
+    def _after_apply(self) -> None:
+        """Called after a successful apply (e.g. to read the facts again)."""
+

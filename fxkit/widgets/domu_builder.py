@@ -16,7 +16,7 @@ import ipywidgets as w
 
 from fxkit.host import Host
 from fxkit.plan import Plan
-from fxkit.widgets._common import error_html, guarded, ok_html, plan_html, pre
+from fxkit.widgets._common import ConfirmedApply, error_html, guarded, plan_html, pre
 
 
 def _bridges(host: Host) -> list[str]:
@@ -39,7 +39,7 @@ def _spec(**kwargs: Any) -> Any:
     return DomuSpec(**kwargs)
 
 
-class DomuBuilder(w.VBox):
+class DomuBuilder(ConfirmedApply, w.VBox):
     """Describe a new domU, see its config and plan; Apply behind a confirmation box."""
 
     def __init__(self, host: Host, *, name: str = "mail",
@@ -76,9 +76,7 @@ class DomuBuilder(w.VBox):
         self.result = w.HTML()
         self.plan_button.on_click(guarded(self.plan_view)(self._on_plan))
         self.apply_button.on_click(guarded(self.result)(self._on_apply))
-        self.confirm.observe(lambda c: setattr(self.apply_button, "disabled",
-                                               not (c["new"] and self.plan is not None)),
-                             names="value")
+        self.confirm.observe(self._on_confirm, names="value")
         for field in (self.name, self.memory, self.vcpus, self.root_size, self.swap_size,
                       self.vg, self.bridges):
             field.observe(self._forget_plan, names="value")
@@ -117,12 +115,3 @@ class DomuBuilder(w.VBox):
         self.plan = self._planner(self.host, spec)
         self.plan_view.value = plan_html(self.plan)
         self.confirm.disabled = self.plan.empty
-
-    def _on_apply(self, _button: object = None) -> None:
-        if self.plan is None or not self.confirm.value:
-            self.result.value = error_html(ValueError(
-                "nothing applied: make a plan, read it, and tick the box first"))
-            return
-        plan, self.plan = self.plan, None
-        self.apply_button.disabled = True
-        self.result.value = ok_html(str(plan.apply(self.host, confirm=plan.destroys())))

@@ -15,12 +15,12 @@ from fxkit.host import Host
 from fxkit.plan import Plan
 from fxkit.widgets import _backend
 from fxkit.widgets._backend import VgView
-from fxkit.widgets._common import MIB, error_html, guarded, human, ok_html, plan_html
+from fxkit.widgets._common import MIB, ConfirmedApply, guarded, human, plan_html
 
 Planner = Callable[[Host, str, str, int, "str | None"], Plan]
 
 
-class LvPlanner(w.VBox):
+class LvPlanner(ConfirmedApply, w.VBox):
     """Plan a new LV; Apply stays disabled until a plan is shown and the box is ticked."""
 
     def __init__(self, host: Host, *, read: Callable[[Host], list[VgView]] = _backend.vg_views,
@@ -99,16 +99,5 @@ class LvPlanner(w.VBox):
         self.confirm.disabled = self.plan.empty
         self.result.value = ""
 
-    def _on_confirm(self, change: dict) -> None:
-        self.apply_button.disabled = not (change["new"] and self.plan is not None)
-
-    def _on_apply(self, _button: object = None) -> None:
-        if self.plan is None or not self.confirm.value:
-            self.result.value = error_html(ValueError(
-                "nothing applied: make a plan, read it, and tick the box first"))
-            return
-        plan, self.plan = self.plan, None
-        self.apply_button.disabled = True
-        outcome = plan.apply(self.host, confirm=plan.destroys())
-        self.result.value = ok_html(str(outcome))
-        self.refresh()
+    def _after_apply(self) -> None:
+        self.refresh()  # the free space changed
