@@ -18,10 +18,15 @@ from fxkit.lab.real.paths import ImagePaths, StatePaths
 MEMORY_MB = int(os.environ.get("FXKIT_REAL_MEMORY_MB", "2048"))
 DOM0_MB = 1024
 SMP = int(os.environ.get("FXKIT_REAL_SMP", "1"))
+# Experiment knobs (see fxkit/lab/real/README.md): QEMU -cpu model, -accel tcg options,
+# and extra words for Xen's command line.
+CPU = os.environ.get("FXKIT_REAL_CPU", "max")
+ACCEL = os.environ.get("FXKIT_REAL_ACCEL", "tcg,tb-size=256")
+XEN_EXTRA = os.environ.get("FXKIT_REAL_XEN_ARGS", "")
 # smap=0: TCG and Xen's PV entry path disagree on SMAP; bootscrub=0: don't touch every page
 # (keeps QEMU's RSS near 1 GB); noreboot: dom0 poweroff ends QEMU. notes/xen-in-qemu.md.
 XEN_CMDLINE = (f"console=com1 com1=115200,8n1 dom0_mem={DOM0_MB}M,max:{DOM0_MB}M smap=0 "
-               "bootscrub=0 noreboot loglvl=warning guest_loglvl=warning")
+               "bootscrub=0 noreboot loglvl=warning guest_loglvl=warning" + (" " + XEN_EXTRA if XEN_EXTRA else ""))
 DOM0_CMDLINE = ("root=/dev/vda rw console=hvc0 earlyprintk=xen net.ifnames=0 quiet "
                 "systemd.show_status=1")
 UPLINKS = 2                       # eth1, eth2: physical ports for the bridges
@@ -31,8 +36,8 @@ def qemu_argv(image: ImagePaths, state: StatePaths, port: int) -> list[str]:
     """The QEMU command line; KVM is not used (this host's KVM cannot run Xen)."""
     def module(path: Path, args: str = "") -> str:
         return (str(path) + (" " + args if args else "")).replace(",", ",,")
-    argv = ["qemu-system-x86_64", "-name", "fxkit-real", "-accel", "tcg,tb-size=256",
-            "-cpu", "max", "-m", str(MEMORY_MB), "-smp", str(SMP), "-no-reboot",
+    argv = ["qemu-system-x86_64", "-name", "fxkit-real", "-accel", ACCEL,
+            "-cpu", CPU, "-m", str(MEMORY_MB), "-smp", str(SMP), "-no-reboot",
             "-nodefaults", "-display", "none", "-vga", "none", "-monitor", "none",
             "-serial", f"file:{state.serial}", "-daemonize", "-pidfile", str(state.pidfile),
             "-kernel", str(image.xen), "-append", XEN_CMDLINE,
