@@ -26,7 +26,8 @@ XEN_EXTRA = os.environ.get("FXKIT_REAL_XEN_ARGS", "")
 # smap=0: TCG and Xen's PV entry path disagree on SMAP; bootscrub=0: don't touch every page
 # (keeps QEMU's RSS near 1 GB); noreboot: dom0 poweroff ends QEMU. notes/xen-in-qemu.md.
 XEN_CMDLINE = (f"console=com1 com1=115200,8n1 dom0_mem={DOM0_MB}M,max:{DOM0_MB}M smap=0 "
-               "bootscrub=0 noreboot loglvl=warning guest_loglvl=warning" + (" " + XEN_EXTRA if XEN_EXTRA else ""))
+               "bootscrub=0 noreboot loglvl=warning guest_loglvl=warning"
+               + (" " + XEN_EXTRA if XEN_EXTRA else ""))
 DOM0_CMDLINE = ("root=/dev/vda rw console=hvc0 earlyprintk=xen net.ifnames=0 quiet "
                 "systemd.show_status=1")
 UPLINKS = 2                       # eth1, eth2: physical ports for the bridges
