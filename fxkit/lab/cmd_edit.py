@@ -25,10 +25,7 @@ def _subtree(state: LabState, path: str) -> tuple[list[str], list[str]]:
 
 @command("mkdir")
 def mkdir(call: Call) -> Output:
-    parsed = _split(call, "pv", "mkdir")
-    if isinstance(parsed[0], int):
-        return parsed  # type: ignore[return-value]
-    opts, names = parsed  # type: ignore[misc]
+    opts, names = _split(call, "pv", "mkdir")
     if not names:
         return _usage("mkdir")
     state, status, err = call.state, 0, []
@@ -93,10 +90,7 @@ def _writable(state: LabState, path: str) -> str | None:
 
 @command("tee")
 def tee(call: Call) -> Output:
-    parsed = _split(call, "ai", "tee")
-    if isinstance(parsed[0], int):
-        return parsed  # type: ignore[return-value]
-    opts, names = parsed  # type: ignore[misc]
+    opts, names = _split(call, "ai", "tee")
     state, status, err = call.state, 0, []
     for name in names:
         path = absolute(name)
@@ -114,10 +108,7 @@ def tee(call: Call) -> Output:
 
 @command("touch")
 def touch(call: Call) -> Output:
-    parsed = _split(call, "acm", "touch")
-    if isinstance(parsed[0], int):
-        return parsed  # type: ignore[return-value]
-    _, names = parsed  # type: ignore[misc]
+    _, names = _split(call, "acm", "touch")
     if not names:
         return _usage("touch", "missing file operand")
     state, status, err = call.state, 0, []
@@ -137,10 +128,7 @@ def touch(call: Call) -> Output:
 @command("cp", "mv")
 def copy_or_move(call: Call) -> Output:
     tool = call.argv[0]
-    parsed = _split(call, "rRafpiv" if tool == "cp" else "fiv", tool)
-    if isinstance(parsed[0], int):
-        return parsed  # type: ignore[return-value]
-    opts, names = parsed  # type: ignore[misc]
+    opts, names = _split(call, "rRafpiv" if tool == "cp" else "fiv", tool)
     if not names:
         return _usage(tool, "missing file operand")
     if len(names) == 1:
@@ -208,10 +196,7 @@ def _transfer(state: LabState, tool: str, src: str, dst: str, recursive: bool) -
 
 @command("rm")
 def rm(call: Call) -> Output:
-    parsed = _split(call, "rRfiv", "rm")
-    if isinstance(parsed[0], int):
-        return parsed  # type: ignore[return-value]
-    opts, names = parsed  # type: ignore[misc]
+    opts, names = _split(call, "rRfiv", "rm")
     if not names and "f" not in opts:
         return _usage("rm")
     state, status, err = call.state, 0, []
@@ -246,10 +231,7 @@ def rm(call: Call) -> Output:
 
 @command("mktemp")
 def mktemp(call: Call) -> Output:
-    parsed = _split(call, "dqu", "mktemp")
-    if isinstance(parsed[0], int):
-        return parsed  # type: ignore[return-value]
-    opts, names = parsed  # type: ignore[misc]
+    opts, names = _split(call, "dqu", "mktemp")
     template = names[0] if names else "/tmp/tmp.XXXXXXXXXX"
     if "/" not in template:
         template = "/tmp/" + template

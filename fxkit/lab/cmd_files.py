@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from fxkit.lab.cmd_system import strftime
 from fxkit.lab.hardware import proc_file
-from fxkit.lab.shell import Call, Output, command
+from fxkit.lab.shell import Call, Output, ToolExit, command
 from fxkit.lab.state import LabState
 
 HOME = "/root"
@@ -88,8 +88,10 @@ def listing(state: LabState, directory: str) -> list[str]:
     return sorted(names)  # byte order, as ls sorts in the C locale
 
 
-def _split(call: Call, allowed: str, tool: str) -> tuple[set[str], list[str]] | Output:
-    """Short options (bundled) and operands; an unknown option answers like coreutils."""
+def _split(call: Call, allowed: str, tool: str, usage_status: int = 1
+           ) -> tuple[set[str], list[str]]:
+    """Short options (bundled) and operands; an unknown option answers like coreutils
+    (``ToolExit`` with ``usage_status``: 1 for most tools, 2 for ls)."""
     opts: set[str] = set()
     operands: list[str] = []
     ended = False
@@ -99,11 +101,11 @@ def _split(call: Call, allowed: str, tool: str) -> tuple[set[str], list[str]] | 
         elif not ended and a.startswith("-") and a != "-" and not a.startswith("--"):
             for ch in a[1:]:
                 if ch not in allowed:
-                    return 1, "", (f"{tool}: invalid option -- '{ch}'\n"
+                    raise ToolExit(usage_status, "", f"{tool}: invalid option -- '{ch}'\n"
                                    f"Try '{tool} --help' for more information.\n")
                 opts.add(ch)
         elif not ended and a.startswith("--"):
-            return 1, "", (f"{tool}: unrecognized option '{a}'\n"
+            raise ToolExit(usage_status, "", f"{tool}: unrecognized option '{a}'\n"
                            f"Try '{tool} --help' for more information.\n")
         else:
             operands.append(a)
@@ -112,10 +114,7 @@ def _split(call: Call, allowed: str, tool: str) -> tuple[set[str], list[str]] | 
 
 @command("cat")
 def cat(call: Call) -> Output:
-    parsed = _split(call, "nAEsuv", "cat")
-    if isinstance(parsed[0], int):
-        return parsed  # type: ignore[return-value]
-    opts, names = parsed  # type: ignore[misc]
+    opts, names = _split(call, "nAEsuv", "cat")
     out, err, status = [], [], 0
     for name in names or ["-"]:
         if name == "-":
@@ -147,10 +146,7 @@ def state_read(state: LabState, path: str) -> str | None:
 
 @command("ls")
 def ls(call: Call) -> Output:
-    parsed = _split(call, "laA1dhF", "ls")
-    if isinstance(parsed[0], int):
-        return 2, parsed[1], parsed[2]  # type: ignore[misc]  # ls: usage errors exit 2
-    opts, names = parsed  # type: ignore[misc]
+    opts, names = _split(call, "laA1dhF", "ls", usage_status=2)
     state = call.state
     status, err = 0, []
     files: list[tuple[str, str]] = []

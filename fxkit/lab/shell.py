@@ -34,6 +34,14 @@ class Call:
         return self.argv[1:]
 
 
+class ToolExit(Exception):
+    """Raised by a handler (or its argument parser) to answer at once, e.g. a usage error."""
+
+    def __init__(self, status: int, stdout: str = "", stderr: str = "") -> None:
+        super().__init__(stderr)
+        self.output: Output = (status, stdout, stderr)
+
+
 Handler = Callable[[Call], Output]
 COMMANDS: dict[str, Handler] = {}
 
@@ -99,4 +107,7 @@ def execute(state: LabState, argv: list[str], stdin: str = "",
         hint = "".join(f"fxkit lab: {m} failed to load ({why})\n"
                        for m, why in sorted(LOAD_ERRORS.items()))
         return 127, "", f"bash: {argv[0]}: command not found\n" + hint
-    return handler(Call([name, *argv[1:]], state, stdin, env or {}))
+    try:
+        return handler(Call([name, *argv[1:]], state, stdin, env or {}))
+    except ToolExit as done:
+        return done.output
