@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fxkit.errors import InvalidRequest
 from fxkit.lvm import LvmState, read_lvm
-from fxkit.lvm_names import parse_lv_ref
 from fxkit.net import NetState, read_net
 from fxkit.report import Table
 from fxkit.xen import XenFacts, read_xen
+from fxkit.xen_storage import lv_ref_for_disk
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -32,13 +31,17 @@ class Inventory:
     def vg_table(self) -> Table:
         return Table([(vg.name, vg.pv_count, vg.lv_count, f"{vg.size_bytes / GIB:.2f}",
                        f"{(vg.size_bytes - vg.free_bytes) / GIB:.2f}",
-                       f"{vg.free_bytes / GIB:.2f}") for vg in self.lvm.vgs],
-                     ["VG", "PVs", "LVs", "size GiB", "used GiB", "free GiB"], "Volume groups")
+                       f"{vg.free_bytes / GIB:.2f}", vg.extent_size // 1024 ** 2, vg.free_count)
+                      for vg in self.lvm.vgs],
+                     ["VG", "PVs", "LVs", "size GiB", "used GiB", "free GiB", "extent MiB",
+                      "free extents"], "Volume groups")
 
     def lv_table(self) -> Table:
-        return Table([(lv.vg, lv.name, f"{lv.size_bytes / GIB:.2f}", lv.attr.raw,
-                       ", ".join(self.users(lv.full_name))) for lv in self.lvm.lvs],
-                     ["VG", "LV", "size GiB", "attr", "disk of"], "Logical volumes")
+        users = self.disk_users()
+        return Table([(lv.vg, lv.name, f"{lv.size_bytes / GIB:.2f}", lv.attr.raw, lv.origin,
+                       ", ".join(users.get(lv.full_name, []))) for lv in self.lvm.lvs],
+                     ["VG", "LV", "size GiB", "attr", "snapshot of", "used by"],
+                     "Logical volumes")
 
     def domain_table(self) -> Table:
         configs = {c.name: path for path, c in self.xen.configs.items()}
@@ -55,21 +58,19 @@ class Inventory:
                                  for v in self.net.vifs() if v.master == b.name))
                       for b in self.net.bridges], ["bridge", "uplinks", "vifs"], "Bridges")
 
-    def users(self, lv: str) -> list[str]:
-        """Names of the domUs whose config has the LV ``vg/lv`` as a disk."""
-        return sorted({c.name or path for path, c in self.xen.configs.items()
-                       for d in c.disks if _lv_of(d.target) == lv})
+    def disk_users(self) -> dict[str, list[str]]:
+        """``vg/lv`` -> names of the domUs whose config has that LV as a disk."""
+        users: dict[str, set[str]] = {}
+        for path, config in self.xen.configs.items():
+            for disk in config.disks:
+                ref = lv_ref_for_disk(disk.target or "")
+                if ref is not None:
+                    users.setdefault(ref.full_name, set()).add(config.name or path)
+        return {lv: sorted(names) for lv, names in users.items()}
 
     def __str__(self) -> str:
         return "\n\n".join(str(t) for t in (self.vg_table(), self.lv_table(),
                                             self.domain_table(), self.bridge_table()))
-
-
-def _lv_of(target: str | None) -> str | None:
-    try:
-        return parse_lv_ref(target).full_name if target else None
-    except InvalidRequest:
-        return None  # a file or partition, not an LV
 
 
 def read_inventory(host: Host) -> Inventory:

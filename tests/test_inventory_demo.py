@@ -24,7 +24,7 @@ def test_inventory_of_fx(lab):
     text = str(inv)
     assert [vg.name for vg in inv.lvm.vgs] == ["lvm"]
     lvs = {row[1]: row for row in inv.lv_table().rows}
-    assert lvs["secours-root"][4] == "titanic" and lvs["secours-root"][3] == "-wi-ao----"
+    assert lvs["secours-root"][5] == "titanic" and lvs["secours-root"][3] == "-wi-ao----"
     assert lvs["backup-root"][3] == "-wi-a-----"  # backup is stopped: its LV is not open
     domains = {row[0]: row for row in inv.domain_table().rows}
     assert domains["backup"][4] == "(stopped)" and domains["titanic"][5] == "/etc/xen/titanic.cfg"
