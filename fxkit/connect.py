@@ -4,6 +4,7 @@ Targets::
 
     local                     this machine, no SSH
     lab, lab:fourier          the simulated fx (see fxkit.lab)
+    lab:real                  the real Xen lab under QEMU (``fxkit lab start --real``)
     ssh://user@host:port      SSH, explicit
     fx, admin@fx              an ssh_config alias or a host name, SSH
 
@@ -38,6 +39,8 @@ def connect(target: str | Host, *, ssh_config: str | None = None,
     target = target.strip()
     if target == "local":
         return LocalHost()
+    if target == "lab:real":
+        return _real_lab()
     if target == "lab" or target.startswith("lab:"):
         from fxkit.lab import connect_lab
         return connect_lab(target.partition(":")[2] or None)
@@ -54,6 +57,17 @@ def connect(target: str | Host, *, ssh_config: str | None = None,
         raise InvalidRequest(f"host target {target!r} is not a host name or ssh_config alias")
     return ssh_host(alias, user=user or None, ssh_config=ssh_config,
                     accept_new_host_key=accept_new_host_key, name=target)
+
+
+def _real_lab() -> SSHHost:
+    """dom0 of the real lab that runs from $FXKIT_LAB_DIR, or a clear error saying how to
+    start it."""
+    from fxkit.lab.real import real_host, status_real
+    st = status_real()
+    if not st or not st.get("running"):
+        raise InvalidRequest("host target 'lab:real': the real Xen lab is not running here: "
+                             "start it with `fxkit lab start --real` (same FXKIT_LAB_DIR)")
+    return real_host()
 
 
 def ssh_host(alias: str, *, user: str | None = None, port: int | None = None,

@@ -113,11 +113,20 @@ def convert(name: str, value: Any, spec: ParamSpec, runbook: str) -> Any:
 
 # -- validators by parameter name ---------------------------------------------------
 
-def _check_text(value: str) -> str | None:
+def _check_text(value: str, *, path: bool = False) -> str | None:
     if _SHELL.search(value):
         return "contains shell metacharacters or control characters"
+    if path:
+        return None
     if ".." in value.split("/") or value.startswith("/"):
         return "is a path (absolute, or with '..'), not a name"
+    return None
+
+
+def _boot_file(value: str) -> str | None:
+    """A file in dom0 for a domU's kernel or ramdisk: absolute, plain characters, no '..'."""
+    if not re.fullmatch(r"/[A-Za-z0-9._+/-]+", value) or ".." in value.split("/"):
+        return "is not an absolute path of plain characters (e.g. /boot/vmlinuz-6.1.0-amd64)"
     return None
 
 
@@ -177,8 +186,8 @@ def _host(value: str) -> str | None:
         return None
     if re.fullmatch(r"([A-Za-z0-9._-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*", value):
         return None
-    return "is not a host target ('lab', 'lab:fourier', 'local', an ssh_config alias, " \
-           "or ssh://user@host:port)"
+    return ("is not a host target ('lab', 'lab:fourier', 'lab:real', 'local', an ssh_config "
+            "alias, or ssh://user@host:port)")
 
 
 def _domu(value: str) -> str | None:
@@ -221,13 +230,16 @@ VALIDATORS: dict[str, Validator] = {
     "host": _host, "vg": _vg, "lv": _lv, "snapshot": _lv,
     "size": _size, "root_size": _size, "swap_size": _size, "snapshot_size": _size,
     "domu": _domu, "bridge": _bridge, "uplink": _interface, "confirm": _confirm,
-    "action": _action, "filesystem": _filesystem,
+    "action": _action, "filesystem": _filesystem, "kernel": _boot_file, "ramdisk": _boot_file,
 }
+PATHS = {"kernel", "ramdisk"}
 FIXES = {
     "host": "e.g. -p host lab", "vg": "e.g. -p vg lvm", "lv": "e.g. -p lv scratch",
     "size": "e.g. -p size 20G or -p size +256M", "domu": "e.g. -p domu titanic",
     "bridge": "e.g. -p bridge xenbr3", "confirm": "pass exactly the name the plan asks for",
     "action": "-p action start, shutdown or reboot", "filesystem": "-p filesystem ext4",
+    "kernel": "e.g. -p kernel /boot/guest/vmlinuz",
+    "ramdisk": "e.g. -p ramdisk /boot/guest/initrd.gz",
 }
 
 
@@ -252,7 +264,8 @@ def validate(given: Mapping[str, Any], specs: Mapping[str, ParamSpec], *,
                                      " secrets are never runbook parameters")
             empty_ok = name == "confirm" or specs[name].default in ("''", '""', "None")
             if value or not empty_ok:
-                problem = _check_text(value) or (VALIDATORS.get(name, lambda v: None)(value))
+                check = VALIDATORS.get(name, lambda v: None)
+                problem = _check_text(value, path=name in PATHS) or check(value)
                 if problem:
                     raise _bad(runbook, name, value, problem, FIXES.get(name, "see the runbook"))
         out[name] = value

@@ -27,3 +27,53 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> objec
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped under CI (CI is set, so this must run): {reason}"
+
+
+# -- the two labs: simulated fx and the real Xen lab in QEMU (tests/labs_support.py) -------
+
+@pytest.fixture(scope="session")
+def real_lab():
+    """The real Xen lab, booted once per session (slow: minutes of both cores)."""
+    from labs_support import real_lab_session
+    yield from real_lab_session()
+
+
+@pytest.fixture(scope="session")
+def sim_lab_root(tmp_path_factory: pytest.TempPathFactory):
+    """A lab dir whose SSH server serves the simulated fx for the session."""
+    import shutil
+    if shutil.which("ssh") is None:
+        pytest.skip("OpenSSH client (ssh) is not installed: apt-get install openssh-client")
+    from fxkit.lab import daemon, reset
+    root = tmp_path_factory.mktemp("simlab")
+    reset("fx", root)
+    daemon.start(["fx"], root=root)
+    try:
+        yield root
+    finally:
+        daemon.stop(root)
+
+
+@pytest.fixture(params=["sim", pytest.param("real", marks=[pytest.mark.realxen,
+                                                            pytest.mark.slow])])
+def anylab(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Each test that takes it runs on the simulated fx and on the real Xen lab."""
+    from labs_support import Lab
+    if request.param == "sim":
+        from fxkit.lab import reset
+        root = request.getfixturevalue("sim_lab_root")
+        reset("fx", root)
+        lab = Lab("sim", "lab", root)
+    else:
+        lab = request.getfixturevalue("real_lab")
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(lab.root))    # papermill's kernels inherit it
+    return lab
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests on the real lab run last, all together (one VM boot; nothing else competes for
+    the two cores while QEMU runs), and the one that stops it runs at the very end."""
+    def key(item: pytest.Item) -> tuple[int, int]:
+        real = item.get_closest_marker("realxen") is not None
+        return (real, real and item.get_closest_marker("stops_real_lab") is not None)
+    items.sort(key=key)      # stable: the order within each group is kept

@@ -88,3 +88,17 @@ def test_empty_filesystem_means_none():
     assert validate({"filesystem": ""}, specs, runbook="lv-create") == {"filesystem": ""}
     with pytest.raises(InvalidRequest, match="not a filesystem"):
         validate({"filesystem": "ntfs"}, specs, runbook="lv-create")
+
+
+def test_kernel_and_ramdisk_are_absolute_paths_in_dom0():
+    specs = {**SPECS, "kernel": ParamSpec("kernel", "str", '""'),
+             "ramdisk": ParamSpec("ramdisk", "str", '""')}
+    good = {"kernel": "/boot/guest/vmlinuz", "ramdisk": "/boot/initrd.img-6.1.0-50-amd64"}
+    assert validate(good, specs, runbook="domu-create") == good
+    assert validate({"kernel": ""}, specs, runbook="domu-create") == {"kernel": ""}
+    for bad, words in (("boot/vmlinuz", "absolute path"), ("/boot/../etc/shadow", "absolute"),
+                       ("/boot/vmlinuz;reboot", "shell metacharacters")):
+        with pytest.raises(InvalidRequest, match=words):
+            validate({"kernel": bad}, specs, runbook="domu-create")
+    with pytest.raises(InvalidRequest, match="path"):          # other names stay names
+        check(lv="/boot/guest/vmlinuz")

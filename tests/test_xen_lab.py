@@ -65,6 +65,20 @@ def test_unknown_domain_errors_are_xls(tmp_path: Path) -> None:
     assert lab.run(["xl", "frobnicate"], check=False).exit_status == 1
 
 
+def test_domid_and_domname_answer_like_xl_misc_c(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    domid = lab.run(["xl", "domid", "titanic"]).stdout
+    assert domid.strip().isdigit() and int(domid) > 0
+    assert lab.run(["xl", "domname", domid.strip()]).stdout == "titanic\n"
+    assert lab.run(["xl", "domname", "0"]).stdout == "Domain-0\n"
+    r = lab.run(["xl", "domid", "nosuch"], check=False)
+    assert (r.exit_status, r.stdout, r.stderr) == (
+        1, "", "Can't get domid of domain name 'nosuch', maybe this domain does not exist.\n")
+    r = lab.run(["xl", "domname", "9999"], check=False)
+    assert r.exit_status == 1 and "domain id '9999', maybe" in r.stderr
+    assert lab.run(["xl", "domname", "x"], check=False).stderr == "Invalid domain id.\n\n"
+
+
 def test_fx_listing_info_and_vcpus(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
     doms = parse_list(run(lab, "xl", "list"))

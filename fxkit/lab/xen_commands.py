@@ -20,7 +20,7 @@ from fxkit.xen_config import DomainConfig
 
 _XL_USAGE = ("Usage xl [-vfNtT] <subcommand> [args]\n\n"
              "xl full list of subcommands: see `xl help` on a real host; the lab knows:\n"
-             " list create shutdown reboot destroy info vcpu-list console uptime\n")
+             " list create shutdown reboot destroy info vcpu-list console uptime domid domname\n")
 ERROR_INVAL = -6   # libxl's ERROR_INVAL, what name lookups return for an unknown domain
 
 
@@ -270,6 +270,34 @@ def _console(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
     return 0, "\n".join(dom.console) + "\n", ""
 
 
+def _domid(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
+    # xen tools/xl/xl_misc.c main_domid: a name only (libxl_name_to_domid), "%u\n".
+    _, words = _split(rest, "")
+    if not words:
+        return 1, "", f"{tool} domid: give a domain name\n"
+    dom = next((d for d in model.domains if d.name == words[0]), None)
+    if dom is None:
+        return 1, "", (f"Can't get domid of domain name '{words[0]}', maybe this domain "
+                       "does not exist.\n")
+    return 0, f"{dom.domid}\n", ""
+
+
+def _domname(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
+    # xen tools/xl/xl_misc.c main_domname: strtol(3) of the id, then libxl_domid_to_name.
+    _, words = _split(rest, "")
+    if not words:
+        return 1, "", f"{tool} domname: give a domain id\n"
+    digits = len(words[0]) - len(words[0].lstrip("0123456789"))
+    domid = int(words[0][:digits]) if digits else 0
+    if not digits:
+        return 1, "", "Invalid domain id.\n\n"
+    dom = next((d for d in model.domains if d.domid == domid), None)
+    if dom is None:
+        return 1, "", (f"Can't get domain name of domain id '{domid}', maybe this domain "
+                       "does not exist.\n")
+    return 0, f"{dom.name}\n", ""
+
+
 def _section(call: Call, name: str) -> object | None:
     try:
         return call.state.section(name)
@@ -294,5 +322,5 @@ def _has_bridge(call: Call, name: str) -> bool:
 _SUBCOMMANDS = {
     "list": _list, "create": _create, "shutdown": _shutdown, "reboot": _reboot,
     "destroy": _destroy, "info": _info, "vcpu-list": _vcpu_list, "console": _console,
-    "uptime": _uptime,
+    "uptime": _uptime, "domid": _domid, "domname": _domname,
 }

@@ -41,7 +41,7 @@ class RealLabInfo:
 def real_host(connect_timeout: float = 90.0) -> SSHHost:
     """An SSHHost for the running real lab's dom0 (root, key only, known host key)."""
     from fxkit.connect import ssh_host
-    host = ssh_host(ALIAS, ssh_config=str(state_paths().ssh_config), name="real")
+    host = ssh_host(ALIAS, ssh_config=str(state_paths().ssh_config), name="lab:real")
     host.connect_timeout = connect_timeout
     return host
 

@@ -17,7 +17,9 @@ from fxkit.lab.real.paths import ImagePaths, StatePaths
 
 MEMORY_MB = int(os.environ.get("FXKIT_REAL_MEMORY_MB", "2048"))
 DOM0_MB = 1024
-SMP = int(os.environ.get("FXKIT_REAL_SMP", "1"))
+# Two vCPUs: QEMU then runs one TCG thread per vCPU (MTTCG), boots ~40% faster, and dom0
+# did not corrupt its memory after `xl create` as it sometimes did with one (README.md).
+SMP = int(os.environ.get("FXKIT_REAL_SMP", "2"))
 # Experiment knobs (see fxkit/lab/real/README.md): QEMU -cpu model, -accel tcg options,
 # and extra words for Xen's command line.
 CPU = os.environ.get("FXKIT_REAL_CPU", "max")

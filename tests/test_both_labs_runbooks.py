@@ -1,0 +1,166 @@
+"""The same runbooks on both labs: the simulated fx and the real Xen 4.17 lab under QEMU.
+
+Each test takes ``anylab`` (tests/conftest.py), so it runs once on ``lab`` and once on
+``lab:real``, and checks the result with the plain OpenSSH client. On the real lab the
+LVs really activate, filesystems really grow and domUs really boot; its state is not reset
+between tests (that would mean a new boot), so every test puts back what it changed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from labs_support import Lab
+
+from fxkit.runbook import run_runbook
+
+pytestmark = [pytest.mark.notebook, pytest.mark.timeout(1200)]
+MiB = 1024 ** 2
+# The real lab's guest is a tiny Debian kernel with a busybox initrd (fxkit/lab/real);
+# the simulated fx boots anything its configs name.
+REAL_GUEST = {"kernel": "/boot/guest/vmlinuz", "ramdisk": "/boot/guest/initrd.gz"}
+
+
+def run(lab: Lab, tmp_path, name: str, apply: bool = False, confirm: str | None = None,
+        **params):
+    rec = run_runbook(name, {"host": lab.target, **params}, apply=apply, confirm=confirm,
+                      runs_dir=tmp_path / "runs")
+    assert rec.host == lab.target
+    return rec
+
+
+def lv_bytes(lab: Lab, vg: str = "lvm") -> dict[str, int]:
+    out = lab.ssh("lvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "lv_name,lv_size", vg)
+    return {n: int(s) for n, s in (ln.split() for ln in out.splitlines() if ln.strip())}
+
+
+def fs_bytes(lab: Lab, dev: str) -> int:
+    out = lab.ssh("dumpe2fs", "-h", dev)
+    fields = dict(ln.split(":", 1) for ln in out.splitlines() if ":" in ln)
+    return int(fields["Block count"]) * int(fields["Block size"])
+
+
+def test_host_inventory_reads_both_labs_and_changes_nothing(anylab: Lab, tmp_path) -> None:
+    before = lab_snapshot(anylab)
+    rec = run(anylab, tmp_path, "host-inventory")
+    assert rec.status == "succeeded" and not rec.changed, rec.error
+    assert rec.outcome["domains"] >= 2 and rec.outcome["bridges"] >= 3
+    assert all(not c.startswith(("lvcreate", "xl create", "rm", "ip link add"))
+               for c in rec.commands)
+    assert lab_snapshot(anylab) == before
+
+
+def lab_snapshot(lab: Lab) -> tuple:
+    return (lab.xl_names(), sorted(lv_bytes(lab).items()), lab.ssh("cat", "/etc/xen/titanic.cfg"))
+
+
+def test_lv_create_extend_snapshot_remove(anylab: Lab, tmp_path) -> None:
+    lab = anylab
+    assert "scratch" not in lv_bytes(lab)
+    dry = run(lab, tmp_path, "lv-create", lv="scratch", size="64M")
+    assert dry.status == "succeeded" and dry.outcome["status"] == "dry-run"
+    assert "scratch" not in lv_bytes(lab)
+    made = run(lab, tmp_path, "lv-create", apply=True, lv="scratch", size="64M")
+    assert made.status == "succeeded" and made.changed, made.error
+    assert lv_bytes(lab)["scratch"] == 64 * MiB
+    assert fs_bytes(lab, "/dev/lvm/scratch") == 64 * MiB
+    again = run(lab, tmp_path, "lv-create", apply=True, lv="scratch", size="64M")
+    assert again.status == "succeeded" and not again.changed
+
+    grown = run(lab, tmp_path, "lv-extend", apply=True, lv="scratch", size="+32M")
+    assert grown.status == "succeeded" and grown.changed, grown.error
+    assert lv_bytes(lab)["scratch"] == 96 * MiB
+    assert fs_bytes(lab, "/dev/lvm/scratch") == 96 * MiB          # resize2fs really ran
+    if lab.real:                                                   # and the LV is active
+        assert lab.ssh("lvs", "--noheadings", "-o", "lv_attr", "lvm/scratch").split()[0][4] == "a"
+
+    snap = run(lab, tmp_path, "lv-snapshot", apply=True, lv="scratch", size="32M")
+    assert snap.status == "succeeded" and snap.changed, snap.error
+    origin = lab.ssh("lvs", "--noheadings", "-o", "origin", "lvm/scratch-snap").strip()
+    assert origin == "scratch"
+
+    for name in ("scratch-snap", "scratch"):
+        refused = run(lab, tmp_path, "lv-remove", apply=True, lv=name)
+        assert refused.error["ename"] == "ConfirmationRequired" and name in lv_bytes(lab)
+        gone = run(lab, tmp_path, "lv-remove", apply=True, confirm=f"lvm/{name}", lv=name)
+        assert gone.status == "succeeded" and gone.changed, gone.error
+        assert name not in lv_bytes(lab)
+
+
+def test_lv_remove_refuses_an_lv_titanic_uses(anylab: Lab, tmp_path) -> None:
+    lv = "secours-root"            # titanic's root disk on fx and on the real lab alike
+    assert "lvm-secours--root" in anylab.ssh("cat", "/etc/xen/titanic.cfg")
+    rec = run(anylab, tmp_path, "lv-remove", apply=True, confirm=f"lvm/{lv}", lv=lv)
+    assert rec.status == "failed" and rec.error["ename"] == "PreconditionFailed"
+    assert "titanic" in rec.error["evalue"]
+    assert lv in lv_bytes(anylab)
+    assert not any(c.startswith("lvremove") for c in rec.commands)
+
+
+def test_domu_shutdown_and_start_titanic(anylab: Lab, tmp_path) -> None:
+    lab = anylab
+    assert "titanic" in lab.xl_names()
+    down = run(lab, tmp_path, "domu-lifecycle", apply=True, domu="titanic", action="shutdown")
+    assert down.status == "succeeded" and down.changed, down.error
+    assert "titanic" not in lab.xl_names()
+    again = run(lab, tmp_path, "domu-lifecycle", apply=True, domu="titanic", action="shutdown")
+    assert again.status == "succeeded" and not again.changed
+    up = run(lab, tmp_path, "domu-lifecycle", apply=True, domu="titanic", action="start")
+    assert up.status == "succeeded" and up.changed, up.error
+    assert "titanic" in lab.xl_names()
+    domid = lab.ssh("xl", "domid", "titanic").strip()
+    assert "xenbr0" in lab.ssh("brctl", "show", "xenbr0") and f"vif{domid}.0" in \
+        lab.ssh("brctl", "show", "xenbr0")
+
+
+def test_domu_create_then_remove_a_second_domu(anylab: Lab, tmp_path) -> None:
+    lab = anylab
+    boot = REAL_GUEST if lab.real else {}
+    params = {"domu": "mail", "memory": 128, "root_size": "128M", "swap_size": "32M",
+              "bridge": "xenbr1", **boot}
+    made = run(lab, tmp_path, "domu-create", apply=True, **params)
+    assert made.status == "succeeded" and made.changed, made.error
+    assert "mail" in lab.xl_names() and "titanic" in lab.xl_names()
+    assert {"mail-root", "mail-swap"} <= set(lv_bytes(lab))
+    domid = lab.ssh("xl", "domid", "mail").strip()
+    assert f"vif{domid}.0" in lab.ssh("brctl", "show", "xenbr1")
+    if lab.real:   # the guest's own console says it booted on its disks
+        log = lab.ssh("xl", "list", "-l", "mail")
+        assert '"name": "mail"' in log
+    again = run(lab, tmp_path, "domu-create", apply=True, **params)
+    assert again.status == "succeeded" and not again.changed
+
+    down = run(lab, tmp_path, "domu-lifecycle", apply=True, domu="mail", action="shutdown")
+    assert down.status == "succeeded" and "mail" not in lab.xl_names(), down.error
+    refused = run(lab, tmp_path, "domu-remove", apply=True, domu="mail")
+    assert refused.error["ename"] == "ConfirmationRequired"
+    gone = run(lab, tmp_path, "domu-remove", apply=True, confirm="mail", domu="mail")
+    assert gone.status == "succeeded" and gone.changed, gone.error
+    assert not {"mail-root", "mail-swap"} & set(lv_bytes(lab))
+    assert "mail.cfg" not in lab.ssh("ls", "/etc/xen")
+
+
+def test_bridge_add_on_a_vlan_then_it_persists(anylab: Lab, tmp_path) -> None:
+    lab = anylab
+    trunk = "eth1" if lab.real else "eth0"
+    uplink = f"{trunk}.43"
+    dry = run(lab, tmp_path, "bridge-add", bridge="xenbr3", uplink=uplink)
+    assert dry.outcome["status"] == "dry-run" and "xenbr3" not in lab.ssh("brctl", "show")
+    done = run(lab, tmp_path, "bridge-add", apply=True, bridge="xenbr3", uplink=uplink)
+    assert done.status == "succeeded" and done.changed, done.error
+    assert uplink in lab.ssh("brctl", "show", "xenbr3")
+    vlan = lab.ssh("ip", "-d", "link", "show", uplink)
+    assert "vlan protocol 802.1Q id 43" in vlan
+    assert f"bridge_ports {uplink}" in lab.ssh("cat", "/etc/network/interfaces.d/xenbr3")
+    again = run(lab, tmp_path, "bridge-add", apply=True, bridge="xenbr3", uplink=uplink)
+    assert again.status == "succeeded" and not again.changed
+    if lab.real:    # put the real lab back as it was (the simulated one is reset per test)
+        for argv in (["ip", "link", "del", "xenbr3"], ["ip", "link", "del", uplink],
+                     ["rm", "/etc/network/interfaces.d/xenbr3"]):
+            lab.ssh(*argv)
+
+
+def test_fx_doctor_runs_on_both_labs(anylab: Lab, tmp_path) -> None:
+    rec = run(anylab, tmp_path, "fx-doctor")
+    assert rec.status == "succeeded" and not rec.changed, rec.error
+    errors = [f for f in rec.outcome["findings"] if f.get("severity") == "error"]
+    assert errors == [], errors
