@@ -302,4 +302,4 @@ LVM_SUBCOMMANDS = {"pvcreate", "pvremove", "pvs", "pvdisplay", "vgcreate", "vgex
                    "vgscan", "lvscan"}
 
 # the other handler modules register themselves on import
-from fxkit.lab import lvm_displays, lvm_fs, lvm_lvcmds, lvm_reports  # noqa: E402,F401
+from fxkit.lab import lvm_displays, lvm_fs, lvm_lvcmds, lvm_lvcreate, lvm_reports  # noqa: E402,F401,I001

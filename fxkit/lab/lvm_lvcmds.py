@@ -1,10 +1,10 @@
-"""The lab's LV commands: lvcreate (incl. snapshots), lvextend/lvreduce/lvresize, lvremove,
-lvrename, lvchange -a; messages from lvm2 2.03.16 (tools/lvcreate.c, lib/metadata/lv_manip.c).
+"""The lab's LV commands: lvextend/lvreduce/lvresize, lvremove, lvrename, lvchange -a
+(lvcreate is in lvm_lvcreate); messages from lvm2 2.03.16 (tools/lvresize.c,
+tools/lvrename.c, lib/metadata/lv_manip.c).
 """
 
 from __future__ import annotations
 
-from fxkit.errors import InvalidRequest
 from fxkit.lab.lvm_args import Args, UsageError, parse, yes_no
 from fxkit.lab.lvm_commands import (
     FAILED,
@@ -18,9 +18,10 @@ from fxkit.lab.lvm_commands import (
 )
 from fxkit.lab.lvm_fs import resize_fs_messages
 from fxkit.lab.lvm_model import LogicalVolume, LvmModel, NoSpace, VolumeGroup
+from fxkit.lab.lvm_sizeargs import SizeArg, percent_of, read_size_args, rounded_extents
 from fxkit.lab.shell import Call
 from fxkit.lvm_names import RESERVED_LV_PREFIXES, RESERVED_LV_STRINGS, name_problem
-from fxkit.lvm_sizes import SizeRequest, format_size, parse_extents, parse_size, target_extents
+from fxkit.lvm_sizes import format_size
 
 SIZE_OPTS = {"-L": ("size", True), "--size": ("size", True), "-l": ("extents", True),
              "--extents": ("extents", True)}
@@ -37,19 +38,16 @@ RESIZE_OPTS = {**SIZE_OPTS, "-r": ("resizefs", False), "--resizefs": ("resizefs"
                "-i": ("stripes", True), "--fs": ("fs", True)}
 
 
-def _size_request(prog: str, a: Args, allow_sign: bool) -> SizeRequest | None:
-    try:
-        if a.get("size") is not None:
-            return parse_size(a.get("size") or "", allow_sign=allow_sign)
-        if a.get("extents") is not None:
-            return parse_extents(a.get("extents") or "", allow_sign=allow_sign)
-    except InvalidRequest:
-        opt, val = ("--size", a.get("size")) if a.get("size") is not None else \
-            ("--extents", a.get("extents"))
-        pre = "  Can't parse size argument.\n" if opt == "--size" else ""
-        raise UsageError(f"{pre}  Invalid argument for {opt}: {val}\n"
-                         "  Error during parsing of command line.") from None
-    return None
+def _zero_or_both(prog: str, size: SizeArg | None, extents: SizeArg | None) -> None:
+    """lvm2 refuses a zero -L/-l, then -L with -l, as command-line errors (exit 3)."""
+    for arg in (extents, size):     # _read_size_params lists extents_ARG before size_ARG
+        if arg is not None and arg.zero:
+            raise Failed(f"{arg.option} may not be zero.",
+                         f"Run `{prog} --help' for more information.", status=USAGE)
+    if size is not None and extents is not None:
+        both = "(not both)" if prog == "lvcreate" else "but not both"
+        raise Failed(f"Please specify either size or extents {both}.",
+                     f"Run `{prog} --help' for more information.", status=USAGE)
 
 
 def _no_syntax(prog: str) -> UsageError:
@@ -57,8 +55,8 @@ def _no_syntax(prog: str) -> UsageError:
                       "more information.")
 
 
-def _lv_name_errors(prog: str, name: str) -> None:
-    if name_problem(name):
+def _lv_name_errors(prog: str, name: str, *, check_valid: bool = True) -> None:
+    if check_valid and name_problem(name):
         raise Failed(f'Logical volume name "{name}" is invalid.',
                      f"Run `{prog} --help' for more information.", status=USAGE)
     for prefix in RESERVED_LV_PREFIXES:
@@ -81,68 +79,6 @@ def _split_ref(text: str) -> tuple[str, str]:
     return vg, lv
 
 
-@lvm_command("lvcreate")
-def lvcreate(call: Call, a: Args) -> tuple[str, str]:
-    a = parse("lvcreate", a.positional, CREATE_OPTS)
-    req = _size_request("lvcreate", a, allow_sign=False)
-    if req is None or not a.positional:
-        raise _no_syntax("lvcreate")
-    m = model(call)
-    target = a.positional[0]
-    origin_name = None
-    if a.has("snapshot"):
-        vg_name, origin_name = _split_ref(target)
-    else:
-        vg_name = target.rstrip("/")
-    name = a.get("name")
-    if name and "/" in name:
-        given_vg, _, name = name.rpartition("/")
-        if given_vg != vg_name:
-            raise UsageError(f'  Inconsistent volume group names given: "{given_vg}" and '
-                             f'"{vg_name}"\n  Run `lvcreate --help\' for more information.')
-    if name is not None:
-        _lv_name_errors("lvcreate", name)
-    vg = vg_or_fail(m, vg_name)
-    origin = None
-    if origin_name is not None:
-        origin = vg.lv(origin_name)
-        if origin is None:
-            raise Failed(f'Failed to find logical volume "{vg_name}/{origin_name}"')
-        if origin.origin:
-            raise Failed("Snapshots of snapshots are not supported.")
-    if name is None:
-        name = next(f"lvol{i}" for i in range(len(vg.lvs) + 1) if not vg.lv(f"lvol{i}"))
-    if vg.lv(name):
-        raise Failed(f'Logical Volume "{name}" already exists in volume group "{vg.name}"')
-    if len(vg.name) + len(name) + 3 >= 128:
-        raise Failed(f'Internal error: LV name "{vg.name}/{name}" length '
-                     f"{len(vg.name) + len(name) + 3} is not supported.")
-    free = m.vg_free(vg)
-    want = target_extents(req, extent_size=vg.extent_size, vg_extents=m.vg_extents(vg),
-                          vg_free=free, origin=origin.extents if origin else 0)
-    if want.extents > free:
-        raise Failed(f'Volume group "{vg.name}" has insufficient free space ({free} extents): '
-                     f"{want.extents} required.")
-    if want.extents <= 0:
-        raise Failed("Unable to create new logical volume with no extents.")
-    out = ""
-    if want.note:
-        out += lines("Rounding up size to full physical extent "
-                     f"{format_size(want.extents * vg.extent_size, long=True)}")
-    if a.has("test"):
-        return out + lines(f'Logical volume "{name}" created.'), ""
-    active = yes_no(a.get("activate"), "--activate")
-    lv = m.new_lv(vg, name, want.extents, origin=origin_name, active=active)
-    if origin is not None and origin.fs is not None:
-        lv.fs = dict(origin.fs)
-    changed(call, vg)
-    err = ""
-    # lvm2 zeroes the start of a new LV only when asked (-Zy, the default) and active
-    if (not yes_no(a.get("zero"), "--zero") or not active) and not origin:
-        err = lines(f"WARNING: Logical volume {vg.name}/{name} not zeroed.")
-    return out + lines(f'Logical volume "{name}" created.'), err
-
-
 def _lookup(m: LvmModel, ref: str) -> tuple[VolumeGroup, LogicalVolume]:
     vg_name, lv_name = _split_ref(ref)
     vg = vg_or_fail(m, vg_name)
@@ -154,29 +90,53 @@ def _lookup(m: LvmModel, ref: str) -> tuple[VolumeGroup, LogicalVolume]:
 
 def _resize(call: Call, a: Args, prog: str) -> tuple[str, str]:
     a = parse(prog, a.positional, RESIZE_OPTS)
-    req = _size_request(prog, a, allow_sign=True)
-    if req is None or not a.positional:
+    size, extents = read_size_args(prog, a)
+    if (size is None and extents is None) or not a.positional:
         raise _no_syntax(prog)
+    _zero_or_both(prog, size, extents)
     m = model(call)
     vg, lv = _lookup(m, a.positional[0])
-    cur = lv.extents
-    want = target_extents(req, extent_size=vg.extent_size, current=cur,
-                          vg_extents=m.vg_extents(vg), vg_free=m.vg_free(vg))
-    new = want.extents
+    cur, free, es = lv.extents, m.vg_free(vg), vg.extent_size
+    out, err, approx = "", "", False
+    arg = size or extents
+    assert arg is not None
+    if size is not None:    # a reduction by -N is rounded down, anything else up
+        count, rounded = rounded_extents(size.sectors, es, down=size.sign == "-")
+        if rounded:   # the size asked, rounded (for +N, the increase), not the new total
+            out += lines("Rounding size to boundary between physical extents: "
+                         f"{format_size(count * es, long=True)}.")
+    elif arg.percent:
+        approx, of_origin = True, 0
+        if arg.percent == "ORIGIN":
+            origin = vg.lv(lv.origin) if lv.origin else None
+            if origin is None:
+                raise Failed("Specified LV does not have an origin LV.")
+            of_origin = origin.extents
+        base = {"VG": m.vg_extents(vg), "FREE": free, "PVS": m.vg_extents(vg), "LV": cur,
+                "ORIGIN": of_origin}[arg.percent]
+        count = percent_of(arg.number, base, roundup=arg.sign != "-")
+        if arg.percent == "VG" and not arg.sign and count > cur + free:
+            count = cur + free
+            out += lines(f"Reducing {arg.number}%VG to remaining free space "
+                         f"{format_size(count * es, long=True)} in VG.")
+    else:
+        count = arg.number
+    if not arg.sign and count == 0:
+        raise Failed("New size of 0 not permitted.", stdout=out)
+    new = cur + count if arg.sign == "+" else cur - count if arg.sign == "-" else count
+    if new <= 0:
+        raise Failed(f"Unable to reduce {vg.name}/{lv.name} below 1 extent.", stdout=out)
+    if new > cur and new - cur > free and approx and free:
+        new = cur + free
     if new == cur:
-        raise Failed(f"New size ({new} extents) matches existing size ({cur} extents).")
+        raise Failed(f"New size ({new} extents) matches existing size ({cur} extents).",
+                     stdout=out)
     if prog == "lvextend" and new < cur:
         raise Failed(f"New size given ({new} extents) not larger than existing size "
-                     f"({cur} extents)")
+                     f"({cur} extents)", stdout=out)
     if prog == "lvreduce" and new > cur:
         raise Failed(f"New size given ({new} extents) not less than existing size "
-                     f"({cur} extents)")
-    if new <= 0:
-        raise Failed(f"New size of {new} extents is not permitted for {vg.name}/{lv.name}.")
-    out = err = ""
-    if want.note:
-        out += lines("Rounding size to boundary between physical extents: "
-                     f"{format_size(new * vg.extent_size, long=True)}.")
+                     f"({cur} extents)", stdout=out)
     new_bytes = new * vg.extent_size
     fs = lv.fs
     resizefs = a.has("resizefs") and fs is not None and fs.get("type") != "swap"
@@ -291,37 +251,83 @@ def lvremove(call: Call, a: Args) -> tuple[str, str]:
     return out, ""
 
 
+def _extract_vg(ref: str) -> tuple[str | None, str]:
+    """toollib.c extract_vgname: the VG of ``vg/lv`` (None and a complaint if malformed)."""
+    path = ref[len("/dev/"):] if ref.startswith("/dev/") else ref
+    vg, _, rest = path.partition("/")
+    if "/" in rest.lstrip("/"):
+        return None, f'"{ref}": Invalid path for Logical Volume.'
+    return vg, ""
+
+
 @lvm_command("lvrename")
-def lvrename(call: Call, a: Args) -> str:
+def lvrename(call: Call, a: Args) -> tuple[str, str]:
+    """lvrename in tools/lvrename.c's order: names checked first (exit 3), then the VG."""
     a = parse("lvrename", a.positional)
-    p = a.positional
+    p, err = a.positional, ""
+
+    def usage(message: str) -> Failed:
+        return Failed(message, "Run `lvrename --help' for more information.", status=USAGE)
     if len(p) == 3:
-        vg_name, old, new = p
+        vg_name = p[0][len("/dev/"):] if p[0].startswith("/dev/") else p[0]
+        old, new = p[1], p[2]
+        if "/" in old:
+            old_vg, err = _extract_vg(old)
+            if old_vg is not None and old_vg != vg_name:
+                raise usage(f'Please use a single volume group name ("{vg_name}" or '
+                            f'"{old_vg}")')
     elif len(p) == 2:
-        vg_name, old = _split_ref(p[0])
-        new_vg, _, new = p[1].rpartition("/")
-        if new_vg and new_vg != vg_name:
-            raise UsageError("  Logical volume names must have the same volume group "
-                             f'("{vg_name}" or "{new_vg}").')
+        old, new = p
+        got, err = _extract_vg(old)
+        if got is None or "/" not in old:
+            raise _no_syntax("lvrename")     # a bare name without a VG: not modelled further
+        vg_name = got
     else:
-        raise _no_syntax("lvrename")
-    if name_problem(new):
-        raise Failed(f'New logical volume name "{new}" is invalid.',
-                     "Run `lvrename --help' for more information.", status=USAGE)
-    _lv_name_errors("lvrename", new)
-    m = model(call)
-    vg = vg_or_fail(m, vg_name)
-    lv = vg.lv(old)
-    if lv is None:
-        raise Failed(f'Existing logical volume "{old}" not found in volume group "{vg.name}"')
-    if vg.lv(new):
-        raise Failed(f'Logical Volume "{new}" already exists in volume group "{vg.name}"')
+        raise usage("Old and new logical volume names required")
+    if name_problem(vg_name):
+        raise usage("Please provide a valid volume group name")
+    if "/" in new:
+        new_vg, complaint = _extract_vg(new)
+        err += lines(complaint) if complaint else ""
+        if new_vg is not None and new_vg != vg_name:
+            raise Failed(*(x.strip() for x in err.splitlines()),
+                         f'Logical volume names must have the same volume group ("{vg_name}" '
+                         f'or "{new_vg}")', "Run `lvrename --help' for more information.",
+                         status=USAGE)
+    old, new = old.rpartition("/")[2], new.rpartition("/")[2]
+    if new.startswith("-") and not old.startswith("-"):   # "-" marks a historical LV
+        raise usage("Old name references live LV while new name is for historical LV.")
+    maxlen = 128 - len(vg_name) - 3
+    try:
+        if len(new) > maxlen:
+            raise usage(f'New logical volume name "{new}" may not exceed {maxlen} characters.')
+        if not new:
+            raise usage("New logical volume name may not be blank")
+        _lv_name_errors("lvrename", new, check_valid=False)
+        if name_problem(new):
+            raise usage(f'New logical volume name "{new}" is invalid')
+        if old == new:
+            raise usage("Old and new logical volume names must differ")
+        m = model(call)
+        vg = vg_or_fail(m, vg_name)
+        lv = vg.lv(old)
+        if lv is None:
+            raise Failed(f'Existing logical volume "{old}" not found in volume group '
+                         f'"{vg.name}"')
+        if vg.lv(new):
+            raise Failed(f'Logical Volume "{new}" already exists in volume group "{vg.name}"')
+        if len(vg.name) + len(new) + 3 >= 128:
+            raise Failed(f'Internal error: LV name "{vg.name}/{new}" length '
+                         f"{len(vg.name) + len(new) + 3} is not supported.")
+    except Failed as e:   # a complaint about the new path comes first
+        raise Failed(*(x.strip() for x in err.splitlines()), *e.lines, status=e.status) \
+            from None
     for snap in vg.lvs:
         if snap.origin == old:
             snap.origin = new
     lv.name = new
     changed(call, vg)
-    return lines(f'Renamed "{old}" to "{new}" in volume group "{vg.name}"')
+    return lines(f'Renamed "{old}" to "{new}" in volume group "{vg.name}"'), err
 
 
 @lvm_command("lvchange")

@@ -1,0 +1,128 @@
+"""The lab's lvcreate (plain LVs and snapshots): lvm2 2.03.16's checks, in its order.
+
+Order and messages from tools/lvcreate.c (_lvcreate_params, _update_extents_params)
+and lib/metadata/lv_manip.c, checked against the real tool by the differential
+test (fxkit.testing.lvm_diff): rounding is printed before a duplicate name, free
+space or name length is refused; percentages are "approximate" and take what is left.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fxkit.lab.lvm_args import Args, UsageError, parse, yes_no
+from fxkit.lab.lvm_commands import Failed, changed, lines, lvm_command, model, vg_or_fail
+from fxkit.lab.lvm_lvcmds import (
+    CREATE_OPTS,
+    _lv_name_errors,
+    _no_syntax,
+    _split_ref,
+    _zero_or_both,
+)
+from fxkit.lab.lvm_model import LogicalVolume, LvmModel, VolumeGroup
+from fxkit.lab.lvm_sizeargs import SizeArg, percent_of, read_size_args, rounded_extents
+from fxkit.lab.shell import Call
+from fxkit.lvm_sizes import SizeRequest, format_size, target_extents
+
+
+def _next_lvol(vg: VolumeGroup) -> str:
+    """lvm2's generate_lv_name: one more than the highest N that sscanf("lvol%d") reads."""
+    nums = [int(m.group(1)) for lv in vg.lvs
+            if (m := re.match(r"lvol\s*([+-]?\d+)", lv.name))]
+    return f"lvol{max(nums, default=-1) + 1}"
+
+
+@lvm_command("lvcreate")
+def lvcreate(call: Call, a: Args) -> tuple[str, str]:
+    a = parse("lvcreate", a.positional, CREATE_OPTS)
+    size, extents = read_size_args("lvcreate", a)
+    if (size is None and extents is None) or not a.positional:
+        raise _no_syntax("lvcreate")
+    m = model(call)
+    target = a.positional[0]
+    origin_name = None
+    if a.has("snapshot"):
+        vg_name, origin_name = _split_ref(target)
+    else:
+        vg_name = target.rstrip("/")
+    name = a.get("name")
+    if name and "/" in name:
+        given_vg, _, name = name.rpartition("/")
+        if given_vg != vg_name:
+            raise UsageError(f'  Inconsistent volume group names given: "{given_vg}" and '
+                             f'"{vg_name}"\n  Run `lvcreate --help\' for more information.')
+    if name is not None:
+        _lv_name_errors("lvcreate", name)
+    _zero_or_both("lvcreate", size, extents)
+    vg = vg_or_fail(m, vg_name)
+    origin = None
+    if origin_name is not None:
+        origin = vg.lv(origin_name)
+        if origin is None:
+            raise Failed(f'Failed to find logical volume "{vg_name}/{origin_name}"')
+        if origin.origin:
+            raise Failed("Snapshots of snapshots are not supported.")
+    free = m.vg_free(vg)
+    count, out, approx = _create_extents(m, vg, size, extents, origin)
+    if name is None:
+        name = _next_lvol(vg)
+    # lvm2 2.03.16 checks in this order, after printing any rounding (differential test)
+    if vg.lv(name):
+        raise Failed(f'Logical Volume "{name}" already exists in volume group "{vg.name}"',
+                     stdout=out)
+    if count > free:
+        if not approx:
+            raise Failed(f'Volume group "{vg.name}" has insufficient free space ({free} '
+                         f"extents): {count} required.", stdout=out)
+        if not free:
+            raise Failed("Insufficient suitable allocatable extents found for logical volume "
+                         f"{name}.", stdout=out)
+        count = free          # a percentage is "approximate": it takes what is left
+    if len(vg.name) + len(name) + 3 >= 128:
+        raise Failed(f'Internal error: LV name "{vg.name}/{name}" length '
+                     f"{len(vg.name) + len(name) + 3} is not supported.", stdout=out)
+    if a.has("test"):
+        return out + lines(f'Logical volume "{name}" created.'), ""
+    active = yes_no(a.get("activate"), "--activate")
+    lv = m.new_lv(vg, name, count, origin=origin_name, active=active)
+    if origin is not None and origin.fs is not None:
+        lv.fs = dict(origin.fs)
+    changed(call, vg)
+    err = ""
+    # lvm2 zeroes the start of a new LV only when asked (-Zy, the default) and active
+    if (not yes_no(a.get("zero"), "--zero") or not active) and not origin:
+        err = lines(f"WARNING: Logical volume {vg.name}/{name} not zeroed.")
+    return out + lines(f'Logical volume "{name}" created.'), err
+
+
+def _create_extents(m: LvmModel, vg: VolumeGroup, size: SizeArg | None,
+                    extents: SizeArg | None, origin: LogicalVolume | None
+                    ) -> tuple[int, str, bool]:
+    """(extents, stdout so far, approximate?) for a new LV: lvcreate.c _update_extents_params."""
+    es, free = vg.extent_size, m.vg_free(vg)
+    if size is not None:
+        count, rounded = rounded_extents(size.sectors, es)
+        note = lines("Rounding up size to full physical extent "
+                     f"{format_size(count * es, long=True)}") if rounded else ""
+        return count, note, False
+    assert extents is not None
+    if not extents.percent:
+        return extents.number, "", False
+    if extents.percent == "ORIGIN" and origin is not None:
+        req = SizeRequest("", "percent", extents.number, "ORIGIN")
+        return target_extents(req, extent_size=es, origin=origin.extents).extents, "", True
+    if extents.percent == "LV":
+        raise Failed("Please express size as %FREE" + (", %ORIGIN" if origin else "") +
+                     ", %PVS or %VG.")
+    if extents.percent == "ORIGIN":
+        raise Failed("Internal error: Couldn't find origin volume.")
+    base = {"VG": m.vg_extents(vg), "FREE": free, "PVS": m.vg_extents(vg)}[extents.percent]
+    count, out = percent_of(extents.number, base, roundup=False), ""
+    if extents.percent == "VG" and count > free:
+        count = free
+        out = lines(f"Reducing {extents.number}%VG to remaining free space "
+                    f"{format_size(free * es, long=True)} in VG.")
+    if count == 0:
+        raise Failed("Calculated size of logical volume is 0 extents. Needs to be larger.",
+                     stdout=out)
+    return count, out, True

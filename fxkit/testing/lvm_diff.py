@@ -1,0 +1,281 @@
+"""Differential LVM test: the same op sequences on the simulated lab and on real lvm2.
+
+Each sequence starts from VG ``fxdiff`` with no LVs; per op the exit status, stdout
+and stderr are recorded, and at the end what ``fxkit.lvm.read_lvm`` reads. On the
+real side all of it (resets, ops, reads) can go to the host in one batch::
+
+    real = Lvm2Runner(host, devices=["/dev/loop0", "/dev/loop1"], profile="no_dm")
+    real.setup()                                        # vgcreate fxdiff
+    d = first_disagreement(random_sequences(1, 200), lab_factory(), real)
+    print(d or "no disagreement")
+
+Observations are compared after device names become ``<pv0>``, ``<pv1>`` (loop
+numbers differ from run to run and between the two sides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from collections.abc import Sequence as Seq
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from fxkit.errors import LabError
+from fxkit.host import Host
+from fxkit.lab.shell import execute
+from fxkit.lab.state import LabState
+from fxkit.lvm import LV_FIELDS, PV_FIELDS, REPORT_ARGS, VG_FIELDS, read_lvm
+from fxkit.testing.argv_batch import BatchResult, ReplayHost, run_batch
+from fxkit.testing.labstate import StateHost
+from fxkit.testing.lvm_diff_ops import VG, Op, Sequence, random_sequences
+
+MiB = 1024 ** 2
+SIZES_MIB = (64, 32)
+EXTENT = "4M"
+READS = tuple((tool, *REPORT_ARGS, fields) for tool, fields in
+              (("pvs", PV_FIELDS), ("vgs", VG_FIELDS), ("lvs", LV_FIELDS)))
+RESET = ("lvremove", "-f", VG)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How LVs are activated: ``no_dm`` (no device-mapper: ``-an -Zn``) or ``dm``."""
+
+    name: str
+    create_extra: tuple[str, ...]
+    # stderr lines one side prints for reasons outside the model (see PROFILES)
+    noise: tuple[str, ...] = ()
+    # lv_attr characters 5-6 (active, open) are "XX" when lvm2 cannot ask device-mapper
+    mask_state: bool = False
+
+
+PROFILES = {
+    # The sandbox's lvm.conf says activation = 0, so real lvm2 warns on every command;
+    # the lab answers as a host with device-mapper and never prints that line.
+    "no_dm": Profile("no_dm", ("-an", "-Zn"), noise=(
+        "  WARNING: Activation disabled. No device-mapper interaction will be attempted.\n",),
+        mask_state=True),
+    "dm": Profile("dm", ()),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    argv: tuple[str, ...]
+    exit_status: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one sequence did (per op) and what fxkit read at the end."""
+
+    steps: tuple[Step, ...]
+    pvs: tuple[tuple[object, ...], ...]
+    vgs: tuple[tuple[object, ...], ...]
+    lvs: tuple[tuple[object, ...], ...]
+    lv_names: tuple[str, ...] = field(default=(), compare=False)
+
+
+def sequence_commands(seq: Sequence, profile: Profile, *, reset: bool) -> list[tuple[str, ...]]:
+    """The argvs for one sequence: [reset], its ops, then fxkit's three LVM reports."""
+    ops = [op.for_profile(profile.create_extra) for op in seq.ops]
+    return [*([RESET] if reset else []), *ops, *READS]
+
+
+def _normaliser(devices: Seq[str]) -> Callable[[str], str]:
+    # Loop device numbers are whatever was free on the machine: name them by position.
+    order = sorted(enumerate(devices), key=lambda t: -len(t[1]))
+
+    def norm(text: str) -> str:
+        for i, dev in order:
+            text = text.replace(dev, f"<pv{i}>")
+        return text
+    return norm
+
+
+def observe(seq: Sequence, profile: Profile, results: Seq[BatchResult],
+            devices: Seq[str]) -> Observation:
+    """Build an Observation from a sequence's op and report results (no reset)."""
+    n = len(seq.ops)
+    if len(results) != n + len(READS):
+        raise LabError(f"sequence {seq.index}: {len(results)} results for {n} ops + reads")
+    norm = _normaliser(devices)
+
+    def clean(text: str) -> str:
+        for line in profile.noise:
+            text = text.replace(line, "")
+        return norm(text)
+    steps = tuple(Step(tuple(norm(a) for a in r.argv), r.exit_status, clean(r.stdout),
+                       clean(r.stderr)) for r in results[:n])
+    state = read_lvm(ReplayHost("observed", results[n:]))
+    pvs = tuple((norm(p.name), p.vg, p.pe_count, p.pe_alloc_count, p.size_bytes, p.free_bytes,
+                 p.pe_start) for p in state.pvs if p.name in devices)
+    vgs = tuple((v.name, v.extent_size, v.extent_count, v.free_count, v.size_bytes, v.free_bytes,
+                 v.pv_count, v.lv_count) for v in state.vgs if v.name == VG)
+    lvs = []
+    for lv in state.lvs:
+        if lv.vg != VG:
+            continue
+        attr = lv.attr.raw[:4] + ".." + lv.attr.raw[6:] if profile.mask_state else lv.attr.raw
+        lvs.append((lv.full_name, lv.size_bytes, attr, norm(lv.path),
+                    tuple((norm(s.pv), s.pe) for s in lv.segments)))
+    return Observation(steps, pvs, vgs, tuple(lvs),
+                       tuple(lv.name for lv in state.lvs if lv.vg == VG))
+
+
+def _direct(host: Host, argvs: Iterable[tuple[str, ...]], sudo: bool) -> list[BatchResult]:
+    out = []
+    for argv in argvs:
+        r = host.run(argv, check=False, sudo=sudo)
+        out.append(BatchResult(tuple(argv), r.exit_status, r.stdout, r.stderr, r.seconds))
+    return out
+
+
+def run_sequence(host: Host, seq: Sequence, profile: str | Profile = "no_dm", *,
+                 devices: Seq[str], reset: bool = True, sudo: bool = False) -> Observation:
+    """Run one sequence command by command on ``host`` (reset first unless told not to)."""
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
+    results = _direct(host, sequence_commands(seq, prof, reset=reset), sudo)
+    if reset:
+        _check_reset(results[0], None)
+    return observe(seq, prof, results[1:] if reset else results, devices)
+
+
+def _check_reset(r: BatchResult, expected: Seq[str] | None) -> None:
+    if r.exit_status != 0:
+        raise LabError(f"reset `{' '.join(r.argv)}` failed ({r.exit_status}): {r.stderr}")
+    removed = sorted(line.split('"')[1] for line in r.stdout.splitlines()
+                     if "successfully removed" in line)
+    if expected is not None and removed != sorted(expected):
+        raise LabError(f"reset removed {removed}, but the last read showed {sorted(expected)}: "
+                       f"{VG} is not back to its start state")
+
+
+# -- the two sides ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LabFactory:
+    """Makes fresh lab hosts holding VG ``fxdiff`` on ``devices`` (sized like the real ones)."""
+
+    sizes_mib: Seq[int] = SIZES_MIB
+    devices: Seq[str] = ("/dev/loop0", "/dev/loop1")
+
+    def __call__(self) -> Host:
+        state = LabState(hostname="lab")
+        state.lvm.devices.update({d: s * MiB for d, s in zip(self.devices, self.sizes_mib,
+                                                              strict=True)})
+        status, _, err = execute(state, ["vgcreate", "-s", EXTENT, VG, *self.devices])
+        if status != 0:
+            raise LabError(f"lab vgcreate {VG} failed: {err}")
+        return StateHost(state)
+
+
+lab_factory = LabFactory
+
+
+class SimRunner:
+    """Runs each sequence on a fresh lab host from ``factory``."""
+
+    def __init__(self, factory: Callable[[], Host], profile: str | Profile = "no_dm") -> None:
+        self.factory = factory
+        self.profile = PROFILES[profile] if isinstance(profile, str) else profile
+
+    def __call__(self, seqs: Seq[Sequence]) -> list[Observation]:
+        out = []
+        for seq in seqs:
+            host = self.factory()
+            out.append(observe(seq, self.profile, _direct(
+                host, sequence_commands(seq, self.profile, reset=False), False),
+                getattr(self.factory, "devices", ())))
+        return out
+
+
+@dataclass
+class Lvm2Runner:
+    """Real lvm2 on ``host``: VG ``fxdiff`` on ``devices``, reset between sequences.
+
+    ``batch=True`` sends all of a call's commands in one ``python3`` round trip
+    (``fxkit.testing.argv_batch``); ``env`` is added to the commands' environment
+    (e.g. ``Lvm2Sandbox.env``); ``sudo`` runs them with ``sudo -n``.
+    """
+
+    host: Host
+    devices: Seq[str]
+    profile: Profile | str = "no_dm"
+    env: dict[str, str] = field(default_factory=dict)
+    sudo: bool = False
+    batch: bool = True
+    timeout: float = 120.0
+    last_lvs: tuple[str, ...] | None = None     # what the last read showed (None: unknown)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.profile, str):
+            self.profile = PROFILES[self.profile]
+
+    def _run(self, argvs: list[tuple[str, ...]]) -> list[BatchResult]:
+        if self.batch:
+            return run_batch(self.host, argvs, env=self.env, sudo=self.sudo, timeout=self.timeout)
+        if self.env:
+            raise LabError("env needs batch=True (Host.run has no env); or export it first")
+        return _direct(self.host, argvs, self.sudo)
+
+    def setup(self) -> None:
+        """Create VG ``fxdiff`` (4 MiB extents) on the devices; they must be unused."""
+        r = self._run([("vgcreate", "-s", EXTENT, VG, *self.devices)])[0]
+        if r.exit_status != 0:
+            raise LabError(f"vgcreate {VG} on {', '.join(self.devices)} failed: {r.stderr}")
+        self.last_lvs = ()
+
+    def __call__(self, seqs: Seq[Sequence]) -> list[Observation]:
+        prof = self.profile
+        assert isinstance(prof, Profile)
+        argvs: list[tuple[str, ...]] = []
+        check_start = self.last_lvs is None
+        for i, seq in enumerate(seqs):
+            argvs += [RESET, *([*READS] if check_start and i == 0 else [])]
+            argvs += sequence_commands(seq, prof, reset=False)
+        results = self._run(argvs)
+        out, pos = [], 0
+        for i, seq in enumerate(seqs):
+            _check_reset(results[pos], self.last_lvs)
+            pos += 1
+            if check_start and i == 0:
+                start = read_lvm(ReplayHost("start", results[pos:pos + len(READS)]))
+                vg = start.vg(VG)
+                if vg is None or vg.lv_count or vg.free_count != vg.extent_count:
+                    raise LabError(f"after reset, {VG} is not empty: {vg}")
+                pos += len(READS)
+            n = len(seq.ops) + len(READS)
+            obs = observe(seq, prof, results[pos:pos + n], self.devices)
+            pos += n
+            self.last_lvs = obs.lv_names
+            out.append(obs)
+        return out
+
+
+class ParallelRunner:
+    """Splits each call's sequences over several runners (e.g. one per lvm2 sandbox).
+
+    Real lvm2 spends most of a command's time waiting (AIO teardown), not computing,
+    so a few sandboxes side by side finish a batch several times sooner.
+    """
+
+    def __init__(self, runners: Seq[Lvm2Runner]) -> None:
+        self.runners = list(runners)
+        self.profile = self.runners[0].profile
+
+    def __call__(self, seqs: Seq[Sequence]) -> list[Observation]:
+        n = len(self.runners)
+        size = -(-len(seqs) // n) if seqs else 0
+        chunks = [list(seqs[i * size:(i + 1) * size]) for i in range(n)]
+        with ThreadPoolExecutor(n) as pool:
+            parts = list(pool.map(lambda rc: rc[0](rc[1]) if rc[1] else [],
+                                  zip(self.runners, chunks, strict=True)))
+        return [obs for part in parts for obs in part]
+
+
+__all__ = ["PROFILES", "LabFactory", "Lvm2Runner", "Observation", "Op", "ParallelRunner",
+           "Profile", "Sequence", "SimRunner", "lab_factory", "observe", "random_sequences",
+           "run_sequence", "sequence_commands"]
