@@ -1,9 +1,10 @@
 """Random LVM operation sequences (create, extend, rename, remove; valid and invalid).
 
 Deterministic for a seed. Names come from a small pool so duplicates, renames onto
-existing names and removes of missing LVs happen often. An op's ``variant`` says
-what it was drawn to exercise; whether it really fails depends on the state it
-meets, which is what the differential run compares::
+existing names and removes of missing LVs happen often; each op is aimed at the
+state the ones before it leave (followed on a scratch lab, so "dup" and
+"onto-existing" really meet an existing LV). An op's ``variant`` says what it was
+drawn to exercise; the answers are what the differential run compares::
 
     >>> [str(op) for op in random_sequences(7, 1)[0].ops][:1]     # doctest: +SKIP
     ['lvcreate -y -L 5M -n a fxdiff']
@@ -14,7 +15,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from fxkit.lab.shell import execute
+from fxkit.lab.state import LabState
+
 VG = "fxdiff"
+MiB = 1024 ** 2
 POOL = ("a", "b", "c", "d")
 # Refused names: lvm2 lib/misc/lvm-string.c (_validate_name, reserved prefixes and
 # component strings) and the VG/LV length limit seen in tools/lvcreate.c.
@@ -63,15 +68,28 @@ class Sequence:
 
 
 class _Gen:
-    """Draws ops; tracks which pool names were probably created, to aim duplicates."""
+    """Draws ops, each aimed at the state the previous ones left (run on a scratch lab)."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.names: list[str] = []
+        self.state = LabState(hostname="gen")
+        self.state.lvm.devices.update({"/dev/gen0": 64 * MiB, "/dev/gen1": 32 * MiB})
+        execute(self.state, ["vgcreate", "-s", "4M", VG, "/dev/gen0", "/dev/gen1"])
 
-    def some_name(self, existing: bool) -> str:
-        if existing and self.names:
-            return self.rng.choice(self.names)
+    @property
+    def names(self) -> list[str]:
+        vg = self.state.lvm.vg(VG)
+        return [lv.name for lv in vg.lvs] if vg else []
+
+    def draw(self, kind: str) -> Op:
+        op: Op = getattr(self, kind)()
+        execute(self.state, list(op.argv))
+        return op
+
+    def some_name(self, existing: bool, other_than: str = "") -> str:
+        names = [n for n in self.names if n != other_than]
+        if existing and names:
+            return self.rng.choice(names)
         free = [n for n in POOL if n not in self.names]
         return self.rng.choice(free or list(POOL))
 
@@ -93,8 +111,6 @@ class _Gen:
             argv = ("lvcreate", "-y", *size, VG)
         else:
             argv = ("lvcreate", "-y", *size, "-n", name, VG)
-        if variant in ("ok", "plan", "noname") and name not in self.names:
-            self.names.append(name if variant != "noname" else "lvol0")
         return Op("lvcreate", variant, argv)
 
     def lvextend(self) -> Op:
@@ -110,12 +126,12 @@ class _Gen:
 
     def lvrename(self) -> Op:
         r = self.rng
-        variant = r.choice(("ok", "ok", "onto-existing", "bad-name", "missing"))
+        variant = r.choice(("ok", "ok", "onto-existing", "onto-existing", "bad-name", "missing"))
         old = self.some_name(existing=variant != "missing") if variant != "missing" else "nope"
         if variant == "bad-name":
             new = r.choice(BAD_NAMES)
         else:
-            new = self.some_name(existing=variant == "onto-existing")
+            new = self.some_name(existing=variant == "onto-existing", other_than=old)
         form = r.randrange(3)
         argv: tuple[str, ...]
         if form == 0:
@@ -124,8 +140,6 @@ class _Gen:
             argv = ("lvrename", "-y", f"{VG}/{old}", f"{VG}/{new}")
         else:
             argv = ("lvrename", "-y", f"{VG}/{old}", new)
-        if variant == "ok" and old in self.names:
-            self.names[self.names.index(old)] = new
         return Op("lvrename", variant, argv)
 
     def lvremove(self) -> Op:
@@ -133,12 +147,11 @@ class _Gen:
         variant = r.choice(("ok", "ok", "missing"))
         name = self.some_name(existing=True) if variant == "ok" else r.choice(("nope", *POOL))
         flag = r.choice(("-y", "-f"))            # plan_lv_remove uses -f
-        if variant == "ok" and name in self.names:
-            self.names.remove(name)
         return Op("lvremove", variant, ("lvremove", flag, self.ref(name)))
 
 
-KINDS = ("lvcreate", "lvcreate", "lvcreate", "lvextend", "lvextend", "lvrename", "lvremove")
+KINDS = ("lvcreate", "lvcreate", "lvcreate", "lvextend", "lvextend", "lvrename", "lvrename",
+         "lvremove")
 
 
 def random_sequences(seed: int, count: int) -> list[Sequence]:
@@ -147,6 +160,11 @@ def random_sequences(seed: int, count: int) -> list[Sequence]:
     out = []
     for i in range(count):
         gen = _Gen(rng)
-        ops = tuple(getattr(gen, rng.choice(KINDS))() for _ in range(rng.randint(1, 6)))
-        out.append(Sequence(i, ops))
+        ops = []
+        for _ in range(rng.randint(1, 6)):
+            kind = rng.choice(KINDS)
+            if kind != "lvcreate" and not gen.names and rng.random() < 0.75:
+                kind = "lvcreate"       # mostly act on LVs that exist, sometimes on none
+            ops.append(gen.draw(kind))
+        out.append(Sequence(i, tuple(ops)))
     return out
