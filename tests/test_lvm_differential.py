@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import shlex
+import shutil
 import sys
 import time
 from collections import Counter
@@ -39,6 +40,8 @@ from fxkit.testing.lvm_diff import (
     ParallelRunner,
     SimRunner,
     _normaliser,
+    attach_loops,
+    detach_loops,
 )
 from fxkit.testing.lvm_diff_compare import Disagreement, compare, first_disagreement
 from fxkit.testing.lvm_diff_ops import Op, Sequence, random_sequences
@@ -179,6 +182,19 @@ def test_device_names_become_positions() -> None:
     assert norm("/dev/loop10(3) /dev/loop1(0)") == "<pv1>(3) <pv0>(0)"
 
 
+def test_dm_profile_creates_active_zeroed_lvs_and_resets_them() -> None:
+    seqs = random_sequences(SEED, 30)
+    dm = SimRunner(LabFactory(), "dm")(seqs)
+    assert {lv[2] for o in dm for lv in o.lvs} == {"-wi-a-----"}
+    assert not any("not zeroed" in st.stderr for o in dm for st in o.steps)
+    assert all("-an" not in st.argv for o in dm for st in o.steps)
+    state = LabFactory()().state          # type: ignore[attr-defined]
+    execute(state, ["vgremove", "-y", "fxdiff"])
+    runner = Lvm2Runner(StateHost(state), ["/dev/loop0", "/dev/loop1"], "dm", batch=False)
+    runner.setup()
+    assert runner(seqs) == dm             # lvremove -f resets active LVs too
+
+
 # -- the batch program ----------------------------------------------------------------------
 
 PY = sys.executable
@@ -216,6 +232,26 @@ def test_batch_survives_output_that_is_not_utf8() -> None:
     r = run_batch(host, [[PY, "-c", "import sys; sys.stdout.buffer.write(b'\\xff\\xfeok');"
                                     "sys.stderr.buffer.write(b'\\xc3(')"]])[0]
     assert r.stdout == "\ufffd\ufffdok" and r.stderr == "\ufffd("
+
+
+@pytest.mark.sshd
+def test_batch_goes_over_ssh_in_one_command(tmp_path) -> None:
+    # the real dom0 is reached over SSH: PROGRAM and the JSON must survive the quoting
+    from fxkit.testing.sshd import TestSshd, sshd_missing_reason
+    if reason := sshd_missing_reason():
+        pytest.skip(reason)
+    sshd = TestSshd.start()
+    try:
+        host = sshd.host(audit=None)
+        rs = run_batch(host, [["echo", "a b", "c'd"], (["cat"], "é\n"),
+                              ["python3", "-c", "import sys; sys.stdout.buffer.write(b'\\xff')"],
+                              ["sh", "-c", "exit 4"]])
+        assert [(r.exit_status, r.stdout) for r in rs] == [
+            (0, "a b c'd\n"), (0, "é\n"), (0, "\ufffd"), (4, "")]
+        host.close()
+    finally:
+        sshd.stop()
+        shutil.rmtree(sshd.dir, ignore_errors=True)
 
 
 def test_replay_host_parses_batch_output_with_fxkits_own_reader() -> None:
@@ -285,13 +321,31 @@ def test_regression_cases_still_hold_on_real_lvm2(real: ParallelRunner) -> None:
 
 
 @pytest.mark.lvm2
+def test_loops_attached_and_detached_in_one_round_trip_each(tmp_path) -> None:
+    reason = lvm2_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    host = connect("local")
+    loops = attach_loops(host, [8, 4], str(tmp_path))
+    try:
+        assert len(loops) == 2 and all(x.startswith("/dev/loop") for x in loops)
+        listed = host.run(["losetup", "--list", "--noheadings", "-O", "NAME,BACK-FILE"]).stdout
+        assert all(x in listed for x in loops) and "fxdiff-pv1.img" in listed
+    finally:
+        # vgremove/pvremove answer "not found" here (no VG was made): detach goes on
+        detach_loops(host, loops, str(tmp_path))
+    listed = host.run(["losetup", "--list", "--noheadings", "-O", "NAME,BACK-FILE"]).stdout
+    assert str(tmp_path) not in listed and not list(tmp_path.iterdir())
+
+
+@pytest.mark.lvm2
 def test_a_broken_lab_rounding_rule_is_caught(real: ParallelRunner, monkeypatch) -> None:
     def round_down(sectors: int, extent_size: int, *, down: bool = False) -> tuple[int, bool]:
         count = max(1, sectors * 512 // extent_size)
         return count, count * extent_size != sectors * 512
     monkeypatch.setattr(lvm_sizeargs, "rounded_extents", round_down)
     monkeypatch.setattr(lvm_lvcreate, "rounded_extents", round_down)
-    d = first_disagreement(random_sequences(SEED, 40), LabFactory(), real)
+    d = first_disagreement(random_sequences(SEED, 15), LabFactory(), real)
     assert d is not None and d.op is not None
     assert len(d.sequence.ops) == 1 and d.op.kind == "lvcreate" and "-L" in d.op.argv
     assert "Rounding up size" in d.real.steps[0].stdout

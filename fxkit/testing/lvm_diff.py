@@ -1,13 +1,17 @@
 """Differential LVM test: the same op sequences on the simulated lab and on real lvm2.
 
-Each sequence starts from VG ``fxdiff`` with no LVs; per op the exit status, stdout
-and stderr are recorded, and at the end what ``fxkit.lvm.read_lvm`` reads. On the
-real side all of it (resets, ops, reads) can go to the host in one batch::
+Each sequence starts from VG ``fxdiff`` (4 MiB extents, no LVs); per op the exit
+status, stdout and stderr are recorded, and at the end what ``fxkit.lvm.read_lvm``
+reads. The real side resets the VG between sequences (``lvremove -f fxdiff``, checked
+against the last read) and can send everything in one ``python3`` batch::
 
-    real = Lvm2Runner(host, devices=["/dev/loop0", "/dev/loop1"], profile="no_dm")
-    real.setup()                                        # vgcreate fxdiff
-    d = first_disagreement(random_sequences(1, 200), lab_factory(), real)
-    print(d or "no disagreement")
+    from fxkit.testing.lvm_diff_compare import first_disagreement
+    loops = attach_loops(dom0)                              # 64 + 32 MiB loop devices
+    real = Lvm2Runner(dom0, loops, profile="dm")            # batch=True by default
+    real.setup()                                            # vgcreate fxdiff
+    d = first_disagreement(random_sequences(1, 200), LabFactory(), real)
+    print(d or "no disagreement")                           # d is already shrunk
+    detach_loops(dom0, loops)
 
 Observations are compared after device names become ``<pv0>``, ``<pv1>`` (loop
 numbers differ from run to run and between the two sides).
@@ -276,6 +280,30 @@ class ParallelRunner:
         return [obs for part in parts for obs in part]
 
 
+def attach_loops(host: Host, sizes_mib: Seq[int] = SIZES_MIB, directory: str = "/var/tmp",
+                 *, sudo: bool = False) -> list[str]:
+    """Sparse files in ``directory`` on ``host`` attached as loop devices, in one round trip
+    (for a remote dom0; here ``Lvm2Sandbox`` does it with its own lvm.conf)."""
+    images = [f"{directory}/fxdiff-pv{i}.img" for i in range(len(sizes_mib))]
+    cmds: list[Seq[str]] = []
+    for image, size in zip(images, sizes_mib, strict=True):
+        cmds += [("truncate", "-s", f"{size}M", image), ("losetup", "--find", "--show", image)]
+    results = run_batch(host, cmds, sudo=sudo)
+    bad = [r for r in results if r.exit_status != 0]
+    if bad:
+        raise LabError(f"{host.name}: `{' '.join(bad[0].argv)}` failed: {bad[0].stderr.strip()}")
+    return [r.stdout.strip() for r in results[1::2]]
+
+
+def detach_loops(host: Host, loops: Seq[str], directory: str = "/var/tmp", *,
+                 sudo: bool = False) -> None:
+    """Remove VG ``fxdiff`` and its PVs, detach ``loops`` and delete their files."""
+    cmds: list[Seq[str]] = [("vgremove", "-f", "-y", VG), ("pvremove", "-f", "-y", *loops)]
+    cmds += [("losetup", "-d", loop) for loop in loops]
+    cmds += [("rm", "-f", f"{directory}/fxdiff-pv{i}.img") for i in range(len(loops))]
+    run_batch(host, cmds, sudo=sudo)
+
+
 __all__ = ["PROFILES", "LabFactory", "Lvm2Runner", "Observation", "Op", "ParallelRunner",
-           "Profile", "Sequence", "SimRunner", "lab_factory", "observe", "random_sequences",
-           "run_sequence", "sequence_commands"]
+           "Profile", "Sequence", "SimRunner", "attach_loops", "detach_loops", "lab_factory",
+           "observe", "random_sequences", "run_sequence", "sequence_commands"]
