@@ -302,4 +302,5 @@ LVM_SUBCOMMANDS = {"pvcreate", "pvremove", "pvs", "pvdisplay", "vgcreate", "vgex
                    "vgscan", "lvscan"}
 
 # the other handler modules register themselves on import
-from fxkit.lab import lvm_displays, lvm_fs, lvm_lvcmds, lvm_lvcreate, lvm_reports  # noqa: E402,F401,I001
+from fxkit.lab import (  # noqa: E402,F401,I001
+    lvm_displays, lvm_fs, lvm_lvcmds, lvm_lvcreate, lvm_lvrename, lvm_reports)

@@ -1,5 +1,5 @@
-"""The lab's LV commands: lvextend/lvreduce/lvresize, lvremove, lvrename, lvchange -a
-(lvcreate is in lvm_lvcreate); messages from lvm2 2.03.16 (tools/lvresize.c,
+"""The lab's LV commands: lvextend/lvreduce/lvresize, lvremove, lvchange -a (lvcreate
+and lvrename have their own modules); messages from lvm2 2.03.16 (tools/lvresize.c,
 tools/lvrename.c, lib/metadata/lv_manip.c).
 """
 
@@ -106,7 +106,9 @@ def _resize(call: Call, a: Args, prog: str) -> tuple[str, str]:
             out += lines("Rounding size to boundary between physical extents: "
                          f"{format_size(count * es, long=True)}.")
     elif arg.percent:
-        approx, of_origin = True, 0
+        # only %FREE is "approximate" when growing (it takes what is left); %VG, %PVS
+        # and %LV beyond the free space are refused (seen on lvm2 2.03.16)
+        approx, of_origin = arg.percent == "FREE", 0
         if arg.percent == "ORIGIN":
             origin = vg.lv(lv.origin) if lv.origin else None
             if origin is None:
@@ -221,113 +223,55 @@ def remove_lv(call: Call, m: LvmModel, vg: VolumeGroup, lv: LogicalVolume, *,
 
 @lvm_command("lvremove")
 def lvremove(call: Call, a: Args) -> tuple[str, str]:
+    """Like lvm2's process_each_lv: VGs in the order named, each VG's LVs in its own
+    order, names not found reported after, and one failure does not stop the rest."""
     a = parse("lvremove", a.positional, {"-S": ("select", True)})
     if not a.positional:
         raise _no_syntax("lvremove")
     m = model(call)
-    out = ""
+    wanted: dict[str, list[str]] = {}
     for ref in a.positional:
         vg_name, lv_name = _split_ref(ref)
+        names = wanted.setdefault(vg_name, [])
+        if lv_name not in names:
+            names.append(lv_name)          # "" stands for every LV of the VG
+    out, err, status = "", "", 0
+    for vg_name, names in wanted.items():
         vg = m.vg(vg_name)
         if vg is None:
-            raise Failed(f'Volume group "{vg_name}" not found',
-                         f"Cannot process volume group {vg_name}", stdout=out)
-        targets = [vg.lv(lv_name)] if lv_name else list(vg.lvs)
-        if targets == [None]:
-            raise Failed(f'Failed to find logical volume "{vg_name}/{lv_name}"', stdout=out)
+            err += lines(f'Volume group "{vg_name}" not found', f"Cannot process volume group "
+                         f"{vg_name}")
+            status = FAILED
+            continue
+        targets = [lv for lv in vg.lvs if "" in names or lv.name in names]
+        missing = [n for n in names if n and vg.lv(n) is None]
         for lv in targets:
-            if lv is None or lv not in vg.lvs:
+            if lv not in vg.lvs:             # went with its origin
                 continue
-            answered = call.stdin.strip().lower().startswith("y")
-            if lv.active and not (a.has("force") or a.has("yes") or answered):
-                if lv.full_name not in m.open_lvs():
-                    raise Failed(f'Logical volume "{lv.name}" not removed.',
-                                 stdout=out + "Do you really want to remove active logical "
-                                 f"volume {lv.full_name}? [y/n]: [n]\n")
             try:
-                out += remove_lv(call, m, vg, lv, force=a.has("force") or answered)
+                out += _remove_one(call, m, vg, lv, a)
             except Failed as e:
-                raise Failed(*e.lines, status=e.status, stdout=out + e.stdout) from None
-    return out, ""
+                out += e.stdout
+                err += "".join(f"  {line}\n" for line in e.lines)
+                status = e.status
+        for name in missing:
+            err += lines(f'Failed to find logical volume "{vg_name}/{name}"')
+            status = FAILED
+    return (out, err) if status == 0 else _fail_with(status, out, err)
 
 
-def _extract_vg(ref: str) -> tuple[str | None, str]:
-    """toollib.c extract_vgname: the VG of ``vg/lv`` (None and a complaint if malformed)."""
-    path = ref[len("/dev/"):] if ref.startswith("/dev/") else ref
-    vg, _, rest = path.partition("/")
-    if "/" in rest.lstrip("/"):
-        return None, f'"{ref}": Invalid path for Logical Volume.'
-    return vg, ""
+def _fail_with(status: int, out: str, err: str) -> tuple[str, str]:
+    raise Failed(*(line.strip() for line in err.splitlines()), status=status, stdout=out)
 
 
-@lvm_command("lvrename")
-def lvrename(call: Call, a: Args) -> tuple[str, str]:
-    """lvrename in tools/lvrename.c's order: names checked first (exit 3), then the VG."""
-    a = parse("lvrename", a.positional)
-    p, err = a.positional, ""
-
-    def usage(message: str) -> Failed:
-        return Failed(message, "Run `lvrename --help' for more information.", status=USAGE)
-    if len(p) == 3:
-        vg_name = p[0][len("/dev/"):] if p[0].startswith("/dev/") else p[0]
-        old, new = p[1], p[2]
-        if "/" in old:
-            old_vg, err = _extract_vg(old)
-            if old_vg is not None and old_vg != vg_name:
-                raise usage(f'Please use a single volume group name ("{vg_name}" or '
-                            f'"{old_vg}")')
-    elif len(p) == 2:
-        old, new = p
-        got, err = _extract_vg(old)
-        if got is None or "/" not in old:
-            raise _no_syntax("lvrename")     # a bare name without a VG: not modelled further
-        vg_name = got
-    else:
-        raise usage("Old and new logical volume names required")
-    if name_problem(vg_name):
-        raise usage("Please provide a valid volume group name")
-    if "/" in new:
-        new_vg, complaint = _extract_vg(new)
-        err += lines(complaint) if complaint else ""
-        if new_vg is not None and new_vg != vg_name:
-            raise Failed(*(x.strip() for x in err.splitlines()),
-                         f'Logical volume names must have the same volume group ("{vg_name}" '
-                         f'or "{new_vg}")', "Run `lvrename --help' for more information.",
-                         status=USAGE)
-    old, new = old.rpartition("/")[2], new.rpartition("/")[2]
-    if new.startswith("-") and not old.startswith("-"):   # "-" marks a historical LV
-        raise usage("Old name references live LV while new name is for historical LV.")
-    maxlen = 128 - len(vg_name) - 3
-    try:
-        if len(new) > maxlen:
-            raise usage(f'New logical volume name "{new}" may not exceed {maxlen} characters.')
-        if not new:
-            raise usage("New logical volume name may not be blank")
-        _lv_name_errors("lvrename", new, check_valid=False)
-        if name_problem(new):
-            raise usage(f'New logical volume name "{new}" is invalid')
-        if old == new:
-            raise usage("Old and new logical volume names must differ")
-        m = model(call)
-        vg = vg_or_fail(m, vg_name)
-        lv = vg.lv(old)
-        if lv is None:
-            raise Failed(f'Existing logical volume "{old}" not found in volume group '
-                         f'"{vg.name}"')
-        if vg.lv(new):
-            raise Failed(f'Logical Volume "{new}" already exists in volume group "{vg.name}"')
-        if len(vg.name) + len(new) + 3 >= 128:
-            raise Failed(f'Internal error: LV name "{vg.name}/{new}" length '
-                         f"{len(vg.name) + len(new) + 3} is not supported.")
-    except Failed as e:   # a complaint about the new path comes first
-        raise Failed(*(x.strip() for x in err.splitlines()), *e.lines, status=e.status) \
-            from None
-    for snap in vg.lvs:
-        if snap.origin == old:
-            snap.origin = new
-    lv.name = new
-    changed(call, vg)
-    return lines(f'Renamed "{old}" to "{new}" in volume group "{vg.name}"'), err
+def _remove_one(call: Call, m: LvmModel, vg: VolumeGroup, lv: LogicalVolume, a: Args) -> str:
+    answered = call.stdin.strip().lower().startswith("y")
+    if lv.active and not (a.has("force") or a.has("yes") or answered) and \
+            lv.full_name not in m.open_lvs():
+        raise Failed(f'Logical volume "{lv.name}" not removed.',
+                     stdout="Do you really want to remove active logical volume "
+                            f"{lv.full_name}? [y/n]: [n]\n")
+    return remove_lv(call, m, vg, lv, force=a.has("force") or answered)
 
 
 @lvm_command("lvchange")

@@ -20,7 +20,7 @@ from fxkit.lab.state import LabState
 
 VG = "fxdiff"
 MiB = 1024 ** 2
-POOL = ("a", "b", "c", "d")
+POOL = ("a", "b", "c", "lvol1")
 # Refused names: lvm2 lib/misc/lvm-string.c (_validate_name, reserved prefixes and
 # component strings) and the VG/LV length limit seen in tools/lvcreate.c.
 BAD_NAMES = ("snapshot", "snapshot0", "pvmove1", "-x", "a/b", "x_mlog", "y_rimage_0", ".", "..",
@@ -32,7 +32,7 @@ CREATE_SIZES = ("-L 4M", "-L 5M", "-L 10m", "-L 1.5M", "-L 8192k", "-L 3s", "-L 
 EXTEND_SIZES = ("-L +4M", "-L +5M", "-L +1k", "-L +40M", "-L +1G", "-L 16M", "-L 30M",
                 "-L 4M", "-L 100M", "-l +1", "-l +4", "-l +20", "-l 6", "-l 2", "-l 100%FREE",
                 "-l +100%FREE", "-l +50%FREE", "-l 60%VG", "-l +0", "-l 100%VG", "-l +10%LV",
-                "-L 1.5M", "-L -4M", "-l 0")
+                "-L 1.5M", "-L -4M", "-l 0", "-L +0.5m", "-l +100%VG", "-l +30%LV")
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,10 @@ class _Gen:
         variant = r.choice(("ok", "ok", "missing"))
         name = self.some_name(existing=True) if variant == "ok" else r.choice(("nope", *POOL))
         flag = r.choice(("-y", "-f"))            # plan_lv_remove uses -f
-        return Op("lvremove", variant, ("lvremove", flag, self.ref(name)))
+        refs = [self.ref(name)]
+        if r.random() < 0.25:                    # several at once, some maybe missing
+            refs.append(self.ref(r.choice(("nope", *POOL))))
+        return Op("lvremove", variant, ("lvremove", flag, *refs))
 
 
 KINDS = ("lvcreate", "lvcreate", "lvcreate", "lvextend", "lvextend", "lvrename", "lvrename",
