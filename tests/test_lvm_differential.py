@@ -32,18 +32,9 @@ from fxkit.lvm import read_lvm
 from fxkit.testing.argv_batch import BatchResult, ReplayHost, run_batch
 from fxkit.testing.labstate import StateHost
 from fxkit.testing.lvm2 import Lvm2Sandbox, lvm2_missing_reason
-from fxkit.testing.lvm_diff import (
-    READS,
-    LabFactory,
-    Lvm2Runner,
-    Observation,
-    ParallelRunner,
-    SimRunner,
-    _normaliser,
-    attach_loops,
-    detach_loops,
-)
+from fxkit.testing.lvm_diff import READS, LabFactory, Observation, SimRunner, device_normaliser
 from fxkit.testing.lvm_diff_compare import Disagreement, compare, first_disagreement
+from fxkit.testing.lvm_diff_hosts import Lvm2Runner, ParallelRunner, attach_loops, detach_loops
 from fxkit.testing.lvm_diff_ops import Op, Sequence, random_sequences
 
 CASES = json.loads((Path(__file__).parent / "fixtures/lvm_diff/regressions.json").read_text())
@@ -179,7 +170,7 @@ def test_agreeing_sides_give_none_and_end_state_differences_are_shown() -> None:
 
 
 def test_device_names_become_positions() -> None:
-    norm = _normaliser(["/dev/loop1", "/dev/loop10"])
+    norm = device_normaliser(["/dev/loop1", "/dev/loop10"])
     assert norm("/dev/loop10(3) /dev/loop1(0)") == "<pv1>(3) <pv0>(0)"
 
 
@@ -273,10 +264,13 @@ def test_real_runner_resets_between_sequences_and_matches_fresh_labs() -> None:
     # the first starts from what the reset left, and must look like a fresh lab
     state = LabFactory()().state          # type: ignore[attr-defined]
     execute(state, ["vgremove", "-y", "fxdiff"])
-    runner = Lvm2Runner(StateHost(state), ["/dev/loop0", "/dev/loop1"], batch=False)
+    seen: list[tuple[int, int]] = []
+    runner = Lvm2Runner(StateHost(state), ["/dev/loop0", "/dev/loop1"], batch=False, chunk=10,
+                        progress=lambda done, total: seen.append((done, total)))
     runner.setup()
     seqs = random_sequences(SEED, 40)
     assert runner(seqs[:25]) + runner(seqs[25:]) == SimRunner(LabFactory())(seqs)
+    assert seen == [(10, 25), (20, 25), (25, 25), (10, 15), (15, 15)]
     execute(state, ["lvcreate", "-y", "-l", "1", "-n", "stray", "fxdiff"])
     with pytest.raises(LabError, match="not back to its start state"):
         runner(seqs[:1])

@@ -2,10 +2,9 @@
 
 Each sequence starts from VG ``fxdiff`` (4 MiB extents, no LVs); per op the exit
 status, stdout and stderr are recorded, and at the end what ``fxkit.lvm.read_lvm``
-reads. The real side resets the VG between sequences (``lvremove -f fxdiff``, checked
-against the last read) and can send everything in one ``python3`` batch::
+reads. The real side (``fxkit.testing.lvm_diff_hosts``) resets the VG between sequences and
+can send everything in one ``python3`` batch::
 
-    from fxkit.testing.lvm_diff_compare import first_disagreement
     loops = attach_loops(dom0)                              # 64 + 32 MiB loop devices
     real = Lvm2Runner(dom0, loops, profile="dm")            # batch=True by default
     real.setup()                                            # vgcreate fxdiff
@@ -21,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from collections.abc import Sequence as Seq
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from fxkit.errors import LabError
@@ -29,7 +27,7 @@ from fxkit.host import Host
 from fxkit.lab.shell import execute
 from fxkit.lab.state import LabState
 from fxkit.lvm import LV_FIELDS, PV_FIELDS, REPORT_ARGS, VG_FIELDS, read_lvm
-from fxkit.testing.argv_batch import BatchResult, ReplayHost, run_batch
+from fxkit.testing.argv_batch import BatchResult, ReplayHost
 from fxkit.testing.labstate import StateHost
 from fxkit.testing.lvm_diff_ops import VG, Op, Sequence, random_sequences
 
@@ -88,7 +86,7 @@ def sequence_commands(seq: Sequence, profile: Profile, *, reset: bool) -> list[t
     return [*([RESET] if reset else []), *ops, *READS]
 
 
-def _normaliser(devices: Seq[str]) -> Callable[[str], str]:
+def device_normaliser(devices: Seq[str]) -> Callable[[str], str]:
     # Loop device numbers are whatever was free on the machine: name them by position.
     order = sorted(enumerate(devices), key=lambda t: -len(t[1]))
 
@@ -105,7 +103,7 @@ def observe(seq: Sequence, profile: Profile, results: Seq[BatchResult],
     n = len(seq.ops)
     if len(results) != n + len(READS):
         raise LabError(f"sequence {seq.index}: {len(results)} results for {n} ops + reads")
-    norm = _normaliser(devices)
+    norm = device_normaliser(devices)
 
     def clean(text: str) -> str:
         for line in profile.noise:
@@ -129,7 +127,7 @@ def observe(seq: Sequence, profile: Profile, results: Seq[BatchResult],
                        tuple(lv.name for lv in state.lvs if lv.vg == VG))
 
 
-def _direct(host: Host, argvs: Iterable[tuple[str, ...]], sudo: bool) -> list[BatchResult]:
+def run_direct(host: Host, argvs: Iterable[tuple[str, ...]], sudo: bool) -> list[BatchResult]:
     out = []
     for argv in argvs:
         r = host.run(argv, check=False, sudo=sudo)
@@ -141,13 +139,13 @@ def run_sequence(host: Host, seq: Sequence, profile: str | Profile = "no_dm", *,
                  devices: Seq[str], reset: bool = True, sudo: bool = False) -> Observation:
     """Run one sequence command by command on ``host`` (reset first unless told not to)."""
     prof = PROFILES[profile] if isinstance(profile, str) else profile
-    results = _direct(host, sequence_commands(seq, prof, reset=reset), sudo)
+    results = run_direct(host, sequence_commands(seq, prof, reset=reset), sudo)
     if reset:
-        _check_reset(results[0], None)
+        check_reset(results[0], None)
     return observe(seq, prof, results[1:] if reset else results, devices)
 
 
-def _check_reset(r: BatchResult, expected: Seq[str] | None) -> None:
+def check_reset(r: BatchResult, expected: Seq[str] | None) -> None:
     if r.exit_status != 0:
         raise LabError(f"reset `{' '.join(r.argv)}` failed ({r.exit_status}): {r.stderr}")
     removed = sorted(line.split('"')[1] for line in r.stdout.splitlines()
@@ -190,120 +188,12 @@ class SimRunner:
         out = []
         for seq in seqs:
             host = self.factory()
-            out.append(observe(seq, self.profile, _direct(
+            out.append(observe(seq, self.profile, run_direct(
                 host, sequence_commands(seq, self.profile, reset=False), False),
                 getattr(self.factory, "devices", ())))
         return out
 
 
-@dataclass
-class Lvm2Runner:
-    """Real lvm2 on ``host``: VG ``fxdiff`` on ``devices``, reset between sequences.
-
-    ``batch=True`` sends all of a call's commands in one ``python3`` round trip
-    (``fxkit.testing.argv_batch``); ``env`` is added to the commands' environment
-    (e.g. ``Lvm2Sandbox.env``); ``sudo`` runs them with ``sudo -n``.
-    """
-
-    host: Host
-    devices: Seq[str]
-    profile: Profile | str = "no_dm"
-    env: dict[str, str] = field(default_factory=dict)
-    sudo: bool = False
-    batch: bool = True
-    timeout: float = 120.0
-    last_lvs: tuple[str, ...] | None = None     # what the last read showed (None: unknown)
-
-    def __post_init__(self) -> None:
-        if isinstance(self.profile, str):
-            self.profile = PROFILES[self.profile]
-
-    def _run(self, argvs: list[tuple[str, ...]]) -> list[BatchResult]:
-        if self.batch:
-            return run_batch(self.host, argvs, env=self.env, sudo=self.sudo, timeout=self.timeout)
-        if self.env:
-            raise LabError("env needs batch=True (Host.run has no env); or export it first")
-        return _direct(self.host, argvs, self.sudo)
-
-    def setup(self) -> None:
-        """Create VG ``fxdiff`` (4 MiB extents) on the devices; they must be unused."""
-        r = self._run([("vgcreate", "-s", EXTENT, VG, *self.devices)])[0]
-        if r.exit_status != 0:
-            raise LabError(f"vgcreate {VG} on {', '.join(self.devices)} failed: {r.stderr}")
-        self.last_lvs = ()
-
-    def __call__(self, seqs: Seq[Sequence]) -> list[Observation]:
-        prof = self.profile
-        assert isinstance(prof, Profile)
-        argvs: list[tuple[str, ...]] = []
-        check_start = self.last_lvs is None
-        for i, seq in enumerate(seqs):
-            argvs += [RESET, *([*READS] if check_start and i == 0 else [])]
-            argvs += sequence_commands(seq, prof, reset=False)
-        results = self._run(argvs)
-        out, pos = [], 0
-        for i, seq in enumerate(seqs):
-            _check_reset(results[pos], self.last_lvs)
-            pos += 1
-            if check_start and i == 0:
-                start = read_lvm(ReplayHost("start", results[pos:pos + len(READS)]))
-                vg = start.vg(VG)
-                if vg is None or vg.lv_count or vg.free_count != vg.extent_count:
-                    raise LabError(f"after reset, {VG} is not empty: {vg}")
-                pos += len(READS)
-            n = len(seq.ops) + len(READS)
-            obs = observe(seq, prof, results[pos:pos + n], self.devices)
-            pos += n
-            self.last_lvs = obs.lv_names
-            out.append(obs)
-        return out
-
-
-class ParallelRunner:
-    """Splits each call's sequences over several runners (e.g. one per lvm2 sandbox).
-
-    Real lvm2 spends most of a command's time waiting (AIO teardown), not computing,
-    so a few sandboxes side by side finish a batch several times sooner.
-    """
-
-    def __init__(self, runners: Seq[Lvm2Runner]) -> None:
-        self.runners = list(runners)
-        self.profile = self.runners[0].profile
-
-    def __call__(self, seqs: Seq[Sequence]) -> list[Observation]:
-        n = len(self.runners)
-        size = -(-len(seqs) // n) if seqs else 0
-        chunks = [list(seqs[i * size:(i + 1) * size]) for i in range(n)]
-        with ThreadPoolExecutor(n) as pool:
-            parts = list(pool.map(lambda rc: rc[0](rc[1]) if rc[1] else [],
-                                  zip(self.runners, chunks, strict=True)))
-        return [obs for part in parts for obs in part]
-
-
-def attach_loops(host: Host, sizes_mib: Seq[int] = SIZES_MIB, directory: str = "/var/tmp",
-                 *, sudo: bool = False) -> list[str]:
-    """Sparse files in ``directory`` on ``host`` attached as loop devices, in one round trip
-    (for a remote dom0; here ``Lvm2Sandbox`` does it with its own lvm.conf)."""
-    images = [f"{directory}/fxdiff-pv{i}.img" for i in range(len(sizes_mib))]
-    cmds: list[Seq[str]] = []
-    for image, size in zip(images, sizes_mib, strict=True):
-        cmds += [("truncate", "-s", f"{size}M", image), ("losetup", "--find", "--show", image)]
-    results = run_batch(host, cmds, sudo=sudo)
-    bad = [r for r in results if r.exit_status != 0]
-    if bad:
-        raise LabError(f"{host.name}: `{' '.join(bad[0].argv)}` failed: {bad[0].stderr.strip()}")
-    return [r.stdout.strip() for r in results[1::2]]
-
-
-def detach_loops(host: Host, loops: Seq[str], directory: str = "/var/tmp", *,
-                 sudo: bool = False) -> None:
-    """Remove VG ``fxdiff`` and its PVs, detach ``loops`` and delete their files."""
-    cmds: list[Seq[str]] = [("vgremove", "-f", "-y", VG), ("pvremove", "-f", "-y", *loops)]
-    cmds += [("losetup", "-d", loop) for loop in loops]
-    cmds += [("rm", "-f", f"{directory}/fxdiff-pv{i}.img") for i in range(len(loops))]
-    run_batch(host, cmds, sudo=sudo)
-
-
-__all__ = ["PROFILES", "LabFactory", "Lvm2Runner", "Observation", "Op", "ParallelRunner",
-           "Profile", "Sequence", "SimRunner", "attach_loops", "detach_loops", "lab_factory",
-           "observe", "random_sequences", "run_sequence", "sequence_commands"]
+__all__ = ["PROFILES", "READS", "RESET", "LabFactory", "Observation", "Op", "Profile",
+           "Sequence", "SimRunner", "lab_factory", "observe", "random_sequences", "run_sequence",
+           "sequence_commands", "check_reset", "run_direct", "device_normaliser"]
