@@ -18,7 +18,13 @@ from fxkit.lab.lvm_commands import (
 )
 from fxkit.lab.lvm_fs import resize_fs_messages
 from fxkit.lab.lvm_model import LogicalVolume, LvmModel, NoSpace, VolumeGroup
-from fxkit.lab.lvm_sizeargs import SizeArg, percent_of, read_size_args, rounded_extents
+from fxkit.lab.lvm_sizeargs import (
+    SizeArg,
+    no_repeats,
+    percent_of,
+    read_size_args,
+    rounded_extents,
+)
 from fxkit.lab.shell import Call
 from fxkit.lvm_names import RESERVED_LV_PREFIXES, RESERVED_LV_STRINGS, name_problem
 from fxkit.lvm_sizes import format_size
@@ -90,10 +96,16 @@ def _lookup(m: LvmModel, ref: str) -> tuple[VolumeGroup, LogicalVolume]:
 
 def _resize(call: Call, a: Args, prog: str) -> tuple[str, str]:
     a = parse(prog, a.positional, RESIZE_OPTS)
+    no_repeats(prog, a, ("-L/--size", "size"), ("-l/--extents", "extents"))
     size, extents = read_size_args(prog, a)
     if (size is None and extents is None) or not a.positional:
         raise _no_syntax(prog)
     _zero_or_both(prog, size, extents)
+    ref = a.positional[0]
+    if not _split_ref(ref)[1]:
+        why = (f'"{ref}": Invalid path for Logical Volume.' if ref.startswith("/dev/")
+               else "Please specify a logical volume path.")
+        raise Failed(why, f"Run `{prog} --help' for more information.", status=USAGE)
     m = model(call)
     vg, lv = _lookup(m, a.positional[0])
     cur, free, es = lv.extents, m.vg_free(vg), vg.extent_size

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from fxkit.lab.lvm_args import Args, UsageError, parse, yes_no
-from fxkit.lab.lvm_commands import Failed, changed, lines, lvm_command, model, vg_or_fail
+from fxkit.lab.lvm_commands import USAGE, Failed, changed, lines, lvm_command, model, vg_or_fail
 from fxkit.lab.lvm_lvcmds import (
     CREATE_OPTS,
     _lv_name_errors,
@@ -20,7 +20,13 @@ from fxkit.lab.lvm_lvcmds import (
     _zero_or_both,
 )
 from fxkit.lab.lvm_model import LogicalVolume, LvmModel, VolumeGroup
-from fxkit.lab.lvm_sizeargs import SizeArg, percent_of, read_size_args, rounded_extents
+from fxkit.lab.lvm_sizeargs import (
+    SizeArg,
+    no_repeats,
+    percent_of,
+    read_size_args,
+    rounded_extents,
+)
 from fxkit.lab.shell import Call
 from fxkit.lvm_sizes import SizeRequest, format_size, target_extents
 
@@ -32,9 +38,27 @@ def _next_lvol(vg: VolumeGroup) -> str:
     return f"lvol{max(nums, default=-1) + 1}"
 
 
+def _name_param(raw: str | None) -> tuple[str | None, str | None]:
+    """-n as toollib.c validate_restricted_lvname_param reads it: (name, VG given in it)."""
+    if raw is None:
+        return None, None
+    name = raw[len("/dev/"):] if raw.startswith("/dev/") else raw
+    vg = None
+    if "/" in name:
+        vg, _, rest = name.partition("/")
+        if "/" in rest.lstrip("/"):
+            raise Failed(f'"{raw}": Invalid path for Logical Volume.',
+                         "Run `lvcreate --help' for more information.", status=USAGE)
+        name = rest.lstrip("/")
+    _lv_name_errors("lvcreate", name)
+    return name, vg
+
+
 @lvm_command("lvcreate")
 def lvcreate(call: Call, a: Args) -> tuple[str, str]:
     a = parse("lvcreate", a.positional, CREATE_OPTS)
+    no_repeats("lvcreate", a, ("-n/--name", "name"), ("-L/--size", "size"),
+               ("-l/--extents", "extents"))
     size, extents = read_size_args("lvcreate", a)
     if (size is None and extents is None) or not a.positional:
         raise _no_syntax("lvcreate")
@@ -43,16 +67,15 @@ def lvcreate(call: Call, a: Args) -> tuple[str, str]:
     origin_name = None
     if a.has("snapshot"):
         vg_name, origin_name = _split_ref(target)
-    else:
-        vg_name = target.rstrip("/")
-    name = a.get("name")
-    if name and "/" in name:
-        given_vg, _, name = name.rpartition("/")
-        if given_vg != vg_name:
-            raise UsageError(f'  Inconsistent volume group names given: "{given_vg}" and '
-                             f'"{vg_name}"\n  Run `lvcreate --help\' for more information.')
-    if name is not None:
-        _lv_name_errors("lvcreate", name)
+    else:       # skip_dev_dir; a slash left is refused after the name checks
+        vg_name = target[len("/dev/"):] if target.startswith("/dev/") else target
+    name, given_vg = _name_param(a.get("name"))
+    if origin_name is None and "/" in vg_name:
+        raise Failed("Volume group name expected (no slash)",
+                     "Run `lvcreate --help' for more information.", status=USAGE)
+    if given_vg is not None and given_vg != vg_name:
+        raise UsageError(f'  Inconsistent volume group names given: "{given_vg}" and '
+                         f'"{vg_name}"\n  Run `lvcreate --help\' for more information.')
     _zero_or_both("lvcreate", size, extents)
     vg = vg_or_fail(m, vg_name)
     origin = None

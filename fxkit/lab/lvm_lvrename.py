@@ -44,8 +44,10 @@ def lvrename(call: Call, a: Args) -> tuple[str, str]:
         if got is None or "/" not in old:
             raise _no_syntax("lvrename")     # a bare name without a VG: not modelled further
         vg_name = got
-    else:
-        raise usage("Old and new logical volume names required")
+    elif len(p) > 3:
+        raise Failed(f"Command does not accept argument: {p[3]}.", status=USAGE)
+    else:       # the command-line definitions reject this before lvrename.c runs
+        raise _no_syntax("lvrename")
     if name_problem(vg_name):
         raise usage("Please provide a valid volume group name")
     if "/" in new:

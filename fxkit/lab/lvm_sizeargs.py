@@ -122,3 +122,11 @@ def rounded_extents(sectors: int, extent_size: int, *, down: bool = False) -> tu
     nbytes = sectors * 512
     count = nbytes // extent_size if down else -(-nbytes // extent_size)
     return count, count * extent_size != nbytes
+
+
+def no_repeats(prog: str, a: Args, *options: tuple[str, str]) -> None:
+    """lvm2 refuses a value option given twice ("Option -n/--name may not be repeated.")."""
+    for shown, name in options:
+        if a.count(name) > 1:
+            raise UsageError(f"  Option {shown} may not be repeated.\n"
+                             "  Error during parsing of command line.")

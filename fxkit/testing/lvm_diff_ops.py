@@ -24,7 +24,8 @@ POOL = ("a", "b", "c", "lvol1")
 # Refused names: lvm2 lib/misc/lvm-string.c (_validate_name, reserved prefixes and
 # component strings) and the VG/LV length limit seen in tools/lvcreate.c.
 BAD_NAMES = ("snapshot", "snapshot0", "pvmove1", "-x", "a/b", "x_mlog", "y_rimage_0", ".", "..",
-             "a b", "x" * 128, "y" * 119, "z" * 125, "a*")
+             "a b", "x" * 128, "y" * 119, "z" * 125, "a*", "nov/a", "", "é")
+ODD_NAMES = ("a.b", "a+b", "_x", "A", "a-b", "lvol", "lvol7", ".a")
 CREATE_SIZES = ("-L 4M", "-L 5M", "-L 10m", "-L 1.5M", "-L 8192k", "-L 3s", "-L 0.01g",
                 "-L 12M", "-L 40M", "-L 1G", "-L 0", "-l 1", "-l 3", "-l 7", "-l 16", "-l 30",
                 "-l 0", "-l 100%FREE", "-l 50%FREE", "-l 30%VG", "-l 100%VG", "-l 10%PVS",
@@ -102,6 +103,8 @@ class _Gen:
         variant = r.choice(("ok", "ok", "ok", "plan", "dup", "bad-name", "noname"))
         if variant == "bad-name":
             name = r.choice(BAD_NAMES)
+        elif variant == "ok" and r.random() < 0.15:
+            name = r.choice(ODD_NAMES)      # valid, if unusual
         else:
             name = self.some_name(existing=variant == "dup")
         argv: tuple[str, ...]
@@ -109,8 +112,10 @@ class _Gen:
             argv = ("lvcreate", "--yes", "-n", name, "-l", str(r.randint(1, 8)), VG)
         elif variant == "noname":
             argv = ("lvcreate", "-y", *size, VG)
-        else:
-            argv = ("lvcreate", "-y", *size, "-n", name, VG)
+        else:       # the VG and the name in the spellings lvcreate accepts (and one it refuses)
+            vg = r.choice((VG, VG, VG, f"/dev/{VG}", f"{VG}/"))
+            named = r.choice((name, name, name, f"{VG}/{name}", f"/dev/{VG}/{name}"))
+            argv = ("lvcreate", "-y", *size, "-n", named, vg)
         return Op("lvcreate", variant, argv)
 
     def lvextend(self) -> Op:
