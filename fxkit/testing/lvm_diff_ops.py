@@ -33,7 +33,8 @@ CREATE_SIZES = ("-L 4M", "-L 5M", "-L 10m", "-L 1.5M", "-L 8192k", "-L 3s", "-L 
 EXTEND_SIZES = ("-L +4M", "-L +5M", "-L +1k", "-L +40M", "-L +1G", "-L 16M", "-L 30M",
                 "-L 4M", "-L 100M", "-l +1", "-l +4", "-l +20", "-l 6", "-l 2", "-l 100%FREE",
                 "-l +100%FREE", "-l +50%FREE", "-l 60%VG", "-l +0", "-l 100%VG", "-l +10%LV",
-                "-L 1.5M", "-L -4M", "-l 0", "-L +0.5m", "-l +100%VG", "-l +30%LV")
+                "-L 1.5M", "-L -4M", "-l 0", "-L +0.5m", "-l +100%VG", "-l +30%LV", "-l 10%ORIGIN",
+                "-l +50%F", "-L 4.5m")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ class _Gen:
         return self.rng.choice(free or list(POOL))
 
     def ref(self, name: str) -> str:
-        return self.rng.choice((f"{VG}/{name}", f"/dev/{VG}/{name}"))
+        mapper = f"/dev/mapper/{VG}-{name.replace('-', '--')}"
+        return self.rng.choice((f"{VG}/{name}", f"{VG}/{name}", f"/dev/{VG}/{name}", mapper))
 
     def lvcreate(self) -> Op:
         r = self.rng
@@ -140,7 +142,7 @@ class _Gen:
         form = r.randrange(3)
         argv: tuple[str, ...]
         if form == 0:
-            argv = ("lvrename", "-y", VG, old, new)
+            argv = ("lvrename", "-y", r.choice((VG, f"/dev/{VG}")), old, new)
         elif form == 1:
             argv = ("lvrename", "-y", f"{VG}/{old}", f"{VG}/{new}")
         else:
