@@ -1,6 +1,6 @@
 """Compare lab and real observations; shrink a disagreeing sequence to a minimal one.
 
-    d = first_disagreement(random_sequences(1, 200), LabFactory(devices=loops), real)
+    d = first_disagreement(random_sequences(1, 200), LabFactory(), real)   # real: Lvm2Runner
     if d:
         print(d)      # the minimal sequence as argv lines, then both sides' answers
 """
