@@ -3,7 +3,9 @@
 Messages, exit codes (5: failed, 3: bad command line) and layouts are lvm2
 2.03.16's, as captured in tests/fixtures/lvm, answered as on a host that has
 device-mapper (no "Activation disabled" warning). LV commands live in
-``lvm_lvcmds``, display commands in ``lvm_displays``, filesystem tools in ``lvm_fs``.
+``lvm_lvcreate``, ``lvm_lvcmds`` and ``lvm_lvrename`` (-L/-l parsing in
+``lvm_sizeargs``), display commands in ``lvm_displays``, filesystem tools in ``lvm_fs``.
+fxkit.testing.lvm_diff checks them against real lvm2 with random op sequences.
 """
 
 from __future__ import annotations
