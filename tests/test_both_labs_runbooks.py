@@ -13,7 +13,8 @@ from labs_support import Lab
 
 from fxkit.runbook import run_runbook
 
-pytestmark = [pytest.mark.notebook, pytest.mark.timeout(1200)]
+# The first test on the real lab also builds its image and boots it: minutes, not seconds.
+pytestmark = [pytest.mark.notebook, pytest.mark.timeout(2400)]
 MiB = 1024 ** 2
 # The real lab's guest is a tiny Debian kernel with a busybox initrd (fxkit/lab/real);
 # the simulated fx boots anything its configs name.

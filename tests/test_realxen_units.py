@@ -14,10 +14,10 @@ import pytest
 
 from fxkit.errors import LabError
 from fxkit.lab.real import disks, vm
-from fxkit.lab.real.image import debian_mirror
+from fxkit.lab.real.image import _installed_kernels, debian_mirror, security_mirror
 from fxkit.lab.real.initrd import GUEST_INIT, Entry, guest_entries, newc
 from fxkit.lab.real.paths import ImagePaths, StatePaths
-from fxkit.lab.real.rootfs import resolve
+from fxkit.lab.real.rootfs import kernel_version, resolve
 
 
 def test_newc_archive_unpacks_with_real_cpio(tmp_path: Path) -> None:
@@ -99,11 +99,41 @@ def test_mirror_from_deb822_and_one_line_sources(tmp_path: Path,
     assert debian_mirror(tmp_path) == "http://x/debian"
 
 
+def test_security_mirror_is_found_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FXKIT_DEBIAN_SECURITY_MIRROR", raising=False)
+    (tmp_path / "sources.list").write_text(
+        "deb http://ftp.fr.debian.org/debian bookworm main\n"
+        "deb http://security.debian.org/debian-security bookworm-security main\n")
+    assert security_mirror(tmp_path) == "http://security.debian.org/debian-security"
+    (tmp_path / "sources.list").write_text("deb http://ftp.fr.debian.org/debian bookworm main\n")
+    assert security_mirror(tmp_path) is None
+    monkeypatch.setenv("FXKIT_DEBIAN_SECURITY_MIRROR", "http://s/debian-security")
+    assert security_mirror(tmp_path) == "http://s/debian-security"
+
+
+def test_newest_kernel_wins_and_older_installed_ones_are_listed(tmp_path: Path) -> None:
+    (tmp_path / "boot").mkdir()
+    for v in ("6.1.0-9-amd64", "6.1.0-56-amd64", "6.1.0-50-amd64"):
+        (tmp_path / "boot" / f"vmlinuz-{v}").write_text("")
+    assert kernel_version(tmp_path) == "6.1.0-56-amd64"        # not the string order's -9
+    status = tmp_path / "var/lib/dpkg/status"
+    status.parent.mkdir(parents=True)
+    status.write_text("Package: linux-image-6.1.0-50-amd64\nStatus: install ok installed\n\n"
+                      "Package: linux-image-amd64\nStatus: install ok installed\n\n"
+                      "Package: linux-image-6.1.0-9-amd64\nStatus: deinstall ok config-files\n\n"
+                      "Package: linux-image-6.1.0-56-amd64\nStatus: install ok installed\n")
+    assert _installed_kernels(tmp_path) == ["6.1.0-50-amd64", "6.1.0-56-amd64"]
+
+
 def test_qemu_argv_uses_tcg_the_pitfall_fixes_and_a_restricted_nic(tmp_path: Path) -> None:
     argv = vm.qemu_argv(ImagePaths(tmp_path / "img"), StatePaths(tmp_path / "st"), 2222)
     line = " ".join(argv)
     assert argv[argv.index("-accel") + 1] == "tcg,tb-size=256"
     assert "kvm" not in line
+    if "FXKIT_REAL_CPU" not in os.environ and "FXKIT_REAL_SMP" not in os.environ:
+        # -cpu max corrupted dom0 once a domU ran (fxkit/lab/real/README.md)
+        assert argv[argv.index("-cpu") + 1] == "Nehalem"
+        assert argv[argv.index("-smp") + 1] == "2"
     xen = argv[argv.index("-append") + 1]
     assert "smap=0" in xen and "bootscrub=0" in xen and "dom0_mem=1024M,max:1024M" in xen
     assert "restrict=on,hostfwd=tcp:127.0.0.1:2222-:22" in line

@@ -15,7 +15,7 @@ import pytest
 
 from fxkit.host import Host
 
-pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(1500)]
+pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")

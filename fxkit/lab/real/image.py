@@ -73,7 +73,57 @@ def _build(work: Path, say: Progress) -> dict:
     mirror = debian_mirror()
     say(f"debootstrap {SUITE} from {mirror} (about 1.5 min)")
     _debootstrap(root, mirror, say)
+    _upgrade(root, mirror, security_mirror(), say)
     return finish(root, out, mirror, say)
+
+
+APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
+
+
+def _upgrade(root: Path, mirror: str, security: str | None, say: Progress) -> None:
+    """Bring the debootstrapped dom0 up to date: debootstrap installs the point release only,
+    and an fx runs Debian's security updates (Xen's XSA fixes among them)."""
+    lines = [f"deb {mirror} {SUITE} main", f"deb {mirror} {SUITE}-updates main"]
+    if security:
+        lines.append(f"deb {security} {SUITE}-security main")
+    else:
+        say(f"no {SUITE}-security source in /etc/apt: the image gets {SUITE}-updates only "
+            "(set FXKIT_DEBIAN_SECURITY_MIRROR to add one)")
+    rf.write(root, "/etc/apt/sources.list", "\n".join(lines) + "\n")
+    # policy-rc.d 101: packages upgraded in the chroot must not start services on this host
+    rf.write(root, "/usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0o755)
+    try:
+        with _proc_mounted(root):
+            say(f"apt-get dist-upgrade from {SUITE}-updates and {SUITE}-security")
+            rf.chroot(root, ["apt-get", "-q", "update"], env=APT_ENV)
+            rf.chroot(root, ["apt-get", "-q", "-y", "-o", "Dpkg::Options::=--force-confold",
+                             "dist-upgrade"], env=APT_ENV)
+            newest = rf.kernel_version(root)
+            old = [f"linux-image-{v}" for v in _installed_kernels(root) if v != newest]
+            if old:
+                say(f"removing the replaced kernel(s) {', '.join(old)}")
+                rf.chroot(root, ["apt-get", "-q", "-y", "purge", *old], env=APT_ENV)
+            rf.chroot(root, ["apt-get", "clean"])
+    finally:
+        (root / "usr/sbin/policy-rc.d").unlink(missing_ok=True)
+
+
+def _installed_kernels(root: Path) -> list[str]:
+    status = (root / "var/lib/dpkg/status").read_text(errors="replace")
+    return [m.group(1) for m in re.finditer(
+        r"^Package: linux-image-(\d[^\s]*-amd64)\nStatus: install ok installed$", status, re.M)]
+
+
+@contextmanager
+def _proc_mounted(root: Path) -> Iterator[None]:
+    """/proc inside the chroot while packages are configured (kernel and initramfs hooks
+    read it); always unmounted, even when apt fails."""
+    target = root / "proc"
+    subprocess.run(["mount", "-t", "proc", "proc", str(target)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=False)
 
 
 def finish(root: Path, out: Path, mirror: str, say: Progress) -> dict:
@@ -146,6 +196,18 @@ def debian_mirror(sources: Path = Path("/etc/apt")) -> str:
             return uri
     raise LabError(f"no Debian mirror for {SUITE} in {sources}/sources.list(.d): add one, "
                    "or set FXKIT_DEBIAN_MIRROR=http://deb.debian.org/debian")
+
+
+def security_mirror(sources: Path = Path("/etc/apt")) -> str | None:
+    """The machine's configured Debian security mirror for bookworm, if any
+    (``FXKIT_DEBIAN_SECURITY_MIRROR`` wins)."""
+    import os
+    if env := os.environ.get("FXKIT_DEBIAN_SECURITY_MIRROR"):
+        return env
+    for uri, suites in _sources(sources):
+        if f"{SUITE}-security" in suites:
+            return uri
+    return None
 
 
 def _sources(root: Path) -> Iterator[tuple[str, list[str]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -116,10 +117,10 @@ def write(rootfs: Path, path: str, text: str, mode: int = 0o644) -> None:
     os.chmod(target, mode)
 
 
-def chroot(rootfs: Path, argv: list[str]) -> str:
+def chroot(rootfs: Path, argv: list[str], env: dict[str, str] | None = None) -> str:
     """Run a command inside the rootfs (needs root); the error names the command."""
     r = subprocess.run(["chroot", str(rootfs), *argv], capture_output=True, text=True,
-                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"},
+                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C", **(env or {})},
                        check=False)
     if r.returncode != 0:
         raise LabError(f"building the real lab image: `{' '.join(argv)}` in the rootfs "
@@ -160,7 +161,9 @@ def busybox_libs(rootfs: Path) -> dict[str, Path]:
 
 
 def kernel_version(rootfs: Path) -> str:
-    kernels = sorted(p.name[len("vmlinuz-"):] for p in (rootfs / "boot").glob("vmlinuz-*"))
+    """The newest kernel in the rootfs's /boot (versions compared number by number)."""
+    kernels = sorted((p.name[len("vmlinuz-"):] for p in (rootfs / "boot").glob("vmlinuz-*")),
+                     key=lambda v: [int(n) for n in re.findall(r"\d+", v)])
     if not kernels:
         raise LabError("the rootfs has no /boot/vmlinuz-*: linux-image-amd64 was not installed")
     return kernels[-1]

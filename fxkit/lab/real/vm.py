@@ -22,7 +22,10 @@ DOM0_MB = 1024
 SMP = int(os.environ.get("FXKIT_REAL_SMP", "2"))
 # Experiment knobs (see fxkit/lab/real/README.md): QEMU -cpu model, -accel tcg options,
 # and extra words for Xen's command line.
-CPU = os.environ.get("FXKIT_REAL_CPU", "max")
+# Nehalem, not max: with -cpu max (XSAVE, AVX...) dom0's processes got corrupted as soon
+# as a domU ran beside it (heap corruption in xl, sshd refusing keys, systemd segfaulting);
+# with Nehalem's plain FXSAVE CPU they did not (README.md, experiments E1-E2).
+CPU = os.environ.get("FXKIT_REAL_CPU", "Nehalem")
 ACCEL = os.environ.get("FXKIT_REAL_ACCEL", "tcg,tb-size=256")
 XEN_EXTRA = os.environ.get("FXKIT_REAL_XEN_ARGS", "")
 # smap=0: TCG and Xen's PV entry path disagree on SMAP; bootscrub=0: don't touch every page
