@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import shlex
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -44,7 +45,10 @@ class Step:
     ``destroys`` names what the step destroys (e.g. ``"lvm/old-root"``); a step with
     it set is destructive and needs that exact name in ``confirm``. ``needed`` is
     called with the host right before the step runs: returning False skips the
-    step, because fresh facts say it is already done.
+    step, because fresh facts say it is already done. ``settled``, when set, is polled
+    after the command succeeded until it returns True (at most ``settle_seconds``): for
+    changes the host finishes on its own after the command returns, such as a Xen domain
+    that is still listed as dying after ``xl shutdown -w``.
     """
 
     description: str
@@ -54,6 +58,8 @@ class Step:
     write: FileWrite | None = None
     sudo: bool = False
     timeout: float | None = None
+    settled: Check | None = field(default=None, compare=False)
+    settle_seconds: float = 120.0
 
     def __post_init__(self) -> None:
         if (self.argv is None) == (self.write is None):
@@ -77,7 +83,21 @@ class Step:
             host.write_file(self.write.path, self.write.content, self.write.mode)
             return None
         assert self.argv is not None
-        return host.run(self.argv, sudo=self.sudo, timeout=self.timeout)
+        result = host.run(self.argv, sudo=self.sudo, timeout=self.timeout)
+        if self.settled is not None:
+            self._settle(host)
+        return result
+
+    def _settle(self, host: Host) -> None:
+        deadline = time.monotonic() + self.settle_seconds
+        delay = 0.25
+        while not self.settled(host):          # type: ignore[misc]
+            if time.monotonic() >= deadline:
+                raise PreconditionFailed(
+                    f"`{self.command}` succeeded, but the host had not finished the change "
+                    f"{self.settle_seconds:.0f} s later; look at the host, then apply again")
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 @dataclass(frozen=True)

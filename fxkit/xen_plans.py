@@ -244,9 +244,14 @@ def _check_step(name: str, tool: str, su: bool) -> Step:
 
 
 def _shutdown_step(name: str, tool: str, su: bool) -> Step:
+    # `xl shutdown -w` can return while Xen still lists the domain as dying for a few
+    # seconds (seen on the real lab); a create of the same name then fails, so the step
+    # waits until the name has left the list.
+    def gone(h: Host) -> bool:
+        return Toolstack(h, tool, sudo=su).domain(name) is None
     return Step(f"Shut {name} down cleanly and wait until it is gone",
                 (tool, "shutdown", "-w", name), timeout=300, sudo=su,
-                needed=lambda h: Toolstack(h, tool, sudo=su).domain(name) is not None)
+                needed=lambda h: not gone(h), settled=gone)
 
 
 def _read(host: Host, path: str) -> str | None:

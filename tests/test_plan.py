@@ -91,3 +91,22 @@ def test_progress_callback_sees_every_step(host):
 def test_step_needs_exactly_one_action():
     with pytest.raises(ValueError):
         Step("nothing")
+
+
+def test_settled_is_polled_until_the_host_has_finished(host, tmp_path):
+    polls = []
+
+    def settled(h) -> bool:              # "the domain has left xl list" on the third look
+        polls.append(1)
+        return len(polls) >= 3
+    plan = Plan("Settle", [Step("Touch, then wait", ("touch", str(tmp_path / "a")),
+                                settled=settled)])
+    assert plan.apply(host).ran and len(polls) == 3 and (tmp_path / "a").exists()
+
+
+def test_a_host_that_never_settles_fails_the_step_naming_the_command(host, tmp_path):
+    step = Step("Touch, then wait for nothing", ("touch", str(tmp_path / "b")),
+                settled=lambda h: False, settle_seconds=0.6)
+    with pytest.raises(ApplyFailed, match=r"`touch .*b` succeeded, but the host had not "
+                                          r"finished the change 1 s later"):
+        Plan("Never", [step]).apply(host)
