@@ -173,6 +173,11 @@ class Persisted:
     stanzas: tuple[Stanza, ...] = ()
     sources_dir: bool = False
 
+    @property
+    def installed(self) -> bool:
+        """ifupdown's main file exists (a host without it does not read interfaces.d)."""
+        return MAIN in self.files
+
     def stanza(self, name: str) -> Stanza | None:
         return next((s for s in self.stanzas if s.name == name), None)
 

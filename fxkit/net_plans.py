@@ -84,6 +84,11 @@ def _persist_steps(net: NetState, persisted: Persisted | None, bridge: str,
     """The write of interfaces.d/<bridge> holding ``ports`` (guest ports left out)."""
     if persisted is None:
         return []
+    if not persisted.installed:
+        plan.warnings.append(f"{MAIN} does not exist (ifupdown is not installed): {bridge} "
+                             "is not persisted and will be gone after a reboot; install "
+                             "ifupdown, or persist it with the host's own network manager")
+        return []
     keep = [p for p in ports if getattr(net.link(p), "kind", "") not in GUEST_KINDS
             and not p.startswith("vif")]
     existing = persisted.stanza(bridge)

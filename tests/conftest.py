@@ -23,6 +23,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> objec
     """Under CI a skipped test is a failure: a real component must be there and be used."""
     outcome = yield
     report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call_failed = report.failed     # read by fixtures' teardown (anylab)
     if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
@@ -67,7 +69,12 @@ def anylab(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     else:
         lab = request.getfixturevalue("real_lab")
     monkeypatch.setenv("FXKIT_LAB_DIR", str(lab.root))    # papermill's kernels inherit it
-    return lab
+    yield lab
+    if lab.real and getattr(request.node, "rep_call_failed", False):
+        # A failed test may leave the real lab half-changed, and it is not reset between
+        # tests: put it back so the next test starts from fx.
+        from labs_support import restore_real
+        restore_real(lab)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

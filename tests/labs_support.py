@@ -12,6 +12,7 @@ at its lab dir; it is then used as it is and left running.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -51,6 +52,37 @@ class Lab:
     def lv_names(self, vg: str = "lvm") -> list[str]:
         out = self.ssh("lvs", "--noheadings", "-o", "lv_name", vg)
         return [w.strip() for w in out.splitlines() if w.strip()]
+
+
+def restore_real(lab: Lab) -> None:
+    """Put the real lab back to fx as provisioned, whatever a test left behind (there is
+    no cheap reset of a real host): extra domUs destroyed, their configs, extra LVs and
+    extra bridges removed, then fxkit's provisioning re-applied (titanic running)."""
+    from fxkit.lab.real import real_host
+    from fxkit.lab.real.provision import BRIDGES, GUEST, LVS, VG, VLAN, provision
+    from fxkit.xen import parse_list
+    host = real_host()
+    try:
+        for dom in parse_list(host.run(["xl", "list"]).stdout):
+            if dom.id != 0 and dom.name != GUEST:
+                host.run(["xl", "destroy", dom.name], check=False, timeout=120)
+        for name in host.run(["ls", "-1", "/etc/xen"]).stdout.split():
+            if name.endswith(".cfg") and name != f"{GUEST}.cfg":
+                host.run(["rm", "-f", f"/etc/xen/{name}"])
+        keep_lvs = {name for name, _, _ in LVS}
+        out = host.run(["lvs", "--noheadings", "-o", "lv_name", VG]).stdout.split()
+        extra = [f"{VG}/{n}" for n in out if n not in keep_lvs]
+        if extra:
+            host.run(["lvremove", "-f", *extra], timeout=300)
+        keep_links = {b for b, _ in BRIDGES} | {f"{VLAN[0]}.{VLAN[1]}"}
+        for link in json.loads(host.run(["ip", "-j", "link", "show"]).stdout):
+            name = link["ifname"]
+            if name.startswith(("xenbr", "eth1.", "eth2.")) and name not in keep_links:
+                host.run(["ip", "link", "del", name], check=False)
+        host.run(["rm", "-f", "/etc/network/interfaces.d/xenbr3"], check=False)
+        provision(host, say=lambda message: None)
+    finally:
+        host.close()
 
 
 def real_lab_missing() -> str | None:

@@ -8,6 +8,7 @@ between tests (that would mean a new boot), so every test puts back what it chan
 
 from __future__ import annotations
 
+import nbformat
 import pytest
 from labs_support import Lab
 
@@ -27,6 +28,17 @@ def run(lab: Lab, tmp_path, name: str, apply: bool = False, confirm: str | None 
                       runs_dir=tmp_path / "runs")
     assert rec.host == lab.target
     return rec
+
+
+def outputs(rec) -> str:
+    """Every text output of the executed notebook, joined (what a reviewer reads)."""
+    nb = nbformat.read(rec.notebook, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            parts.append(o.get("text", "") if o.output_type == "stream"
+                         else o.get("data", {}).get("text/plain", "") or o.get("evalue", ""))
+    return "\n".join(parts)
 
 
 def lv_bytes(lab: Lab, vg: str = "lvm") -> dict[str, int]:
@@ -151,7 +163,11 @@ def test_bridge_add_on_a_vlan_then_it_persists(anylab: Lab, tmp_path) -> None:
     assert uplink in lab.ssh("brctl", "show", "xenbr3")
     vlan = lab.ssh("ip", "-d", "link", "show", uplink)
     assert "vlan protocol 802.1Q id 43" in vlan
-    assert f"bridge_ports {uplink}" in lab.ssh("cat", "/etc/network/interfaces.d/xenbr3")
+    if lab.real:    # dom0 has no ifupdown: fxkit says the bridge will not persist
+        assert "ifupdown is not installed" in outputs(done)
+        assert lab.ssh("ls", "/etc/network/interfaces.d/xenbr3", check=False) == ""
+    else:
+        assert f"bridge_ports {uplink}" in lab.ssh("cat", "/etc/network/interfaces.d/xenbr3")
     again = run(lab, tmp_path, "bridge-add", apply=True, bridge="xenbr3", uplink=uplink)
     assert again.status == "succeeded" and not again.changed
     if lab.real:    # put the real lab back as it was (the simulated one is reset per test)
@@ -163,5 +179,8 @@ def test_bridge_add_on_a_vlan_then_it_persists(anylab: Lab, tmp_path) -> None:
 def test_fx_doctor_runs_on_both_labs(anylab: Lab, tmp_path) -> None:
     rec = run(anylab, tmp_path, "fx-doctor")
     assert rec.status == "succeeded" and not rec.changed, rec.error
-    errors = [f for f in rec.outcome["findings"] if f.get("severity") == "error"]
-    assert errors == [], errors
+    # findings read "SEVERITY CODE: message"
+    assert [f for f in rec.outcome["findings"] if f.startswith("error")] == []
+    if anylab.real:     # titanic boots from the secours LVs, as in the seed's config
+        assert any(f.startswith("warning orphan-lv: lvm/titanic-root") for f in
+                   rec.outcome["findings"])

@@ -86,6 +86,20 @@ def test_bridge_on_a_vlan_uplink(fx: StateHost) -> None:
     assert check_drift(read_net(fx), read_persisted(fx)) == []
 
 
+def test_a_host_without_ifupdown_gets_the_bridge_and_a_warning_not_a_write(
+        fx: StateHost) -> None:
+    """The real lab's dom0 (systemd, no ifupdown) showed it: interfaces.d is not there."""
+    fx.run(["rm", "-r", "/etc/network"])
+    persisted = read_persisted(fx)
+    assert not persisted.installed
+    plan = plan_bridge_create(read_net(fx), "xenbr4", uplink="eth2.7", persisted=persisted)
+    assert not any(s.write for s in plan.steps)
+    assert any("ifupdown is not installed" in w and "gone after a reboot" in w
+               for w in plan.warnings)
+    plan.apply(fx)
+    assert read_net(fx).bridge("xenbr4").ports == ("eth2.7",)
+
+
 def test_survives_a_reboot_by_ifupdown_files(fx: StateHost) -> None:
     """Live state lost (as after a reboot): drift says so and names the fix."""
     plan_bridge_create(read_net(fx), "xenbr4", uplink="eth2.7",
