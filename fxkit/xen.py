@@ -194,7 +194,9 @@ def parse_list_long(text: str) -> list[DomainDetails]:
         out.append(DomainDetails(
             int(entry["domid"]), c_info.get("name", ""), c_info.get("uuid"), c_info.get("type"),
             int(b_info.get("target_memkb", 0)) // 1024, int(b_info.get("max_memkb", 0)) // 1024,
-            int(b_info.get("max_vcpus", 1)), pv.get("kernel"), disks, vifs))
+            # b_info.kernel since Xen 4.10 (libxl_types.idl); type.pv.kernel before that
+            int(b_info.get("max_vcpus", 1)), b_info.get("kernel") or pv.get("kernel"),
+            disks, vifs))
     return out
 
 

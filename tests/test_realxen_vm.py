@@ -105,14 +105,14 @@ CORRUPTION = ("segfault", "general protection", "Oops", "BUG:", "Kernel panic", 
 
 @pytest.mark.stops_real_lab
 def test_stop_leaves_no_qemu_and_a_clean_console(real: Host) -> None:
-    from fxkit.lab.real import status_real, stop_real
+    from fxkit.lab.real import status_real, stop_real, vm
     from fxkit.lab.real.lifecycle import state_paths
     from fxkit.lab.real.vm import qemu_pids
     pid = status_real()["pid"]
     real.close()
     assert stop_real() is True
     assert qemu_pids(state_paths().overlay) == []
-    assert not os.path.exists(f"/proc/{pid}")
+    assert not vm.alive(pid)              # exited (a zombie until PID 1 reaps it counts)
     assert status_real()["running"] is False
     assert state_paths().overlay.exists()                         # stop keeps the lab's disk
     console = state_paths().serial.read_text(errors="replace")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,13 @@ def test_no_hypervisor_is_said_plainly(case: str) -> None:
     with pytest.raises(CommandFailed, match="not running as a Xen dom0") as e:
         Toolstack(NoXen("plainbox", audit=None)).list()
     assert e.value.result.exit_status == 1
+
+
+def test_list_long_kernel_from_b_info_and_from_the_old_type_pv() -> None:
+    # Xen 4.17 (the real lab) keeps the kernel in b_info; before 4.10 it was in type.pv
+    new = [{"domid": 3, "config": {"c_info": {"name": "g", "type": "pv"},
+                                   "b_info": {"kernel": "/boot/guest/vmlinuz", "type.pv": {}}}}]
+    old = [{"domid": 3, "config": {"c_info": {"name": "g", "type": "pv"},
+                                   "b_info": {"type.pv": {"kernel": "/boot/vmlinuz-2.6"}}}}]
+    assert parse_list_long(json.dumps(new))[0].kernel == "/boot/guest/vmlinuz"
+    assert parse_list_long(json.dumps(old))[0].kernel == "/boot/vmlinuz-2.6"

@@ -85,10 +85,11 @@ def list_long_json(model: XenModel, domains: list[LabDomain]) -> str:
     """``xl list -l``: the shape of libxl_domain_config_gen_json, trimmed to what we hold."""
     out = []
     for d in domains:
-        pv: dict[str, str] = {}
-        for key in ("kernel", "ramdisk", "cmdline"):
-            if getattr(d, key):
-                pv[key] = getattr(d, key)
+        # Xen >= 4.10 keeps kernel, ramdisk and cmdline in b_info itself; "type.pv" holds
+        # only their deprecated copies, left unset by xl (tools/libs/light/libxl_types.idl,
+        # libxl_domain_build_info; seen on the real lab's Xen 4.17: type.pv has no kernel).
+        boot = {key: getattr(d, key) for key in ("kernel", "cmdline", "ramdisk")
+                if getattr(d, key)}
         disks = []
         for spec in d.disk_specs():
             disks.append({"pdev_path": spec.path, "vdev": spec.vdev, "backend": "phy",
@@ -99,7 +100,7 @@ def list_long_json(model: XenModel, domains: list[LabDomain]) -> str:
             "c_info": {"type": "pv", "name": d.name, "uuid": d.uuid},
             "b_info": {"max_vcpus": d.vcpus, "avail_vcpus": list(range(d.vcpus)),
                        "max_memkb": d.memory * 1024, "target_memkb": d.memory * 1024,
-                       "sched_params": {}, "type.pv": pv, "arch_arm": {}},
+                       "sched_params": {}, **boot, "type.pv": {}, "arch_arm": {}},
             "disks": disks, "nics": nics, "on_reboot": "restart"}})
     return json.dumps(out, indent=4) + "\n"
 
