@@ -44,3 +44,25 @@ def test_bad_targets_are_refused(bad):
 def test_nothing_connects_at_construction():
     h = connect("ssh://nobody@192.0.2.1:22")  # TEST-NET: never contacted
     assert not h.connected
+
+
+def test_lab_real_needs_the_real_lab_running_and_says_how(tmp_path, monkeypatch):
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path))
+    with pytest.raises(InvalidRequest, match=r"fxkit lab start --real"):
+        connect("lab:real")
+
+
+def test_lab_real_is_dom0_over_ssh_from_the_labs_ssh_config(tmp_path, monkeypatch):
+    from fxkit.lab.real import lifecycle
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path))
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "ssh_config").write_text(
+        "Host fxkit-real\n  HostName 127.0.0.1\n  Port 40022\n  User root\n"
+        f"  UserKnownHostsFile {real / 'known_hosts'}\n")
+    monkeypatch.setattr(lifecycle, "status_real", lambda: {"running": True})
+    monkeypatch.setattr("fxkit.lab.real.status_real", lambda: {"running": True})
+    host = connect("lab:real")
+    assert isinstance(host, SSHHost) and host.name == "lab:real"
+    assert (host.hostname, host.port, host.user) == ("127.0.0.1", 40022, "root")
+    assert host.known_hosts == str(real / "known_hosts")

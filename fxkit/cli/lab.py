@@ -11,8 +11,9 @@ from fxkit.lab import daemon, faults
 from fxkit.lab.store import LabStore, lab_dir, scenarios
 
 REAL = click.option("--real", is_flag=True,
-                    help="The real Xen lab: Xen 4.17 and a Debian dom0 under QEMU (slow, "
-                         "needs qemu-system-x86 and debootstrap; see docs in fxkit.lab.real).")
+                    help="The real Xen lab: Xen 4.17 and a Debian dom0 under QEMU, reached "
+                         "as host lab:real (minutes to boot; needs qemu-system-x86 and "
+                         "debootstrap; see fxkit/lab/real/README.md).")
 SCENARIO = click.option("--scenario", "-s", default="fx", show_default=True,
                         type=click.Choice(scenarios()), help="Which simulated host.")
 
@@ -23,6 +24,8 @@ def lab() -> None:
 
     State lives in $FXKIT_LAB_DIR (default ~/.local/state/fxkit/lab) and is shared
     by the server and by in-process use (fxkit.connect("lab") when no server runs).
+    With --real, start/stop/status/reset/build act on the real Xen lab instead, a
+    Xen 4.17 dom0 under QEMU that every command and runbook reaches as host lab:real.
     """
 
 

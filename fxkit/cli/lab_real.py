@@ -36,7 +36,8 @@ def start(port: int | None = None) -> None:
                f"(boot {info.boot_seconds:.0f} s, QEMU pid {info.pid}, "
                f"RSS {info.rss_mb} MB)\n"
                f"  ssh -F {info.ssh_config} {info.alias}\n"
-               f"  python: fxkit.connect('{info.alias}', ssh_config='{info.ssh_config}')")
+               f"  fxkit run host-inventory -p host lab:real      (any runbook, any command)\n"
+               f"  python: fxkit.connect('lab:real')")
 
 
 def stop() -> None:
