@@ -54,6 +54,18 @@ class Lab:
         return [w.strip() for w in out.splitlines() if w.strip()]
 
 
+def notebook_text(rec) -> str:
+    """Every text output of a run's executed notebook, joined (what a reviewer reads)."""
+    import nbformat
+    nb = nbformat.read(rec.notebook, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            parts.append(o.get("text", "") if o.output_type == "stream"
+                         else o.get("data", {}).get("text/plain", "") or o.get("evalue", ""))
+    return "\n".join(parts)
+
+
 def restore_real(lab: Lab) -> None:
     """Put the real lab back to fx as provisioned, whatever a test left behind (there is
     no cheap reset of a real host): extra domUs destroyed, their configs, extra LVs and

@@ -8,9 +8,9 @@ between tests (that would mean a new boot), so every test puts back what it chan
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from labs_support import Lab
+from labs_support import notebook_text as outputs
 
 from fxkit.runbook import run_runbook
 
@@ -28,17 +28,6 @@ def run(lab: Lab, tmp_path, name: str, apply: bool = False, confirm: str | None 
                       runs_dir=tmp_path / "runs")
     assert rec.host == lab.target
     return rec
-
-
-def outputs(rec) -> str:
-    """Every text output of the executed notebook, joined (what a reviewer reads)."""
-    nb = nbformat.read(rec.notebook, as_version=4)
-    parts = []
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            parts.append(o.get("text", "") if o.output_type == "stream"
-                         else o.get("data", {}).get("text/plain", "") or o.get("evalue", ""))
-    return "\n".join(parts)
 
 
 def lv_bytes(lab: Lab, vg: str = "lvm") -> dict[str, int]:
@@ -171,8 +160,7 @@ def test_bridge_add_on_a_vlan_then_it_persists(anylab: Lab, tmp_path) -> None:
     again = run(lab, tmp_path, "bridge-add", apply=True, bridge="xenbr3", uplink=uplink)
     assert again.status == "succeeded" and not again.changed
     if lab.real:    # put the real lab back as it was (the simulated one is reset per test)
-        for argv in (["ip", "link", "del", "xenbr3"], ["ip", "link", "del", uplink],
-                     ["rm", "/etc/network/interfaces.d/xenbr3"]):
+        for argv in (["ip", "link", "del", "xenbr3"], ["ip", "link", "del", uplink]):
             lab.ssh(*argv)
 
 

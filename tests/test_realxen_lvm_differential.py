@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from fxkit.testing.lvm2 import sandbox_config
 from fxkit.testing.lvm_diff import LabFactory
 from fxkit.testing.lvm_diff_compare import first_disagreement
 from fxkit.testing.lvm_diff_hosts import Lvm2Runner, attach_loops, detach_loops
@@ -31,28 +32,7 @@ ENV = ("env", f"LVM_SYSTEM_DIR={SANDBOX}/etc")
 # touched), keeps its locks and metadata backups on tmpfs, and creates the /dev nodes of
 # the LVs it activates itself rather than waiting for udev, which is slow under emulation.
 # Device-mapper activation itself is the real thing.
-LVM_CONF = f"""\
-devices {{
-    filter = [ "a|^/dev/loop[0-9]+$|" "r|.*|" ]
-    global_filter = [ "a|^/dev/loop[0-9]+$|" "r|.*|" ]
-    obtain_device_list_from_udev = 0
-    external_device_info_source = "none"
-    use_devicesfile = 0
-}}
-global {{
-    locking_dir = "{SANDBOX}/lock"
-    use_lvmpolld = 0
-}}
-activation {{
-    udev_sync = 0
-    udev_rules = 0
-    monitoring = 0
-}}
-backup {{
-    backup_dir = "{SANDBOX}/backup"
-    archive_dir = "{SANDBOX}/archive"
-}}
-"""
+LVM_CONF = sandbox_config(SANDBOX, ["^/dev/loop[0-9]+$"], activation=True)
 
 
 def test_sim_and_real_lvm2_with_device_mapper_agree(real_lab, monkeypatch, capsys) -> None:

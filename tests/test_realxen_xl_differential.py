@@ -85,9 +85,10 @@ class Ids:
         return self.seen.setdefault(domid, f"new{len(self.seen)}")
 
     def text(self, s: str) -> str:
-        return re.sub(r"\b(?:Domain |domain |vif)?(\d+)\b",
-                      lambda m: m.group(0).replace(m.group(1), self(int(m.group(1))))
-                      if int(m.group(1)) in self.seen else m.group(0), s)
+        """Domain ids in messages as tokens; ids not seen yet (such as the one a refused
+        create uses up) get the next token, in the order they appear."""
+        return re.sub(r"\b(Domain |domain |vif)(\d+)\b",
+                      lambda m: m.group(1) + self(int(m.group(2))), s)
 
 
 def observe(host: Host, ids: Ids, argv: list[str]) -> dict:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
+from labs_support import notebook_text as outputs
 
 from fxkit.runbook import run_runbook
 
@@ -19,32 +17,14 @@ pytestmark = pytest.mark.notebook
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def lab_root(tmp_path_factory):
-    """A fresh lab directory with the lab's SSH server running on it, for this module."""
-    if shutil.which("ssh") is None:
-        pytest.skip("OpenSSH client (ssh) is not installed: apt-get install openssh-client")
-    from fxkit.lab import daemon, reset
-    root = tmp_path_factory.mktemp("lab")
-    old = os.environ.get("FXKIT_LAB_DIR")
-    os.environ["FXKIT_LAB_DIR"] = str(root)  # papermill's kernels inherit it
-    reset("fx", root)
-    daemon.start(["fx"], root=root)
-    try:
-        yield root
-    finally:
-        daemon.stop(root)
-        if old is None:
-            os.environ.pop("FXKIT_LAB_DIR", None)
-        else:
-            os.environ["FXKIT_LAB_DIR"] = old
-
-
 @pytest.fixture
-def lab(lab_root):
+def lab(sim_lab_root, monkeypatch):
+    """The session's simulated fx (tests/conftest.py), reset; papermill's kernels find it
+    through FXKIT_LAB_DIR."""
     from fxkit.lab import reset
-    reset("fx", lab_root)
-    return lab_root
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(sim_lab_root))
+    reset("fx", sim_lab_root)
+    return sim_lab_root
 
 
 def ssh(root: Path, *argv: str) -> str:
@@ -62,17 +42,6 @@ def xl_list(root: Path) -> dict[str, str]:
 
 def run(tmp_path, name, apply=False, confirm=None, **params):
     return run_runbook(name, params, apply=apply, confirm=confirm, runs_dir=tmp_path / "runs")
-
-
-def outputs(rec) -> str:
-    """Every text output of the executed notebook, joined (what a reviewer reads)."""
-    nb = nbformat.read(rec.notebook, as_version=4)
-    parts = []
-    for cell in nb.cells:
-        for o in cell.get("outputs", []):
-            parts.append(o.get("text", "") if o.output_type == "stream"
-                         else o.get("data", {}).get("text/plain", "") or o.get("evalue", ""))
-    return "\n".join(parts)
 
 
 # -- read-only ------------------------------------------------------------------------

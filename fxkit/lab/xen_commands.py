@@ -117,9 +117,13 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
     path, overrides = words[0], words[1:]
     if not path.startswith("/"):
         path = "/etc/xen/" + path if call.state.read("/etc/xen/" + path) is not None else path
+    # xl's create_domain returns libxl's ERROR_FAIL (-3) for whatever fails once the config
+    # is parsed, and main_create exits with -rc (xen tools/xl/xl_vmcontrol.c); parse errors
+    # exit(1) inside parse_config_data. xm is Python and exits 1.
+    fail = 1 if tool == "xm" else 3
     text = call.state.read(path)
     if text is None:
-        return 1, "", f"Failed to read config file: {path}: No such file or directory\n"
+        return fail, "", f"Failed to read config file: {path}: No such file or directory\n"
     try:
         config = DomainConfig.parse(text, path)
         for extra in overrides:
@@ -134,13 +138,20 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
     if not name:
         return 1, "", head + "Domain name must be specified.\n"
     if model.find(name) is not None:
-        return 1, "", head + (
-            f"libxl: error: libxl_domain.c:368:libxl__domain_rename: Domain with name "
-            f"\"{name}\" already exists.\n"
-            "libxl: error: libxl_create.c:690:libxl__domain_make: cannot make domain: -6\n")
+        # As Xen 4.17's xl answers on the real lab: libxl creates the domain (using up the
+        # next domid), fails to give it the taken name, destroys it; xl exits with 3.
+        dying = model.allocate_domid()
+        lines = (("libxl_domain.c:81:libxl__domain_rename",
+                  f'Domain with name "{name}" already exists.'),
+                 ("libxl_create.c:1296:initiate_domain_create", "cannot make domain: -6"),
+                 ("libxl_domain.c:1183:libxl__destroy_domid", "Non-existant domain"),
+                 ("libxl_domain.c:1137:domain_destroy_callback", "Unable to destroy guest"),
+                 ("libxl_domain.c:1064:domain_destroy_cb", "Destruction of domain failed"))
+        return fail, "", head + "".join(f"libxl: error: {where}: Domain {dying}:{what}\n"
+                                     for where, what in lines)
     for disk in disks:
         if disk.path and _resolve(call, disk.path) is None:
-            return 1, "", head + (
+            return fail, "", head + (
                 f"libxl: error: libxl_device.c:397:libxl__device_disk_set_backend: Disk "
                 f"vdev={disk.vdev} failed to stat: {disk.path}: No such file or directory\n"
                 f"libxl: error: libxl_create.c:1290:domcreate_launch_dm: unable to add disk "
@@ -149,7 +160,7 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
         if file and call.state.read(file) is None:
             # the domain builder cannot open the image (libxc xc_dom_core.c, xl's wording
             # shortened): the guest is never built
-            return 1, "", head + (
+            return fail, "", head + (
                 f"xc: error: panic: xc_dom_core.c:208: failed to open file '{file}': No such "
                 "file or directory: Internal error\n"
                 f"libxl: error: libxl_dom.c:574:libxl__build_dom: xc_dom_{kind}_file failed: "
@@ -158,7 +169,7 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
                 "domain: -3\n")
     for vif in vifs:
         if not _has_bridge(call, vif.bridge_or_default):
-            return 1, "", head + (
+            return fail, "", head + (
                 "libxl: error: libxl_exec.c:117:libxl_report_child_exitstatus: "
                 f"/etc/xen/scripts/vif-bridge online [-1] exited with error status 1\n"
                 "libxl: error: libxl_device.c:1286:device_hotplug_child_death_cb: script: "
@@ -166,11 +177,11 @@ def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
                 "libxl: error: libxl_create.c:1864:domcreate_attach_devices: unable to add "
                 "nic devices\n")
     if int(config.memory or 128) > model.free_memory():
-        return 1, "", head + "failed to free memory for the domain\n"
+        return fail, "", head + "failed to free memory for the domain\n"
     try:
         dom = model.start(config, path)
     except LabError as e:
-        return 1, "", head + f"libxl: error: {e}\n"
+        return fail, "", head + f"libxl: error: {e}\n"
     if tool == "xm":
         return 0, f'Using config file "{path}".\nStarted domain {dom.name} (id={dom.domid})\n', ""
     return 0, "", head

@@ -165,6 +165,10 @@ class XenModel:
         except ImportError:      # no network model installed: vifs are not simulated
             return None
 
+    def allocate_domid(self) -> int:
+        """Use up the next domid, as a create that fails after Xen made the domain does."""
+        return self._next_domid()
+
     def _next_domid(self) -> int:
         highest = max(d.domid for d in self.domains)
         while True:

@@ -43,7 +43,7 @@ devices {{
     use_devicesfile = 0
 }}
 global {{
-    activation = 0
+    activation = {activation}
     locking_dir = "{base}/lock"
     use_lvmpolld = 0
 }}
@@ -57,6 +57,15 @@ backup {{
     archive_dir = "{base}/archive"
 }}
 """
+
+
+def sandbox_config(base: str | Path, accept: list[str], *, activation: bool = False) -> str:
+    """An lvm.conf that scans only the devices matching the ``accept`` regexes and keeps
+    locks and metadata backups under ``base``. Activation is off (this kernel may have no
+    device-mapper) unless asked for; then lvm2 makes the LVs' device nodes itself instead
+    of waiting for udev."""
+    filters = " ".join(f'"a|{regex}|",' for regex in accept)
+    return CONFIG.format(accept=filters, base=base, activation=int(activation))
 
 
 @dataclass
@@ -82,9 +91,8 @@ class Lvm2Sandbox:
                 out = subprocess.run(["losetup", "--find", "--show", str(image)], check=True,
                                      capture_output=True, text=True).stdout.strip()
                 box.loops.append(out)
-            accept = " ".join(f'"a|^{loop}$|",' for loop in box.loops)
-            (box.base / "etc" / "lvm.conf").write_text(CONFIG.format(accept=accept,
-                                                                     base=box.base))
+            (box.base / "etc" / "lvm.conf").write_text(
+                sandbox_config(box.base, [f"^{loop}$" for loop in box.loops]))
         except BaseException:
             box.stop()
             raise
