@@ -95,15 +95,16 @@ def observe(host: Host, ids: Ids, argv: list[str]) -> dict:
     r = host.run(argv, check=False, timeout=300)
     if argv[1] in ("shutdown", "destroy") and r.ok:
         wait_gone(host)
-    if argv[1] == "domid" and r.ok:
-        ids(int(r.stdout))
+    stdout = ids.text(r.stdout)
+    if argv[1] == "domid" and r.ok:          # a bare id: the same token on both labs
+        stdout = ids(int(r.stdout)) + "\n"
     # Only the test's own domain: the labs run different other guests.
     domus = [d for d in parse_list(host.run(["xl", "list"], read_only=True).stdout)
              if d.name == NAME]
     details = [d for d in parse_list_long(host.run(["xl", "list", "-l"], read_only=True).stdout)
                if d.name == NAME]
     return {
-        "exit": r.exit_status, "stdout": ids.text(r.stdout), "stderr": ids.text(r.stderr),
+        "exit": r.exit_status, "stdout": stdout, "stderr": ids.text(r.stderr),
         # running or blocked depends on the instant; paused/shutdown/dying do not
         "xl list": [(d.name, ids(d.id), d.memory, d.vcpus, d.alive, d.paused) for d in domus],
         # every field but the uuid, which each toolstack makes up

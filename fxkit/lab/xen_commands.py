@@ -196,8 +196,8 @@ def _shutdown(tool: str, model: XenModel, rest: list[str], call: Call) -> Output
         if tool == "xm":
             return 0, "", ""
         err = "".join(f"Shutting down domain {d.domid}\n" for d in domus)
-        if "w" in opts:
-            return 0, f"Waiting for {len(domus)} domains\n", err + "".join(
+        if "w" in opts:     # xl's LOG(), stderr like the rest (seen on the real Xen 4.17)
+            return 0, "", err + f"Waiting for {len(domus)} domains\n" + "".join(
                 f"Domain {d.domid} has been shut down, reason code 0\n" for d in domus)
         return 0, "", err
     if not words:
@@ -214,8 +214,8 @@ def _shutdown(tool: str, model: XenModel, rest: list[str], call: Call) -> Output
         return 0, "", ""
     err = f"Shutting down domain {domid}\n"
     if "w" in opts:
-        return 0, "Waiting for 1 domains\n", err + \
-            f"Domain {domid} has been shut down, reason code 0\n"
+        return 0, "", (err + "Waiting for 1 domains\n"
+                       f"Domain {domid} has been shut down, reason code 0\n")
     return 0, "", err
 
 
