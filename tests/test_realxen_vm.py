@@ -8,7 +8,6 @@ into the persistent cache (~/.cache/fxkit/real or $FXKIT_CACHE_DIR) and reused a
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -22,17 +21,13 @@ pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(2400)]
 def real(real_lab) -> Iterator[Host]:
     """dom0 of the session's real lab (tests/labs_support.py boots it once)."""
     from fxkit.lab.real import real_host
-    saved = os.environ.get("FXKIT_LAB_DIR")
-    os.environ["FXKIT_LAB_DIR"] = str(real_lab.root)
-    host = real_host()
-    try:
-        yield host
-    finally:
-        host.close()
-        if saved is None:
-            os.environ.pop("FXKIT_LAB_DIR", None)
-        else:
-            os.environ["FXKIT_LAB_DIR"] = saved
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FXKIT_LAB_DIR", str(real_lab.root))
+        host = real_host()
+        try:
+            yield host
+        finally:
+            host.close()
 
 
 def test_status_says_how_it_started(real: Host) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import gzip
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -188,26 +189,26 @@ def _debootstrap(root: Path, mirror: str, say: Progress) -> None:
 
 def debian_mirror(sources: Path = Path("/etc/apt")) -> str:
     """The machine's configured Debian mirror for bookworm (``FXKIT_DEBIAN_MIRROR`` wins)."""
-    import os
-    if env := os.environ.get("FXKIT_DEBIAN_MIRROR"):
-        return env
-    for uri, suites in _sources(sources):
-        if SUITE in suites and not uri.rstrip("/").endswith("-security"):
-            return uri
-    raise LabError(f"no Debian mirror for {SUITE} in {sources}/sources.list(.d): add one, "
-                   "or set FXKIT_DEBIAN_MIRROR=http://deb.debian.org/debian")
+    found = _configured("FXKIT_DEBIAN_MIRROR", sources, lambda uri, suites: SUITE in suites
+                        and not uri.rstrip("/").endswith("-security"))
+    if found is None:
+        raise LabError(f"no Debian mirror for {SUITE} in {sources}/sources.list(.d): add one, "
+                       "or set FXKIT_DEBIAN_MIRROR=http://deb.debian.org/debian")
+    return found
 
 
 def security_mirror(sources: Path = Path("/etc/apt")) -> str | None:
     """The machine's configured Debian security mirror for bookworm, if any
     (``FXKIT_DEBIAN_SECURITY_MIRROR`` wins)."""
-    import os
-    if env := os.environ.get("FXKIT_DEBIAN_SECURITY_MIRROR"):
-        return env
-    for uri, suites in _sources(sources):
-        if f"{SUITE}-security" in suites:
-            return uri
-    return None
+    return _configured("FXKIT_DEBIAN_SECURITY_MIRROR", sources,
+                       lambda uri, suites: f"{SUITE}-security" in suites)
+
+
+def _configured(env: str, sources: Path, wanted: Callable[[str, list[str]], bool]) -> str | None:
+    """``$env`` if set, else the first URI in the apt sources that ``wanted`` accepts."""
+    if value := os.environ.get(env):
+        return value
+    return next((uri for uri, suites in _sources(sources) if wanted(uri, suites)), None)
 
 
 def _sources(root: Path) -> Iterator[tuple[str, list[str]]]:
