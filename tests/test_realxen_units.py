@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import stat
@@ -13,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from fxkit.errors import LabError
-from fxkit.lab.real import disks, vm
+from fxkit.lab.real import disks, image, vm
 from fxkit.lab.real.image import _installed_kernels, debian_mirror, security_mirror
-from fxkit.lab.real.initrd import GUEST_INIT, Entry, guest_entries, newc
+from fxkit.lab.real.initrd import GUEST_INIT, GUEST_POWEROFF, Entry, guest_entries, newc
 from fxkit.lab.real.paths import ImagePaths, StatePaths
 from fxkit.lab.real.rootfs import kernel_version, resolve
 
@@ -34,7 +35,8 @@ def test_newc_archive_unpacks_with_real_cpio(tmp_path: Path) -> None:
     assert (out / "bin/busybox").read_bytes() == b"BB"
     assert (out / "init").read_text() == GUEST_INIT
     assert (out / "init").stat().st_mode & 0o111
-    assert (out / "sbin/poweroff").is_symlink()
+    assert (out / "sbin/poweroff").read_text() == GUEST_POWEROFF
+    assert (out / "sbin/poweroff").stat().st_mode & 0o111
     assert (out / "lib/x86_64-linux-gnu/libc.so.6").read_bytes() == b"LIBC"
     assert (out / "lib/modules/xen-blkfront.ko").read_bytes() == b"KO"
     listing = subprocess.run(["cpio", "-itv", "--quiet"], input=archive, capture_output=True,
@@ -48,10 +50,21 @@ def test_newc_pads_to_four_bytes() -> None:
     assert data.endswith(b"TRAILER!!!\0" + b"\0" * (-(110 + 11) % 4))
 
 
-def test_guest_init_traps_poweroff_signal() -> None:
-    assert "trap 'poweroff -f' USR2 TERM" in GUEST_INIT
-    names = [e.name for e in guest_entries(b"", {}, {})]
-    assert "sbin/poweroff" in names and "init" in names
+def test_guest_init_traps_poweroff_signal_before_anything_else() -> None:
+    # PID 1 ignores a signal it does not trap: a trap set after the module loading lost the
+    # `poweroff` typed in the guest while init was still starting.
+    commands = [line for line in GUEST_INIT.splitlines()[1:] if line.strip()]
+    assert commands[0] == "trap '/bin/busybox poweroff -f' USR2 TERM"
+
+
+def test_guest_poweroff_powers_off_without_signalling_init() -> None:
+    # The guest kernel runs /sbin/poweroff on `xl shutdown`; a symlink to busybox signalled
+    # init, which had not trapped the signal yet in the first seconds, and xl shutdown -w hung.
+    entry = next(e for e in guest_entries(b"", {}, {}) if e.name == "sbin/poweroff")
+    assert stat.S_ISREG(entry.mode) and entry.mode & 0o111
+    lines = entry.data.decode().splitlines()
+    assert lines[0] == "#!/bin/busybox sh"
+    assert lines[1:] == ["exec /bin/busybox poweroff -f"]
 
 
 def test_array_disk_has_boot_and_lvm_partitions(tmp_path: Path) -> None:
@@ -214,3 +227,38 @@ def test_rootfs_config_masks_the_known_pitfalls() -> None:
     sshd = rootfs.FILES["/etc/ssh/sshd_config.d/fxkit.conf"]
     assert "PermitRootLogin prohibit-password" in sshd and "PasswordAuthentication no" in sshd
     assert "8021q" in rootfs.FILES["/etc/modules-load.d/fxkit.conf"]
+
+
+def _fake_cached_image(root: Path, recipe: int | None) -> None:
+    paths = ImagePaths(root / "real" / "image")
+    paths.root.mkdir(parents=True)
+    for p in (paths.xen, paths.vmlinuz, paths.initrd, paths.base, paths.key, paths.host_keys):
+        p.write_text("x")
+    paths.manifest.write_text(json.dumps({} if recipe is None else {"recipe": recipe}))
+
+
+@pytest.mark.parametrize("recipe", [None, image.RECIPE - 1])
+def test_an_image_cached_by_an_older_recipe_is_rebuilt(tmp_path: Path, recipe: int | None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FXKIT_CACHE_DIR", str(tmp_path))
+    _fake_cached_image(tmp_path, recipe)
+    built, said = [], []
+
+    def fake_build(work: Path, say) -> dict:
+        built.append(work)
+        (work / "out").mkdir()
+        return {"recipe": image.RECIPE, "xen": "4.17", "kernel": "6.1"}
+
+    monkeypatch.setattr(image, "_build", fake_build)
+    paths = image.build_image(progress=said.append)
+    assert len(built) == 1
+    assert f"recipe {image.RECIPE}: rebuilding" in said[0]
+    assert json.loads(paths.manifest.read_text())["recipe"] == image.RECIPE
+
+
+def test_an_image_cached_by_this_recipe_is_reused(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FXKIT_CACHE_DIR", str(tmp_path))
+    _fake_cached_image(tmp_path, image.RECIPE)
+    monkeypatch.setattr(image, "_build", lambda work, say: pytest.fail("rebuilt a current image"))
+    assert image.build_image(progress=print).base.read_text() == "x"

@@ -92,7 +92,7 @@ class Ids:
 
 
 def observe(host: Host, ids: Ids, argv: list[str]) -> dict:
-    r = host.run(argv, check=False, timeout=300)
+    r = host.run(argv, check=False, timeout=120)
     if argv[1] in ("shutdown", "destroy") and r.ok:
         wait_gone(host)
     stdout = ids.text(r.stdout)

@@ -29,6 +29,10 @@ PACKAGES = ("xen-utils-4.17", "xen-hypervisor-4.17-amd64", "lvm2", "openssh-serv
             "openssh-sftp-server", "bridge-utils", "iproute2", "vlan", "linux-image-amd64",
             "busybox", "systemd-sysv", "udev", "kmod", "e2fsprogs")
 IMAGE_SIZE = "2048M"        # sparse; about 800 MB of it is used
+# The build's recipe version, kept in the manifest. A cached image from another recipe is
+# rebuilt, so a fix to what the build writes reaches machines with an image cached.
+# 2: the guest's /sbin/poweroff powers off at once (initrd.py).
+RECIPE = 2
 Progress = Callable[[str], None]
 
 
@@ -37,8 +41,12 @@ def build_image(force: bool = False, progress: Progress | None = None) -> ImageP
     say = progress or _print
     paths = image_paths()
     with _locked(cache_root()):
-        if paths.complete() and not force:
-            return paths
+        if not force and paths.complete():
+            built = _recipe(paths)
+            if built == RECIPE:
+                return paths
+            say(f"the cached image was built by recipe {built}, this fxkit builds recipe "
+                f"{RECIPE}: rebuilding it")
         started = time.monotonic()
         work = cache_root() / "build"
         shutil.rmtree(work, ignore_errors=True)
@@ -60,6 +68,14 @@ def image_manifest() -> dict | None:
     """The cached image's manifest (versions, sizes, build time), or None if not built."""
     paths = image_paths()
     return json.loads(paths.manifest.read_text()) if paths.complete() else None
+
+
+def _recipe(paths: ImagePaths) -> int:
+    """The recipe a complete cached image was built by (1 before manifests recorded it)."""
+    try:
+        return int(json.loads(paths.manifest.read_text()).get("recipe", 1))
+    except (OSError, ValueError, AttributeError):
+        return 0
 
 
 def _build(work: Path, say: Progress) -> dict:
@@ -156,7 +172,7 @@ def finish(root: Path, out: Path, mirror: str, say: Progress) -> dict:
     _run(["mkfs.ext4", "-q", "-F", "-L", "fxroot", "-d", str(root), str(out / "base.img"),
           IMAGE_SIZE], "mkfs.ext4 -d")
     versions = _versions(root / "var/lib/dpkg/status")
-    return {"suite": SUITE, "mirror": mirror, "kernel": kver,
+    return {"recipe": RECIPE, "suite": SUITE, "mirror": mirror, "kernel": kver,
             "xen": versions.get("xen-hypervisor-4.17-amd64", "?"),
             "packages": {p: versions.get(p, "?") for p in PACKAGES if p in versions},
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

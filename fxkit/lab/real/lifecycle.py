@@ -13,7 +13,7 @@ from fxkit.errors import FxkitError, LabError
 from fxkit.lab.real import vm
 from fxkit.lab.real.disks import make_array, make_overlay
 from fxkit.lab.real.image import build_image, image_manifest
-from fxkit.lab.real.paths import ImagePaths, StatePaths, image_paths, state_paths
+from fxkit.lab.real.paths import ImagePaths, StatePaths, state_paths
 from fxkit.transports.ssh import SSHHost
 
 ALIAS = "fxkit-real"
@@ -248,9 +248,4 @@ def _locked(sp: StatePaths) -> Iterator[None]:
         yield
 
 
-def image_ready() -> bool:
-    return image_paths().complete()
-
-
-__all__ = ["RealLabInfo", "real_host", "start_real", "stop_real", "status_real", "reset_real",
-           "image_ready"]
+__all__ = ["RealLabInfo", "real_host", "start_real", "stop_real", "status_real", "reset_real"]
