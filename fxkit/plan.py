@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import html
 import shlex
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fxkit.errors import ApplyFailed, ConfirmationRequired, FxkitError, PreconditionFailed
+from fxkit.polling import wait_until
 from fxkit.secrets import mask, mask_argv
 
 if TYPE_CHECKING:
@@ -89,15 +89,12 @@ class Step:
         return result
 
     def _settle(self, host: Host) -> None:
-        deadline = time.monotonic() + self.settle_seconds
-        delay = 0.25
-        while not self.settled(host):          # type: ignore[misc]
-            if time.monotonic() >= deadline:
-                raise PreconditionFailed(
-                    f"`{self.command}` succeeded, but the host had not finished the change "
-                    f"{self.settle_seconds:.0f} s later; look at the host, then apply again")
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+        settled = self.settled
+        assert settled is not None
+        if not wait_until(lambda: settled(host), self.settle_seconds):
+            raise PreconditionFailed(
+                f"`{self.command}` succeeded, but the host had not finished the change "
+                f"{self.settle_seconds:.0f} s later; look at the host, then apply again")
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,18 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fxkit.errors import CommandFailed, ConfirmationRequired, InvalidRequest, ParseError
+from fxkit.errors import (
+    CommandFailed,
+    ConfirmationRequired,
+    InvalidRequest,
+    ParseError,
+    PreconditionFailed,
+)
+from fxkit.polling import wait_until
 from fxkit.xen_config import DomainConfig
 from fxkit.xen_macs import XEN_OUI, duplicate_macs, normalize_mac, stable_mac
 from fxkit.xen_specs import DiskSpec, VifSpec
@@ -270,8 +278,20 @@ class Toolstack:
         return self._run("create", config_path)
 
     def shutdown(self, name: str, *, wait: bool = True, timeout: float = 120.0) -> Result:
-        """Ask the guest to power off; with ``wait`` block until it is gone (or time out)."""
-        return self._run("shutdown", *(["-w"] if wait else []), name, timeout=timeout)
+        """Ask the guest to power off; with ``wait`` block until it is gone (or time out).
+
+        ``xl shutdown -w`` returns once the guest has shut down, while Xen may still list it
+        as dying for a few seconds (seen on Xen 4.17); waiting also waits that out, so a
+        create of the same name right after does not fail.
+        """
+        started = time.monotonic()
+        result = self._run("shutdown", *(["-w"] if wait else []), name, timeout=timeout)
+        left = max(timeout - (time.monotonic() - started), 1.0)
+        if wait and not wait_until(lambda: self.domain(name) is None, left):
+            raise PreconditionFailed(
+                f"{result.host}: `{result.command_line}` returned, but {name} was still "
+                f"listed {timeout:.0f} s after the request; look at `{self.tool} list`")
+        return result
 
     def reboot(self, name: str) -> Result:
         return self._run("reboot", name)
