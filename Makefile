@@ -20,9 +20,10 @@ demo: $(STAMP)
 
 ## test: every tier, as CI runs it: unit, simulated lab, real sshd/lvm2/bridges, notebooks,
 ## browser, then the real Xen 4.17 lab under QEMU (its image is built once into
-## ~/.cache/fxkit/real; one VM boots for the tier, which runs last).
+## ~/.cache/fxkit/real; one VM boots for the tier, which runs last). The slowest tests are
+## listed at the end, so a CI log shows where the time went.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 ## test-realxen: only the real Xen lab tier (the same tests on lab:real).
 test-realxen: $(STAMP)
