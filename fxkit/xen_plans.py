@@ -314,13 +314,23 @@ def plan_domu_reboot(target: Host | DomuFacts, name: str, *, tool: str = "xl",
                      sudo: bool = False) -> Plan:
     facts = _facts(target, tool, sudo)
     su = facts.sudo
-    if facts.xen.domain(name) is None:
+    before = facts.xen.domain(name)
+    if before is None:
         raise PreconditionFailed(f"{name} is not running, so it cannot reboot; start it "
                                  "(plan_domu_start)")
+
+    # `xl reboot` returns once the guest has taken the request. The old domain then shuts
+    # down and leaves the list, and xl builds the guest again as a new domain (a new id),
+    # paused until its devices are up: about 100 s on the real lab. The step waits for that.
+    def rebooted(h: Host) -> bool:
+        now = Toolstack(h, tool, sudo=su).domain(name)
+        return now is not None and now.id != before.id and not now.paused
 
     def back(h: Host) -> Plan:     # verification: it must be listed again
         if Toolstack(h, tool, sudo=su).domain(name) is not None:
             return Plan(f"Reboot {name}")
         return Plan(f"Reboot {name}", [_check_step(name, tool, su)])
-    return Plan(f"Reboot {name}", [Step(f"Reboot {name}", (tool, "reboot", name), sudo=su)],
+    return Plan(f"Reboot {name}",
+                [Step(f"Reboot {name} and wait until it runs again as a new domain",
+                      (tool, "reboot", name), sudo=su, settled=rebooted, settle_seconds=300)],
                 replan=back)

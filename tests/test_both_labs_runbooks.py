@@ -114,6 +114,21 @@ def test_domu_shutdown_and_start_titanic(anylab: Lab, tmp_path) -> None:
         lab.ssh("brctl", "show", "xenbr0")
 
 
+def test_domu_reboot_titanic(anylab: Lab, tmp_path) -> None:
+    # The runbook's default action. On the real lab `xl reboot` returns at once and the
+    # guest comes back as a new domain about 100 s later; the plan waits for that.
+    lab = anylab
+    before = int(lab.ssh("xl", "domid", "titanic"))
+    rec = run(lab, tmp_path, "domu-lifecycle", apply=True, domu="titanic", action="reboot")
+    assert rec.status == "succeeded" and rec.changed, rec.error
+    after = int(lab.ssh("xl", "domid", "titanic"))
+    assert after != before
+    row = next(ln.split() for ln in lab.ssh("xl", "list").splitlines() if ln.startswith("titanic"))
+    assert row[1] == str(after) and "p" not in row[4]             # running, not still building
+    assert f"running as domain {after}" in outputs(rec)
+    assert f"vif{after}.0" in lab.ssh("brctl", "show", "xenbr0")
+
+
 def test_domu_create_then_remove_a_second_domu(anylab: Lab, tmp_path) -> None:
     lab = anylab
     boot = REAL_GUEST if lab.real else {}

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from xen_support import XlSequenceHost, xl_list_row
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, ParseError, PreconditionFailed
 from fxkit.host import Exec, Host
@@ -158,46 +159,29 @@ def test_list_long_kernel_from_b_info_and_from_the_old_type_pv() -> None:
     assert parse_list_long(json.dumps(old))[0].kernel == "/boot/vmlinuz-2.6"
 
 
-class DyingHost(Host):
-    """`xl shutdown -w` returns, then `xl list` shows the guest dying ``dying_polls`` times
-    (as Xen 4.17 did on the real lab) before it is gone; forever when ``dying_polls`` is None."""
-
-    LIST = ("Name                                        ID   Mem VCPUs\tState\tTime(s)\n"
-            "Domain-0                                     0  1024     2     r-----      10.0\n")
-    DYING = "web                                          7   128     1     --ssd-       0.4\n"
-
-    def __init__(self, dying_polls: int | None) -> None:
-        super().__init__("fx", audit=None)
-        self.dying_polls, self.polls = dying_polls, 0
-
-    def _exec(self, argv, *, timeout, input, read_only):  # type: ignore[no-untyped-def]
-        if argv[:2] == ("xl", "shutdown"):
-            return Exec(0, "", "Shutting down domain 7\nWaiting for 1 domains\n"
-                        "Domain 7 has been shut down, reason code 0\n")
-        assert argv == ("xl", "list"), argv
-        self.polls += 1
-        dying = self.dying_polls is None or self.polls <= self.dying_polls
-        return Exec(0, self.LIST + (self.DYING if dying else ""), "")
-
-    def read_file(self, path: str) -> str:
-        raise FileNotFoundError(path)
-
-    def write_file(self, path: str, content: str, mode: int | None = None) -> None:
-        raise AssertionError("no writes")
+SHUT_DOWN = Exec(0, "", "Shutting down domain 7\nWaiting for 1 domains\n"
+                 "Domain 7 has been shut down, reason code 0\n")
+DYING = xl_list_row("web", 7, "--ssd-")
 
 
-def test_shutdown_with_wait_waits_out_the_dying_domain() -> None:
-    host = DyingHost(dying_polls=2)
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("fxkit.polling.time.sleep", lambda seconds: None)
+
+
+def test_shutdown_with_wait_waits_out_the_dying_domain(no_sleep: None) -> None:
+    host = XlSequenceHost([DYING, DYING, ""], SHUT_DOWN)
     r = Toolstack(host).shutdown("web")
-    assert r.ok and host.polls == 3          # two polls saw it dying, the third saw it gone
+    assert r.ok and host.ran == [("xl", "shutdown", "-w", "web")]
+    assert host.polls == 3                   # two polls saw it dying, the third saw it gone
 
 
 def test_shutdown_without_wait_returns_at_once() -> None:
-    host = DyingHost(dying_polls=2)
+    host = XlSequenceHost([DYING, DYING, ""], SHUT_DOWN)
     Toolstack(host).shutdown("web", wait=False)
-    assert host.polls == 0
+    assert host.ran == [("xl", "shutdown", "web")] and host.polls == 0
 
 
 def test_shutdown_that_never_settles_says_so() -> None:
     with pytest.raises(PreconditionFailed, match="web was still listed 1 s after"):
-        Toolstack(DyingHost(dying_polls=None)).shutdown("web", timeout=1)
+        Toolstack(XlSequenceHost([DYING], SHUT_DOWN)).shutdown("web", timeout=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from xen_support import fx_lab, run
+from xen_support import XlSequenceHost, fx_lab, run, xl_list_row
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
 from fxkit.lvm import read_lvm
@@ -135,6 +135,24 @@ def test_lifecycle_plans(tmp_path: Path) -> None:
     before = Toolstack(lab).domain("ns").id
     plan_domu_reboot(lab, "ns").apply(lab)
     assert Toolstack(lab).domain("ns").id > before
+
+
+def test_reboot_waits_until_the_domain_runs_again_under_a_new_id(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Real Xen: `xl reboot` returns at once; the old domain shuts down (--psr-), leaves the
+    # list, and xl builds the guest again as a new domain, paused until its devices are up.
+    facts = read_domu_facts(fx_lab(tmp_path))          # the plan is made on the lab's fx,
+    # then applied to a dom0 that answers as Xen 4.17 did on the real lab:
+    domid = facts.xen.domain("ns").id
+    old, rebooting = xl_list_row("ns", domid), xl_list_row("ns", domid, "--psr-")
+    building, new = xl_list_row("ns", domid + 6, "--p---"), xl_list_row("ns", domid + 6)
+    host = XlSequenceHost([old, rebooting, rebooting, "", building, building, new])
+    plan = plan_domu_reboot(facts, "ns")
+    monkeypatch.setattr("fxkit.polling.time.sleep", lambda seconds: None)
+    assert [s.argv for s in plan.steps] == [("xl", "reboot", "ns")]
+    outcome = plan.apply(host)
+    assert host.ran == [("xl", "reboot", "ns")] and outcome.changed
+    assert host.polls >= 7                             # it waited for the running new domain
 
 
 def test_xm_toolstack_plans(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fxkit.host import Exec, Host
 from fxkit.lab import shell
 from fxkit.lab.transport import LabHost
 
@@ -29,3 +30,35 @@ def fx_lab(root: Path, scenario: str = "fx") -> LabHost:
 
 def run(host: LabHost, *argv: str) -> str:
     return host.run(list(argv)).stdout
+
+
+XL_LIST_HEADER = "Name                                        ID   Mem VCPUs\tState\tTime(s)\n"
+XL_LIST_DOM0 = "Domain-0                                     0  1024     2     r-----      10.0\n"
+
+
+def xl_list_row(name: str, domid: int, state: str = "-b----") -> str:
+    return f"{name:<40}{domid:>6}   128     1     {state}       0.4\n"
+
+
+class XlSequenceHost(Host):
+    """A dom0 whose `xl list` goes through ``lists`` (domU rows after Domain-0; the last one
+    repeats), as the real Xen does while a domain shuts down or reboots; any other xl
+    command answers ``answer``. ``polls`` counts the `xl list` calls."""
+
+    def __init__(self, lists: list[str], answer: Exec = Exec(0, "", "")) -> None:
+        super().__init__("fx", audit=None)
+        self.lists, self.answer, self.polls, self.ran = lists, answer, 0, []
+
+    def _exec(self, argv, *, timeout, input, read_only):  # type: ignore[no-untyped-def]
+        if argv != ("xl", "list"):
+            self.ran.append(argv)
+            return self.answer
+        rows = self.lists[min(self.polls, len(self.lists) - 1)]
+        self.polls += 1
+        return Exec(0, XL_LIST_HEADER + XL_LIST_DOM0 + rows, "")
+
+    def read_file(self, path: str) -> str:
+        raise FileNotFoundError(path)
+
+    def write_file(self, path: str, content: str, mode: int | None = None) -> None:
+        raise AssertionError("no writes")
