@@ -11,15 +11,15 @@ from each lab's own boot). The first difference fails the test with the steps so
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import replace
 
 import pytest
 
 from fxkit.host import Host
 from fxkit.lab.store import build_state
+from fxkit.polling import wait_until
 from fxkit.testing.labstate import StateHost
-from fxkit.xen import parse_list, parse_list_long
+from fxkit.xen import Toolstack, parse_list, parse_list_long
 
 pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(2400)]
 
@@ -68,11 +68,7 @@ def cleanup(host: Host) -> None:
 def wait_gone(host: Host, timeout: float = 120) -> None:
     """`xl shutdown -w` and `xl destroy` can return while the domain is still listed as
     dying on the real Xen (README.md of fxkit/lab/real): wait until it has left."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if NAME not in host.run(["xl", "list"], read_only=True).stdout:
-            return
-        time.sleep(1)
+    wait_until(lambda: Toolstack(host).domain(NAME) is None, timeout)
 
 
 class Ids:
