@@ -155,9 +155,9 @@ def runbook_timeline(reps: int, immediate: bool = False) -> None:
     import papermill
     import papermill.execute as pm_execute
 
-    import fxkit.runbook as runbook_mod
+    import fxkit.runbook.runner as runbook_mod
     from bench.runbook_overhead import pick_runbook
-    from fxkit.runbook import run_runbook
+    from fxkit.runbook.runner import run_runbook
 
     spans: dict[str, list[float]] = {}
 
@@ -215,7 +215,7 @@ def runbook_timeline(reps: int, immediate: bool = False) -> None:
 def doctor_experiment(n_domains: int, reps: int) -> None:
     """Fix 4: read every domU config in one command instead of one read_file each."""
     from fxkit.lab.transport import LabHost
-    from fxkit.xen import list_config_paths, read_configs
+    from fxkit.xen.facts import list_config_paths, read_configs
 
     root = _tmp()
     write_lab(root, 2 * n_domains, n_domains)
@@ -228,9 +228,16 @@ def doctor_experiment(n_domains: int, reps: int) -> None:
 
 
 def parser_experiment(n_lvs: int, reps: int) -> None:
-    """Where fxkit.lvm.parse_lvs_json spends its time, on the lab's text for n_lvs LVs."""
+    """Where fxkit.lvm.state.parse_lvs_json spends its time, on the lab's text for n_lvs LVs."""
     from fxkit.lab.transport import LabHost
-    from fxkit.lvm import LV_FIELDS, REPORT_ARGS, LogicalVolume, LvAttr, Segment, parse_lvs_json
+    from fxkit.lvm.state import (
+        LV_FIELDS,
+        REPORT_ARGS,
+        LogicalVolume,
+        LvAttr,
+        Segment,
+        parse_lvs_json,
+    )
 
     root = _tmp()
     write_lab(root, n_lvs, 0)
@@ -266,7 +273,7 @@ def parser_experiment(n_lvs: int, reps: int) -> None:
     print(f"parse of {n_lvs} LVs ({len(text)} bytes), median of {reps}:")
     for label, fn in (("json.loads alone", lambda: json.loads(text)),
                       ("json.loads + plain tuples", plain_tuples),
-                      ("fxkit.lvm.parse_lvs_json", lambda: parse_lvs_json(text)),
+                      ("fxkit.lvm.state.parse_lvs_json", lambda: parse_lvs_json(text)),
                       ("one pass, same dataclasses", one_pass)):
         print(f"  {label}: {median_time(fn, reps) * 1000:.0f} ms")
 

@@ -20,10 +20,10 @@ def big_state(n_lvs: int, n_domains: int, scenario: str = "fx"):
     Domain i uses LVs 2i (root) and 2i+1 (swap) and has a config /etc/xen/dI.cfg, so
     doctor finds consistent facts plus the orphan LVs above 2 * n_domains.
     """
-    from fxkit.lab.lvm_model import LvmModel
+    from fxkit.lab.lvm.model import LvmModel
     from fxkit.lab.state import LabFile
     from fxkit.lab.store import build_state
-    from fxkit.lab.xen_model import XenModel
+    from fxkit.lab.xen.model import XenModel
 
     state = build_state(scenario)
     per_lv = 64 * 1024 ** 2 // EXTENT

@@ -131,9 +131,9 @@ def _ssh_loop(prefix: list[str], argv: list[str], n: int) -> None:
 
 def _against_lab(rep: Report, n: int, reps: int) -> None:
     """The lab's own SSH server (a separate process, like `fxkit lab start`) and in-process."""
-    from fxkit.connect import ssh_host
-    from fxkit.lab import daemon
+    from fxkit.lab.ssh import daemon
     from fxkit.lab.transport import LabHost
+    from fxkit.transports.ssh_config import ssh_host
 
     root = Path(tempfile.mkdtemp(prefix="fxkit-bench-lab-"))
     old = os.environ.get("FXKIT_LAB_DIR")

@@ -23,8 +23,8 @@ GUESSES = {"vg": "lvm", "lv": "secours-root", "size": "+1G", "name": "secours-ro
 
 def pick_runbook() -> tuple[str, dict[str, Any], str]:
     """lv-extend if it exists (another helper writes it), else a read-only runbook."""
-    from fxkit.runbook import available_runbooks, find_runbook
-    from fxkit.runbook_params import read_specs
+    from fxkit.runbook.params import read_specs
+    from fxkit.runbook.runner import available_runbooks, find_runbook
     name = PREFERRED if PREFERRED in available_runbooks() else FALLBACK
     specs = read_specs(find_runbook(name))
     params = {k: v for k, v in GUESSES.items() if k in specs}
@@ -51,7 +51,7 @@ def notebook_as_script(notebook: Path, params: dict[str, Any], host: str) -> str
 
 
 def run(reps: int = 5, *, quick: bool = False) -> Report:
-    from fxkit.runbook import find_runbook
+    from fxkit.runbook.runner import find_runbook
 
     name, params, note = pick_runbook()
     rep = Report(f"Runbook overhead: {name} dry-run on the lab")
@@ -125,7 +125,7 @@ def _check(argv: list[str], env: dict[str, str], what: str) -> None:
 
 def _in_process(name: str, params: dict[str, Any], work: Path, reps: int, warmup: int) -> Row:
     """run_runbook through papermill's Python API, imports already paid."""
-    from fxkit.runbook import run_runbook
+    from fxkit.runbook.runner import run_runbook
     old = {k: os.environ.get(k) for k in ("FXKIT_LAB_DIR", "FXKIT_AUDIT_LOG")}
     os.environ["FXKIT_LAB_DIR"] = str(work / "lab")
     os.environ["FXKIT_AUDIT_LOG"] = str(work / "audit.jsonl")
@@ -144,8 +144,13 @@ def _in_process(name: str, params: dict[str, Any], work: Path, reps: int, warmup
 
 def _ansible(rep: Report, reps: int) -> None:
     from bench import ansible_bench as ab
-    from fxkit.testing.lvm2 import Lvm2Sandbox, lvm2_missing_reason
     from fxkit.testing.sshd import TestSshd, sshd_missing_reason
+
+    # Lvm2Sandbox is test tooling, outside the wheel: tests/support/ is imported as the
+    # tests see it (``support.lvm2``), with tests/ on sys.path.
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.append(str(ROOT / "tests"))
+    from support.lvm2 import Lvm2Sandbox, lvm2_missing_reason
 
     if why := sshd_missing_reason() or lvm2_missing_reason():
         rep.skipped["ansible lvol"] = why

@@ -21,7 +21,7 @@ STORAGE_LVS = ["lvs", "--reportformat", "json", "--units", "b", "--nosuffix",
 
 def _lvm_lvs_argv() -> list[str]:
     try:
-        from fxkit.lvm import LV_FIELDS, REPORT_ARGS
+        from fxkit.lvm.state import LV_FIELDS, REPORT_ARGS
         return ["lvs", *REPORT_ARGS, LV_FIELDS]
     except ImportError:
         return STORAGE_LVS
@@ -42,7 +42,7 @@ def timed(name: str, fn: Callable[[], Any], *, n: int, reps: int, unit: str,
 def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
         lab_sizes: tuple[int, ...] = (100, 1_000, 10_000)) -> Report:
     from fxkit.lab.transport import LabHost
-    from fxkit.xen import parse_list
+    from fxkit.xen.domains import parse_list
 
     rep = Report(f"Scale: {n_lvs} LVs, {n_domains} domains")
     root = Path(tempfile.mkdtemp(prefix="fxkit-bench-scale-"))
@@ -62,7 +62,7 @@ def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
         for name, fn, count in parsers:
             rep.rows.append(measure(name, fn, n=1, reps=max(reps, 7), unit="parse",
                                     note=f"{count} records"))
-        main = rep.row("parse lvs JSON (fxkit.lvm)")
+        main = rep.row("parse lvs JSON (fxkit.lvm.state)")
         if main is not None:
             rep.targets.append(Target(f"{n_lvs}-LV JSON parse, ms", main.per_op_ms, 100))
 
@@ -107,13 +107,13 @@ def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
 def _parsers(lvm_text: str, storage_text: str, xl_text: str, parse_list) -> list:
     out = []
     try:
-        from fxkit.lvm import parse_lvs_json
+        from fxkit.lvm.state import parse_lvs_json
         count = len(parse_lvs_json(lvm_text))
-        out.append(("parse lvs JSON (fxkit.lvm)", lambda: parse_lvs_json(lvm_text), count))
+        out.append(("parse lvs JSON (fxkit.lvm.state)", lambda: parse_lvs_json(lvm_text), count))
     except ImportError:
         pass
     out.append(("parse xl list", lambda: parse_list(xl_text), len(parse_list(xl_text))))
-    out.append(("json.loads alone (floor, fxkit.lvm's text)", lambda: json.loads(lvm_text),
+    out.append(("json.loads alone (floor, fxkit.lvm.state's text)", lambda: json.loads(lvm_text),
                 len(lvm_text)))
     return out
 

@@ -7,8 +7,9 @@
 
 from fxkit.connect import connect
 from fxkit.errors import FxkitError
-from fxkit.host import Host, Result
+from fxkit.host import Host
 from fxkit.plan import Plan, Step
+from fxkit.result import Result
 
 __all__ = ["connect", "FxkitError", "Host", "Result", "Plan", "Step"]
 __version__ = "0.1.0"

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from fxkit.secrets import mask, mask_argv
 
 if TYPE_CHECKING:
-    from fxkit.host import Result
+    from fxkit.result import Result
 
 TAIL_CHARS = 2000
 

@@ -9,7 +9,7 @@ domU uses an LV, the bridges do not know which network a guest should reach::
 
 Intended networks are optional: a config may say ``fx_networks = [ "backbone",
 "freebox" ]`` (one name per vif; xl ignores keys it does not know), and the
-names are resolved with ``/etc/fxkit/networks.json`` (see ``fxkit.net``) or
+names are resolved with ``/etc/fxkit/networks.json`` (see ``fxkit.net.state``) or
 taken as the uplink's interface name.
 """
 
@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fxkit.errors import FxkitError
-from fxkit.lvm import LvmState, read_lvm
-from fxkit.lvm_names import LvRef
-from fxkit.xen import XenFacts, read_xen
-from fxkit.xen_macs import normalize_mac
-from fxkit.xen_storage import lv_for_path
+from fxkit.lvm.names import LvRef
+from fxkit.lvm.state import LvmState, read_lvm
+from fxkit.xen.facts import XenFacts, read_xen
+from fxkit.xen.macs import normalize_mac
+from fxkit.xen.storage import lv_for_path
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -52,7 +52,7 @@ class Finding:
 class DoctorFacts:
     xen: XenFacts
     storage: LvmState
-    net: Any = None                       # fxkit.net.NetState, or None if unreadable
+    net: Any = None                       # fxkit.net.state.NetState, or None if unreadable
     externals: list[Any] = field(default_factory=list)
     dom0_devices: tuple[str, ...] = ()    # block devices in dom0's /etc/fstab
 
@@ -84,7 +84,7 @@ def read_doctor_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> Do
         storage = LvmState((), (), ())
     net, externals = None, []
     try:
-        from fxkit.net import read_externals, read_net
+        from fxkit.net.state import read_externals, read_net
         net = read_net(host, {d.id: d.name for d in xen.domains})
         externals = read_externals(host)
     except Exception:  # noqa: BLE001 - no network facts: the bridge checks are skipped
@@ -229,7 +229,7 @@ def _macs(f: DoctorFacts) -> Iterable[Finding]:
             yield Finding("error", "duplicate-mac", (mac, *sorted(users)),
                           f"MAC {mac} is used by {', '.join(sorted(users))}; switches will send "
                           "each one's traffic to the other",
-                          "give each vif its own MAC (fxkit.xen.stable_mac(name, index))")
+                          "give each vif its own MAC (fxkit.xen.toolstack.stable_mac(name, index))")
 
 
 def _memory(f: DoctorFacts) -> Iterable[Finding]:

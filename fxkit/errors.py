@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fxkit.host import Result
+    from fxkit.result import Result
 
 
 class FxkitError(Exception):

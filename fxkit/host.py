@@ -20,31 +20,10 @@ from typing import NamedTuple
 
 from fxkit.audit import AuditLog
 from fxkit.errors import CommandFailed, CommandTimedOut, InvalidRequest, SudoPasswordRequired
-from fxkit.secrets import mask_argv
+from fxkit.result import Result
 
 SUDO = ("sudo", "-n", "--")
 _SUDO_PASSWORD = ("a password is required", "a terminal is required")
-
-
-@dataclass(frozen=True)
-class Result:
-    """What one command did: its argv, exit status, output, duration and host."""
-
-    argv: tuple[str, ...]
-    exit_status: int
-    stdout: str
-    stderr: str
-    seconds: float
-    host: str
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_status == 0
-
-    @property
-    def command_line(self) -> str:
-        """The command as a shell would read it, with secrets masked."""
-        return shlex.join(mask_argv(self.argv))
 
 
 class Exec(NamedTuple):

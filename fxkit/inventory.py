@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fxkit.lvm import LvmState, read_lvm
-from fxkit.net import NetState, read_net
-from fxkit.report import Table
-from fxkit.xen import XenFacts, read_xen
-from fxkit.xen_storage import lv_ref_for_disk
+from fxkit.display import Table
+from fxkit.lvm.state import LvmState, read_lvm
+from fxkit.net.state import NetState, read_net
+from fxkit.xen.facts import XenFacts, read_xen
+from fxkit.xen.storage import disk_users
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -60,13 +60,7 @@ class Inventory:
 
     def disk_users(self) -> dict[str, list[str]]:
         """``vg/lv`` -> names of the domUs whose config has that LV as a disk."""
-        users: dict[str, set[str]] = {}
-        for path, config in self.xen.configs.items():
-            for disk in config.disks:
-                ref = lv_ref_for_disk(disk.target or "")
-                if ref is not None:
-                    users.setdefault(ref.full_name, set()).add(config.name or path)
-        return {lv: sorted(names) for lv, names in users.items()}
+        return {lv: list(names) for lv, names in disk_users(self.xen.configs).referenced_by.items()}
 
     def __str__(self) -> str:
         return "\n\n".join(str(t) for t in (self.vg_table(), self.lv_table(),

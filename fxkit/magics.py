@@ -26,7 +26,8 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from fxkit.connect import connect
 from fxkit.errors import CommandFailed, InvalidRequest
-from fxkit.host import Host, Result
+from fxkit.host import Host
+from fxkit.result import Result
 from fxkit.secrets import mask_argv
 
 DEFAULT_TARGET = "lab"

@@ -24,7 +24,8 @@ from fxkit.polling import wait_until
 from fxkit.secrets import mask, mask_argv
 
 if TYPE_CHECKING:
-    from fxkit.host import Host, Result
+    from fxkit.host import Host
+    from fxkit.result import Result
 
 Check = Callable[["Host"], bool]
 
@@ -116,15 +117,27 @@ class Outcome:
         return f"{self.title}: {len(self.ran)} step(s) applied, {len(self.skipped)} skipped"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
-    """A titled list of steps plus warnings; empty means the host already matches."""
+    """A titled list of steps plus warnings; empty means the host already matches.
+
+    ``reason`` says why an empty plan has nothing to do. ``replan``, given when the plan is
+    made, re-reads the host and plans the same request again: after applying, that plan
+    must be empty, or the apply reports what still differs. ``confirm_name``, when set, is
+    the one name that confirms everything the plan destroys (a domU's name for its config
+    and its LVs); otherwise each destroyed thing is confirmed by its own name.
+    """
 
     title: str
-    steps: list[Step] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    steps: tuple[Step, ...] = ()
+    warnings: tuple[str, ...] = ()
     reason: str = ""
     replan: Callable[[Host], Plan] | None = field(default=None, repr=False, compare=False)
+    confirm_name: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", tuple(self.steps))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
 
     @property
     def empty(self) -> bool:
@@ -162,15 +175,22 @@ class Plan:
         self._verify(host)
         return Outcome(self.title, tuple(ran), tuple(skipped))
 
+    def confirmation(self) -> str | None:
+        """The name to confirm this plan with, or None when it destroys nothing."""
+        need = self.destroys()
+        return (self.confirm_name or need[0]) if need else None
+
     def _check_confirmed(self, confirm: str | Iterable[str] | None) -> None:
         given = {confirm} if isinstance(confirm, str) else set(confirm or ())
+        if self.confirm_name is not None and self.confirm_name in given:
+            return
         missing = [d for d in self.destroys() if d not in given]
         if missing:
-            names = ", ".join(missing)
+            names = ", ".join(self.destroys() if self.confirm_name else missing)
+            name = self.confirm_name or missing[0]
             raise ConfirmationRequired(
                 f"{self.title}: this plan destroys {names}. Nothing was run. To go ahead, "
-                f"confirm by name: confirm={missing[0]!r} (CLI: --confirm {missing[0]})",
-                missing)
+                f"confirm by name: confirm={name!r} (CLI: --confirm {name})", missing)
 
     def _verify(self, host: Host) -> None:
         if self.replan is None:

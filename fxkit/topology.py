@@ -3,7 +3,7 @@
 Built from the network facts and the site's external-network description; answers
 the seminar's question "which domU reaches which uplink" with VLAN tags respected::
 
-    >>> topo = build_topology(read_net(fx, domains), read_externals(fx))  # doctest: +SKIP
+    >>> topo = read_topology(fx)                                  # doctest: +SKIP
     >>> topo.reaches("web")
     ['Backbone', 'FreeBox']
     >>> topo.who_reaches("VLAN 42")
@@ -14,8 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from fxkit.net import ExternalNetwork, Link, NetState
+from fxkit.net.state import ExternalNetwork, Link, NetState, read_externals, read_net
+from fxkit.xen.facts import read_domain_names
+
+if TYPE_CHECKING:
+    from fxkit.host import Host
 
 # node kinds, in the order the diagram's legend names them
 EXTERNAL, NIC, VIRTUAL, BRIDGE, GUEST_IF, DOMU = (
@@ -70,12 +75,6 @@ class Topology:
     def uplinks_of(self, domu: str) -> list[str]:
         """The dom0 uplink interfaces (NICs or VLAN sub-interfaces) behind ``domu``'s bridges."""
         return list(self._uplinks.get(domu, []))
-
-    def _repr_svg_(self) -> str:
-        """Jupyter shows a Topology as the seminar's figure (deterministic SVG)."""
-        from fxkit.viz import draw_topology, figure_bytes  # matplotlib only when drawn
-
-        return figure_bytes(draw_topology(self), "svg").decode()
 
     def who_reaches(self, uplink: str) -> list[str]:
         """DomUs reaching an external network (by name) or an uplink interface (eth0.42)."""
@@ -136,4 +135,36 @@ def build_topology(net: NetState, externals: Iterable[ExternalNetwork] = ()) -> 
     for d in topo._reach:
         order = [e.name for e in externals] or [ln.name for ln in net.links]
         topo._reach[d].sort(key=lambda n: order.index(n) if n in order else len(order))
+    return topo
+
+
+def path_of(topo: Topology, domu: str) -> Topology:
+    """The part of ``topo`` that ``domu``'s traffic crosses, walking up from its interfaces."""
+    keep = {n.id for n in topo.nodes.values() if n.group == domu}
+    grew = True
+    while grew:                        # edges point downstream (uplink -> bridge -> vif)
+        grew = False
+        for e in topo.edges:
+            if e.b in keep and e.a not in keep:
+                keep.add(e.a)
+                grew = True
+    # A tagged VLAN arrives on the same NIC as the untagged network: keep only the
+    # external networks the topology says this domU reaches.
+    reached = {f"ext:{name}" for name in topo.reaches(domu)} if domu in topo.domus else set()
+    keep = {k for k in keep if topo.nodes[k].kind != EXTERNAL or k in reached}
+    sub = Topology(host=topo.host)
+    for node_id in sorted(keep):
+        sub.add(topo.nodes[node_id])
+    sub.edges = [e for e in topo.edges if e.a in keep and e.b in keep]
+    if not any(n.kind == DOMU for n in sub.nodes.values()):
+        raise KeyError(domu)
+    return sub
+
+
+def read_topology(host: Host, tool: str = "xl", *, sudo: bool = False) -> Topology:
+    """``host``'s network graph: links and bridges, vifs named after their domUs (from the
+    live domain list), and the site's external networks."""
+    names = read_domain_names(host, tool, sudo=sudo)
+    topo = build_topology(read_net(host, names), read_externals(host))
+    topo.host = topo.host or host.name
     return topo

@@ -20,7 +20,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Patch
 
-from fxkit.topology import BRIDGE, DOMU, EXTERNAL, GUEST_IF, NIC, PHYSICAL_LINK, VIRTUAL, Topology
+from fxkit.topology import (
+    BRIDGE,
+    DOMU,
+    EXTERNAL,
+    GUEST_IF,
+    NIC,
+    PHYSICAL_LINK,
+    VIRTUAL,
+    Topology,
+    read_topology,
+)
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -228,12 +238,7 @@ def _legend_handles() -> list:
 
 def diagram(host: Host, title: str | None = None) -> Figure:
     """Read ``host``'s network and Xen facts and draw them (what ``fxkit net diagram`` does)."""
-    from fxkit.net import domain_names, read_externals, read_net
-    from fxkit.topology import build_topology
-
-    topo = build_topology(read_net(host, domain_names(host)), read_externals(host))
-    topo.host = topo.host or host.name
-    return draw_topology(topo, title)
+    return draw_topology(read_topology(host), title)
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:

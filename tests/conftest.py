@@ -31,12 +31,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> objec
         report.longrepr = f"skipped under CI (CI is set, so this must run): {reason}"
 
 
-# -- the two labs: simulated fx and the real Xen lab in QEMU (tests/labs_support.py) -------
+# -- the two labs: simulated fx and the real Xen lab in QEMU (tests/support/labs.py) -------
 
 @pytest.fixture(scope="session")
 def real_lab():
     """The real Xen lab, booted once per session (slow: minutes of both cores)."""
-    from labs_support import real_lab_session
+    from support.labs import real_lab_session
     yield from real_lab_session()
 
 
@@ -46,7 +46,8 @@ def sim_lab_root(tmp_path_factory: pytest.TempPathFactory):
     import shutil
     if shutil.which("ssh") is None:
         pytest.skip("OpenSSH client (ssh) is not installed: apt-get install openssh-client")
-    from fxkit.lab import daemon, reset
+    from fxkit.lab import reset
+    from fxkit.lab.ssh import daemon
     root = tmp_path_factory.mktemp("simlab")
     reset("fx", root)
     daemon.start(["fx"], root=root)
@@ -60,7 +61,7 @@ def sim_lab_root(tmp_path_factory: pytest.TempPathFactory):
                                                             pytest.mark.slow])])
 def anylab(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """Each test that takes it runs on the simulated fx and on the real Xen lab."""
-    from labs_support import Lab
+    from support.labs import Lab
     if request.param == "sim":
         from fxkit.lab import reset
         root = request.getfixturevalue("sim_lab_root")
@@ -73,7 +74,7 @@ def anylab(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     if lab.real and getattr(request.node, "rep_call_failed", False):
         # A failed test may leave the real lab half-changed, and it is not reset between
         # tests: put it back so the next test starts from fx.
-        from labs_support import restore_real
+        from support.labs import restore_real
         restore_real(lab)
 
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from fxkit.audit import AuditLog, verify
 from fxkit.cli import cli
-from fxkit.host import Result
+from fxkit.result import Result
 from fxkit.secrets import Secret, mask
 from fxkit.transports.local import LocalHost
 

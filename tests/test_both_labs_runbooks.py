@@ -9,10 +9,10 @@ between tests (that would mean a new boot), so every test puts back what it chan
 from __future__ import annotations
 
 import pytest
-from labs_support import Lab
-from labs_support import notebook_text as outputs
+from support.labs import Lab
+from support.labs import notebook_text as outputs
 
-from fxkit.runbook import run_runbook
+from fxkit.runbook.runner import run_runbook
 
 # The first test on the real lab also builds its image and boots it: minutes, not seconds.
 pytestmark = [pytest.mark.notebook, pytest.mark.timeout(2400)]

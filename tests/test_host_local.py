@@ -9,7 +9,7 @@ import pytest
 from fxkit import connect
 from fxkit.audit import AuditLog
 from fxkit.errors import CommandFailed, CommandTimedOut, InvalidRequest
-from fxkit.host import Result
+from fxkit.result import Result
 
 
 @pytest.fixture

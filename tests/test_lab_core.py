@@ -151,6 +151,56 @@ def test_unknown_command_answers_like_bash(fx):
     assert (r.exit_status, r.stdout, r.stderr) == (127, "", "bash: frobnicate: command not found\n")
 
 
+# Every command the lab is known to answer: none may ever become "command not found".
+KNOWN_COMMANDS = (
+    "true : false uname hostname nproc free echo id whoami pwd cd date sleep env bash sh "
+    "which uptime cat ls test [ mkdir tee touch cp mv rm mktemp grep egrep fgrep head tail "
+    "wc sort lvm pvcreate pvremove pvs pvdisplay pvscan vgcreate vgextend vgreduce "
+    "vgremove vgs vgdisplay vgscan lvcreate lvextend lvreduce lvresize lvremove lvrename "
+    "lvchange lvs lvdisplay lvscan mkfs.ext4 mkfs.ext3 mke2fs mkswap resize2fs e2fsck "
+    "fsck.ext4 fsck.ext3 blkid dumpe2fs dd blkdiscard xl xm ip bridge brctl ifup ifdown"
+).split()
+
+
+def test_every_known_command_is_in_the_explicit_table():
+    from fxkit.lab.commands import COMMANDS
+    from fxkit.lab.shell.interpreter import execute
+    assert sorted(set(KNOWN_COMMANDS) - set(COMMANDS)) == []
+    assert sorted(set(COMMANDS) - set(KNOWN_COMMANDS)) == []  # a new one: list it above
+    state = build_state("fx")
+    for name, handler in COMMANDS.items():
+        assert callable(handler), name
+        status, _, err = execute(state, [name])
+        assert not (status == 127 and "command not found" in err), (name, err)
+
+
+def test_lvm_runs_its_subcommands_from_its_own_table():
+    from fxkit.lab.commands import COMMANDS
+    from fxkit.lab.lvm.commands import SUBCOMMANDS
+    from fxkit.lab.shell.interpreter import execute
+    assert len(SUBCOMMANDS) == 22
+    for name, handler in SUBCOMMANDS.items():
+        assert COMMANDS[name] is handler, name
+    state = build_state("fx")
+    assert execute(state, ["lvm", "lvs"]) == execute(state, ["lvs"])
+    assert execute(state, ["lvm", "mkfs.ext4"]) == (
+        3, "", "  No such command 'mkfs.ext4'.  Try 'help'.\n")
+
+
+def test_a_handler_module_that_fails_to_import_is_an_import_error():
+    # Blocking one handler module must break the lab's import, not answer "not found".
+    code = ("import sys; sys.modules['fxkit.lab.net.brctl'] = None\n"
+            "try:\n"
+            "    from fxkit.lab import LabHost\n"
+            "except ImportError as e:\n"
+            "    print('ImportError', e)\n"
+            "else:\n"
+            "    print('imported', LabHost(audit=None).run(['brctl', 'show'], check=False))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.startswith("ImportError") and "fxkit.lab.net.brctl" in done.stdout
+
+
 @pytest.mark.parametrize("argv, expected", [
     (["uname"], "Linux\n"),
     (["uname", "-r"], "2.6.18-5-xen-amd64\n"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fxkit.lab import LabHost
-from fxkit.lab.cmdline import run_script
+from fxkit.lab.shell.interpreter import run_script
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 import fxkit
 from fxkit.errors import ConnectionFailed, NotReplayable
-from fxkit.lab import LabHost, LabStore, daemon, faults
+from fxkit.lab import LabHost, LabStore, faults
+from fxkit.lab.ssh import daemon
 from fxkit.transports.ssh import SSHHost
 
 SSH = shutil.which("ssh")
@@ -329,7 +330,7 @@ def test_foreground_server_stops_on_ctrl_c(tmp_path):
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
             time.sleep(0.05)
         assert st.pid == proc.pid
-        from fxkit.connect import ssh_host
+        from fxkit.transports.ssh_config import ssh_host
         with ssh_host("fx", ssh_config=str(root / "ssh_config")) as host:
             assert host.run(["hostname"]).stdout == "fx\n"
         proc.send_signal(signal.SIGINT)

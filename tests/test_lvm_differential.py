@@ -23,19 +23,20 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from support.argv_batch import BatchResult, ReplayHost, run_batch
+from support.lvm2 import Lvm2Sandbox, lvm2_missing_reason
+from support.lvm_diff import READS, LabFactory, Observation, SimRunner, device_normaliser
+from support.lvm_diff_compare import Disagreement, compare, first_disagreement
+from support.lvm_diff_hosts import Lvm2Runner, ParallelRunner, attach_loops, detach_loops
+from support.lvm_diff_ops import Op, Sequence, random_sequences
 
 from fxkit import connect
 from fxkit.errors import LabError
-from fxkit.lab import lvm_lvcreate, lvm_sizeargs
-from fxkit.lab.shell import execute
-from fxkit.lvm import read_lvm
-from fxkit.testing.argv_batch import BatchResult, ReplayHost, run_batch
+from fxkit.lab.lvm import lvcreate as lvm_lvcreate
+from fxkit.lab.lvm import sizeargs as lvm_sizeargs
+from fxkit.lab.shell.interpreter import execute
+from fxkit.lvm.state import read_lvm
 from fxkit.testing.labstate import StateHost
-from fxkit.testing.lvm2 import Lvm2Sandbox, lvm2_missing_reason
-from fxkit.testing.lvm_diff import READS, LabFactory, Observation, SimRunner, device_normaliser
-from fxkit.testing.lvm_diff_compare import Disagreement, compare, first_disagreement
-from fxkit.testing.lvm_diff_hosts import Lvm2Runner, ParallelRunner, attach_loops, detach_loops
-from fxkit.testing.lvm_diff_ops import Op, Sequence, random_sequences
 
 CASES = json.loads((Path(__file__).parent / "fixtures/lvm_diff/regressions.json").read_text())
 SEED = 20261126          # the unit tests' seed; the lvm2 run takes another from the env

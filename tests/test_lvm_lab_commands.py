@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fxkit.lab.shell import execute
+from fxkit.lab.shell.interpreter import execute
 from fxkit.lab.store import build_state
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fxkit.lab.shell import execute
+from fxkit.lab.shell.interpreter import execute
 from fxkit.lab.state import LabState
 
 FIX = Path(__file__).parent / "fixtures" / "lvm"

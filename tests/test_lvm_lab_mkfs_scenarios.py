@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fxkit.lab.store import build_state
-from fxkit.lvm_facts import parse_blkid_export_all
+from fxkit.lvm.filesystems import parse_blkid_export_all
 from fxkit.testing.labstate import StateHost
 
 SCENARIOS = Path(__file__).parents[1] / "fxkit" / "lab" / "scenarios"

@@ -16,14 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.lvm2 import LVM, Lvm2Sandbox, lvm2_missing_reason
 
-from fxkit.lvm_names import (
+from fxkit.lvm.names import (
     RESERVED_LV_PREFIXES,
     RESERVED_LV_STRINGS,
     lv_name_problem,
     vg_name_problem,
 )
-from fxkit.testing.lvm2 import LVM, Lvm2Sandbox, lvm2_missing_reason
 
 pytestmark = pytest.mark.lvm2
 VG = "vgx"

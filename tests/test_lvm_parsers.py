@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-import fxkit.lvm as lvm
-import fxkit.lvm_display as display
+import fxkit.lvm.display as display
+import fxkit.lvm.state as lvm
 from fxkit.errors import InvalidRequest, ParseError
-from fxkit.lvm import LvAttr
-from fxkit.lvm_names import dm_name, lv_name_problem, parse_lv_ref, split_dm_name, vg_name_problem
-from fxkit.lvm_sizes import format_size, parse_extents, parse_size, target_extents
+from fxkit.lvm.names import dm_name, lv_name_problem, parse_lv_ref, split_dm_name, vg_name_problem
+from fxkit.lvm.sizes import format_size, parse_extents, parse_size, target_extents
+from fxkit.lvm.state import LvAttr
 
 FIX = Path(__file__).parent / "fixtures" / "lvm"
 CASES = sorted((FIX / "parsed").glob("*.json"))

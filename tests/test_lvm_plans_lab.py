@@ -6,19 +6,18 @@ import pytest
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
 from fxkit.lab.store import build_state
-from fxkit.lvm import LvAttr
-from fxkit.lvm_facts import LvmFacts, read_facts
-from fxkit.lvm_plans import (
-    plan_lv_create,
-    plan_lv_extend,
+from fxkit.lvm.facts import LvmFacts
+from fxkit.lvm.plans import plan_lv_create, plan_lv_extend
+from fxkit.lvm.plans_shrink import (
     plan_lv_reduce,
     plan_lv_remove,
     plan_snapshot_create,
     plan_snapshot_remove,
-    plan_vg_create,
-    plan_vg_extend,
 )
+from fxkit.lvm.plans_vg import plan_vg_create, plan_vg_extend
+from fxkit.lvm.state import LvAttr
 from fxkit.testing.labstate import StateHost
+from fxkit.xen.storage import read_lvm_facts as read_facts
 
 GiB = 1024 ** 3
 
@@ -153,7 +152,23 @@ def test_remove_refuses_an_open_lv_and_one_with_snapshots(fx: StateHost) -> None
     lvm = type(facts.lvm)(facts.lvm.pvs, facts.lvm.vgs,
                           tuple(opened if x.full_name == "lvm/data" else x for x in facts.lvm.lvs))
     with pytest.raises(PreconditionFailed, match="it is open"):
-        plan_lv_remove(LvmFacts(lvm, facts.filesystems), "lvm/data")
+        plan_lv_remove(LvmFacts(lvm, facts.filesystems, facts.users), "lvm/data")
+
+
+def test_plans_that_could_harm_a_guest_disk_refuse_facts_without_domu_users(fx: StateHost
+                                                                           ) -> None:
+    from fxkit.lvm import DiskUsers
+    from fxkit.lvm.facts import read_facts as read_lvm_only
+
+    bare = read_lvm_only(fx)                     # LVM alone: nothing says who uses what
+    for plan in (lambda: plan_lv_remove(bare, "lvm/backup-root"),
+                 lambda: plan_lv_reduce(bare, "lvm/backup-root", "6G"),
+                 lambda: plan_lv_extend(bare, "lvm/backup-root", "+1G")):
+        with pytest.raises(PreconditionFailed, match="do not say which domUs use it"):
+            plan()
+    assert not plan_lv_create(bare, "lvm", "new", "1G").empty     # a new LV harms no one
+    told = read_lvm_only(fx, users=DiskUsers())  # "no domU uses any LV", said explicitly
+    assert plan_lv_remove(told, "lvm/backup-root").destroys() == ["lvm/backup-root"]
 
 
 def test_wiping_before_removal_keeps_old_data_from_the_next_lv(fx: StateHost) -> None:

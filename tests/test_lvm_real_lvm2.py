@@ -14,25 +14,19 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from support.lvm2 import Lvm2Sandbox, lvm2_missing_reason
 
 from fxkit import connect
 from fxkit.errors import ApplyFailed
 from fxkit.host import Host
-from fxkit.lab.shell import execute
+from fxkit.lab.shell.interpreter import execute
 from fxkit.lab.state import LabState
-from fxkit.lvm import read_lvm
-from fxkit.lvm_facts import read_facts
-from fxkit.lvm_plans import (
-    plan_lv_create,
-    plan_lv_extend,
-    plan_lv_reduce,
-    plan_lv_remove,
-    plan_snapshot_create,
-    plan_vg_create,
-    plan_vg_extend,
-)
+from fxkit.lvm.facts import DiskUsers, read_facts
+from fxkit.lvm.plans import plan_lv_create, plan_lv_extend
+from fxkit.lvm.plans_shrink import plan_lv_reduce, plan_lv_remove, plan_snapshot_create
+from fxkit.lvm.plans_vg import plan_vg_create, plan_vg_extend
+from fxkit.lvm.state import read_lvm
 from fxkit.testing.labstate import StateHost
-from fxkit.testing.lvm2 import Lvm2Sandbox, lvm2_missing_reason
 
 pytestmark = pytest.mark.lvm2
 MiB = 1024 ** 2
@@ -60,7 +54,7 @@ def lab_with(devices: list[str]) -> StateHost:
 def run_sequence(host: Host, devs: list[str], *, real: bool) -> list[tuple]:
     """The same plans, in order; returns the LVM layout after each one."""
     def facts():
-        return read_facts(host, xen=False)
+        return read_facts(host, users=DiskUsers())
     no_dm = {"activate": False, "zero": False} if real else {}
     layouts = []
 
@@ -98,11 +92,11 @@ def test_plans_work_on_real_lvm2_and_match_the_lab(lvm2: tuple[Host, list[str]])
 
 def test_replans_are_empty_on_real_lvm2(lvm2: tuple[Host, list[str]]) -> None:
     host, devs = lvm2
-    facts = read_facts(host, xen=False)
+    facts = read_facts(host, users=DiskUsers())
     plan = plan_vg_create(facts, "vgt", devs[:1])
     plan.apply(host, confirm=devs[0])
     assert plan.replan(host).empty
-    create = plan_lv_create(read_facts(host, xen=False), "vgt", "data", "8M",
+    create = plan_lv_create(read_facts(host, users=DiskUsers()), "vgt", "data", "8M",
                             activate=False, zero=False)
     create.apply(host)
     assert create.replan(host).empty
@@ -112,10 +106,11 @@ def test_replans_are_empty_on_real_lvm2(lvm2: tuple[Host, list[str]]) -> None:
 
 def test_real_lvm2_refuses_snapshots_without_device_mapper(lvm2) -> None:
     host, devs = lvm2
-    plan_vg_create(read_facts(host, xen=False), "vgt", devs[:1]).apply(host, confirm=devs[0])
-    plan_lv_create(read_facts(host, xen=False), "vgt", "data", "8M", activate=False,
+    plan_vg_create(read_facts(host, users=DiskUsers()), "vgt", devs[:1]).apply(
+        host, confirm=devs[0])
+    plan_lv_create(read_facts(host, users=DiskUsers()), "vgt", "data", "8M", activate=False,
                    zero=False).apply(host)
-    plan = plan_snapshot_create(read_facts(host, xen=False), "vgt/data", "data-snap", "4M")
+    plan = plan_snapshot_create(read_facts(host, users=DiskUsers()), "vgt/data", "data-snap", "4M")
     with pytest.raises(ApplyFailed, match="without using device-mapper"):
         plan.apply(host)
     assert os.environ["LVM_SYSTEM_DIR"].endswith("etc")
@@ -160,8 +155,8 @@ def test_the_lab_answers_like_real_lvm2(lvm2) -> None:
 
 
 def test_blkid_export_takes_several_devices_in_one_call(lvm2) -> None:
-    # fxkit.lvm_facts.read_filesystems asks blkid about every active LV at once
-    from fxkit.lvm_facts import parse_blkid_export_all
+    # fxkit.lvm.facts.read_filesystems asks blkid about every active LV at once
+    from fxkit.lvm.filesystems import parse_blkid_export_all
     host, loops = lvm2
     subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "fxroot", loops[0]], check=True)
     subprocess.run(["mkswap", loops[2]], check=True, capture_output=True)

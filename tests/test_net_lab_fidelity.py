@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from fxkit.lab.net_model import NetModel
-from fxkit.lab.shell import execute
+from fxkit.lab.net.model import NetModel
+from fxkit.lab.shell.interpreter import execute
 from fxkit.lab.state import LabState
 
 FIX = Path(__file__).parent / "fixtures" / "bridge"

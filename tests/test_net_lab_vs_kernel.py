@@ -19,7 +19,7 @@ import pytest
 from test_net_lab_fidelity import MACS, fixture_lab, masked
 from test_net_netns import _netns_usable
 
-from fxkit.lab.shell import execute
+from fxkit.lab.shell.interpreter import execute
 from fxkit.lab.state import LabState
 from fxkit.transports.netns import NetnsHost
 

@@ -12,11 +12,11 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from net_common import bridge_lifecycle
+from support.net import bridge_lifecycle
 
-from fxkit.net import read_net
-from fxkit.net_drift import check_drift
-from fxkit.net_plans import plan_bridge_create, read_persisted
+from fxkit.net.drift import check_drift
+from fxkit.net.plans import plan_bridge_create, read_persisted
+from fxkit.net.state import read_net
 from fxkit.topology import build_topology
 from fxkit.transports.netns import NetnsHost
 

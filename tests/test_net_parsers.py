@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from fxkit import net
 from fxkit.errors import ParseError
+from fxkit.net import state as net
 
 FIX = Path(__file__).parent / "fixtures" / "bridge"
 CASES = sorted((FIX / "parsed").glob("*.json"))

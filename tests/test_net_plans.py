@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from net_common import argvs, bridge_lifecycle
+from support.net import argvs, bridge_lifecycle
 
 from fxkit.errors import InvalidRequest, PreconditionFailed
 from fxkit.lab.store import build_state
-from fxkit.net import domain_names, read_externals, read_net
-from fxkit.net_drift import NOT_LIVE, NOT_PERSISTED, check_drift
-from fxkit.net_ifupdown import parse_interfaces
-from fxkit.net_plans import (
+from fxkit.net.drift import NOT_LIVE, NOT_PERSISTED, check_drift
+from fxkit.net.ifupdown import parse_interfaces
+from fxkit.net.plans import (
     parse_persisted,
     plan_attach,
     plan_bridge_create,
     plan_bridge_delete,
     read_persisted,
 )
+from fxkit.net.state import read_externals, read_net
 from fxkit.testing.labstate import StateHost
-from fxkit.xen import read_configs
+from fxkit.xen.facts import read_configs
+from fxkit.xen.facts import read_domain_names as domain_names
 
 FX_DOMAINS = {1: "titanic", 2: "ns", 3: "web"}
 

@@ -16,12 +16,11 @@ import os
 import time
 
 import pytest
-
-from fxkit.testing.lvm2 import sandbox_config
-from fxkit.testing.lvm_diff import LabFactory
-from fxkit.testing.lvm_diff_compare import first_disagreement
-from fxkit.testing.lvm_diff_hosts import Lvm2Runner, attach_loops, detach_loops
-from fxkit.testing.lvm_diff_ops import random_sequences
+from support.lvm2 import sandbox_config
+from support.lvm_diff import LabFactory
+from support.lvm_diff_compare import first_disagreement
+from support.lvm_diff_hosts import Lvm2Runner, attach_loops, detach_loops
+from support.lvm_diff_ops import random_sequences
 
 pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(5400)]
 SEED = int(os.environ.get("FXKIT_LVM_DIFF_SEED", "20261126"))

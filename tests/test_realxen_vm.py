@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(2400)]
 
 @pytest.fixture(scope="module")
 def real(real_lab) -> Iterator[Host]:
-    """dom0 of the session's real lab (tests/labs_support.py boots it once)."""
+    """dom0 of the session's real lab (tests/support/labs.py boots it once)."""
     from fxkit.lab.real import real_host
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FXKIT_LAB_DIR", str(real_lab.root))

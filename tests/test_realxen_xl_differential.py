@@ -19,7 +19,8 @@ from fxkit.host import Host
 from fxkit.lab.store import build_state
 from fxkit.polling import wait_until
 from fxkit.testing.labstate import StateHost
-from fxkit.xen import Toolstack, parse_list, parse_list_long
+from fxkit.xen.domains import parse_list, parse_list_long
+from fxkit.xen.toolstack import Toolstack
 
 pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(2400)]
 

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from labs_support import notebook_text as outputs
+from support.labs import notebook_text as outputs
 
-from fxkit.runbook import run_runbook
+from fxkit.runbook.runner import run_runbook
 
 pytestmark = pytest.mark.notebook
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fxkit.runbook_params import read_specs
+from fxkit.runbook.params import read_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNBOOKS = sorted((ROOT / "runbooks").glob("*.ipynb"))

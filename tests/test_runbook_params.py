@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fxkit.errors import InvalidRequest
-from fxkit.runbook_params import ParamSpec, convert, validate
+from fxkit.runbook.params import ParamSpec, convert, validate
 
 SPECS = {
     "host": ParamSpec("host", "str", '"lab"'),

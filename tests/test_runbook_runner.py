@@ -17,14 +17,14 @@ from fxkit.audit import AuditLog
 from fxkit.cli.runbook import run as run_cmd
 from fxkit.cli.runbook import runs as runs_cmd
 from fxkit.errors import InvalidRequest, RunbookError
-from fxkit.runbook import run_runbook
-from fxkit.runs import RunRecord, find_run, list_runs, verify_run
+from fxkit.runbook.records import RunRecord, find_run, list_runs, verify_run
+from fxkit.runbook.runner import run_runbook
 
 pytestmark = pytest.mark.notebook
 
 BODY = '''\
 import fxkit
-from fxkit.report import report_outcome
+from fxkit.runbook.apply import report_outcome
 fx = fxkit.connect(host)
 print(fx.run(["echo", name]).stdout)
 if fail:
@@ -138,7 +138,7 @@ def test_plain_papermill_cli_runs_a_runbook(echo, tmp_path):
 
 
 def test_scrub_masks_secrets_known_to_the_runner_and_private_keys(tmp_path):
-    from fxkit.runbook import scrub_notebook
+    from fxkit.runbook.runner import scrub_notebook
     from fxkit.secrets import Secret
     Secret("s3cr3t-token-value")
     nb = new_notebook()
@@ -164,7 +164,7 @@ def test_papermill_metadata_keeps_only_checked_parameters(echo, tmp_path):
 
 
 def test_kernel_manager_uses_unix_sockets_in_the_given_dir(tmp_path):
-    from fxkit.runbook import _ipc_kernel_manager
+    from fxkit.runbook.runner import _ipc_kernel_manager
     km = _ipc_kernel_manager(str(tmp_path))()
     assert km.transport == "ipc" and km.ip == str(tmp_path / "kernel")
 
@@ -172,7 +172,7 @@ def test_kernel_manager_uses_unix_sockets_in_the_given_dir(tmp_path):
 def test_papermill_import_skips_the_iri_grammar():
     import subprocess
     import sys
-    code = ("import sys; from fxkit.runbook_params import import_papermill; import_papermill(); "
+    code = ("import sys; from fxkit.runbook.params import import_papermill; import_papermill(); "
             "print(sys.modules['rfc3987_syntax'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "None"

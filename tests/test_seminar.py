@@ -1,8 +1,12 @@
-"""Seminar helpers: exercise checks on the lab, the glossary, the notebook builder."""
+"""Seminar helpers: exercise checks on the lab, the glossary; the notebook builder
+(scripts/build_seminar.py: jupytext reads the sources, nbclient executes the notebooks)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import nbformat
@@ -11,7 +15,16 @@ import pytest
 import fxkit
 from fxkit import lab, seminar
 from fxkit.errors import PreconditionFailed
-from fxkit.seminar_run import build_notebook, main, seminar_notebooks, solution_problems
+from scripts.build_seminar import (
+    NOTEBOOKS,
+    build_notebook,
+    execute_notebook,
+    main,
+    read_source,
+    seminar_notebooks,
+    seminar_sources,
+    solution_problems,
+)
 
 
 @pytest.fixture
@@ -124,16 +137,49 @@ def test_glossary_has_the_seminars_terms():
 
 def test_build_notebook_from_percent_source(tmp_path):
     src = tmp_path / "07-demo.py"
-    src.write_text('# %% [markdown]\n# # Title\n#\n# Some *text*.\n\n# %%\nx = 1\n\n'
+    src.write_text('# %% [markdown]\n# # Title\n#\n# Some *text*.\n\n# %%\nx = 1\n\n\n'
                    '# %% tags=["raises-exception"]\n1 / 0\n')
     out = tmp_path / "07-demo.ipynb"
     build_notebook(src, out)
     nb = nbformat.read(out, as_version=4)
+    nbformat.validate(nb)
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code"]
     assert nb.cells[0].source == "# Title\n\nSome *text*."
     assert nb.cells[1].source == "x = 1" and nb.cells[1].id == "07-001"
+    assert [c.id for c in nb.cells] == ["07-000", "07-001", "07-002"]
     assert nb.cells[2].metadata["tags"] == ["raises-exception"]
+    # jupytext's layout hints (two blank lines after x = 1) and its own notebook metadata
+    # describe the .py, not the notebook: not stored
+    assert [dict(c.metadata) for c in nb.cells] == [{}, {}, {"tags": ["raises-exception"]}]
     assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert set(nb.metadata) == {"kernelspec", "language_info"}
+    assert all("outputs" not in c or c.outputs == [] for c in nb.cells)
+    before = out.read_bytes()
+    build_notebook(src, out)
+    assert out.read_bytes() == before            # rebuilding an unchanged source: no diff
+
+
+def test_sources_are_read_by_jupytext_as_the_percent_format(tmp_path):
+    import jupytext
+
+    src = tmp_path / "08-more.py"
+    src.write_text('# %% [markdown] tags=["hint"]\n# a hint\n\n# %% Setup\n%load_ext x\n'
+                   '# %fx vgs\n\n# %% [raw]\nraw text\n\n# %%\n')
+    nb = read_source(src)
+    want = jupytext.read(src, fmt="py:percent")
+    assert [(c.cell_type, c.source) for c in nb.cells] == \
+        [(c.cell_type, c.source) for c in want.cells] == [
+            ("markdown", "a hint"), ("code", "%load_ext x\n%fx vgs"), ("raw", "raw text"),
+            ("code", "")]
+    assert nb.cells[0].metadata == {"tags": ["hint"]}
+    assert nb.cells[1].metadata == {"title": "Setup"}
+
+
+def test_seminar_notebooks_and_sources_pair_up():
+    notebooks, sources = seminar_notebooks(), seminar_sources()
+    assert [p.stem for p in notebooks] == [p.stem for p in sources]
+    assert all(p.parent == NOTEBOOKS for p in notebooks)
+    assert all(p.parent == NOTEBOOKS / "src" for p in sources)
 
 
 def test_the_course_is_in_order_and_built_from_its_sources():
@@ -153,17 +199,61 @@ def test_the_course_is_in_order_and_built_from_its_sources():
 
 
 def test_stored_notebooks_match_their_sources(tmp_path):
-    from fxkit.seminar_run import SOURCE_NOTEBOOKS
-
-    for path in seminar_notebooks(SOURCE_NOTEBOOKS):
+    for path in seminar_notebooks(NOTEBOOKS):
         built = tmp_path / path.name
-        build_notebook(SOURCE_NOTEBOOKS / "src" / f"{path.stem}.py", built)
-        want = [c.source for c in nbformat.read(built, as_version=4).cells]
-        have = [c.source for c in nbformat.read(path, as_version=4).cells]
-        assert have == want, f"{path} differs from its source: run python -m fxkit.seminar " \
-                             "--build --execute"
+        build_notebook(NOTEBOOKS / "src" / f"{path.stem}.py", built)
+        want = [(c.cell_type, c.source, c.metadata.get("tags"))
+                for c in nbformat.read(built, as_version=4).cells]
+        have = [(c.cell_type, c.source, c.metadata.get("tags"))
+                for c in nbformat.read(path, as_version=4).cells]
+        assert have == want, f"{path} differs from its source: run " \
+                             "python scripts/build_seminar.py --build --execute"
 
 
 def test_main_without_an_action_shows_help(capsys):
     assert main([]) == 2
     assert "--execute" in capsys.readouterr().out
+
+
+def test_the_script_helps():
+    done = subprocess.run([sys.executable, str(NOTEBOOKS.parent / "scripts/build_seminar.py"),
+                           "--help"], capture_output=True, text=True, check=True,
+                          cwd=NOTEBOOKS.parent.parent)       # from any directory
+    assert "python scripts/build_seminar.py --build --execute" in done.stdout
+    assert "percent format" in done.stdout and "--build" in done.stdout
+
+
+def test_main_builds_the_named_notebooks_from_their_sources(tmp_path, capsys):
+    target = tmp_path / "01-lvm.ipynb"
+    assert main(["--build", str(target)]) == 0
+    assert f"built {target} from {NOTEBOOKS / 'src' / '01-lvm.py'}" in capsys.readouterr().out
+    built = nbformat.read(target, as_version=4)
+    assert [c.source for c in built.cells] == \
+        [c.source for c in read_source(NOTEBOOKS / "src" / "01-lvm.py").cells]
+    assert not (tmp_path / "00-welcome.ipynb").exists()
+    assert main(["--build", str(tmp_path / "99-nothing.ipynb")]) == 1
+    assert "no source for that notebook" in capsys.readouterr().err
+    source = NOTEBOOKS / "src" / "01-lvm.py"
+    before = source.read_bytes()
+    assert main(["--build", str(source)]) == 1           # never overwrites a source
+    assert "not their sources" in capsys.readouterr().err and source.read_bytes() == before
+
+
+@pytest.mark.notebook
+def test_execute_notebook_runs_it_in_place_on_a_fresh_lab(tmp_path, monkeypatch):
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path / "not-this-lab"))
+    src = tmp_path / "src" / "07-demo.py"
+    src.parent.mkdir()
+    src.write_text('# %%\nimport os\nprint(os.environ["FXKIT_LAB_DIR"])\n'
+                   'print("twice")\n\n# %%\n6 * 7\n')
+    path = tmp_path / "07-demo.ipynb"
+    build_notebook(src, path)
+    assert execute_notebook(path, timeout=60) > 0
+    nb = nbformat.read(path, as_version=4)
+    stream, result = nb.cells[0].outputs, nb.cells[1].outputs
+    assert len(stream) == 1 and stream[0].name == "stdout"      # streams merged
+    lab_dir, twice = stream[0].text.splitlines()
+    assert "fxkit-seminar-" in lab_dir and "not-this-lab" not in lab_dir and twice == "twice"
+    assert result[0].data["text/plain"] == "42"
+    assert [c.id for c in nb.cells] == ["07-000", "07-001"]
+    assert os.environ["FXKIT_LAB_DIR"] == str(tmp_path / "not-this-lab")   # restored

@@ -6,10 +6,11 @@ import pytest
 
 import fxkit
 from fxkit import lab, seminar
+from fxkit.topology import path_of
 from fxkit.widgets._common import PNG_MAGIC
 from fxkit.widgets.domu_builder import DomuBuilder
 from fxkit.widgets.lv_planner import LvPlanner
-from fxkit.widgets.net_explorer import ALL, NetExplorer, path_of
+from fxkit.widgets.net_explorer import ALL, NetExplorer
 from fxkit.widgets.vg_usage import VgUsageViewer
 
 
@@ -89,7 +90,7 @@ def test_net_explorer_answers_who_reaches_what(fx):
 
 
 def test_path_of_keeps_only_the_domus_way_out(fx):
-    from fxkit.widgets.net_explorer import read_topology
+    from fxkit.topology import read_topology
 
     sub = path_of(read_topology(fx), "web")
     labels = {n.label for n in sub.nodes.values()}

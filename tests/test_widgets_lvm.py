@@ -14,7 +14,7 @@ VGS = [VgView("lvm", 60 * GIB, 20 * GIB, 4 * MIB, 4), VgView("data", 8 * GIB, 1 
 
 
 class FakeLvm:
-    """Facts and a planner that behave like fxkit.lvm on a tiny host."""
+    """Facts and a planner that behave like fxkit.lvm.state on a tiny host."""
 
     def __init__(self):
         self.vgs = list(VGS)

@@ -9,7 +9,7 @@ import ipywidgets as w
 import nbformat
 import pytest
 
-from fxkit.runbook_params import read_specs
+from fxkit.runbook.params import read_specs
 from fxkit.widgets.runbook_launcher import RunbookLauncher, field_for
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from xen_support import fx_lab
+from support.xen import fx_lab
 
 from fxkit.cli import cli
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from fxkit.errors import ParseError
-from fxkit.xen_config import Comment, DomainConfig, Setting
-from fxkit.xen_specs import DiskSpec, VifSpec
+from fxkit.xen.config import Comment, DomainConfig, Setting
+from fxkit.xen.specs import DiskSpec, VifSpec
 
 FIX = Path(__file__).parent / "fixtures" / "xen"
 SCEN = Path(__file__).parent.parent / "fxkit" / "lab" / "scenarios" / "fx" / "files" / "etc" / "xen"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from xen_support import fx_lab, run
+from support.xen import fx_lab, run
 
 from fxkit.doctor import run_doctor
 from fxkit.lab.transport import LabHost

@@ -6,13 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from xen_support import fx_lab, run
+from support.xen import fx_lab, run
 
 from fxkit.errors import CommandFailed
-from fxkit.lab import shell
+from fxkit.lab.shell import interpreter as shell
 from fxkit.lab.state import LabState
-from fxkit.lab.xen_model import LabDomain, XenModel
-from fxkit.xen import Toolstack, parse_info, parse_list, parse_list_long, parse_vcpu_list, read_xen
+from fxkit.lab.xen.model import LabDomain, XenModel
+from fxkit.xen.domains import parse_info, parse_list, parse_list_long, parse_vcpu_list
+from fxkit.xen.facts import read_xen
+from fxkit.xen.toolstack import Toolstack
 
 FIX = Path(__file__).parent / "fixtures" / "xen"
 

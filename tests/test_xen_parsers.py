@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from xen_support import XlSequenceHost, xl_list_row
+from support.xen import XlSequenceHost, xl_list_row
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, ParseError, PreconditionFailed
 from fxkit.host import Exec, Host
-from fxkit.xen import Domain, Toolstack, parse_info, parse_list, parse_list_long, parse_vcpu_list
-from fxkit.xen_config import DomainConfig
-from fxkit.xen_macs import check_prefix, duplicate_macs, normalize_mac, stable_mac
+from fxkit.xen.config import DomainConfig
+from fxkit.xen.domains import Domain, parse_info, parse_list, parse_list_long, parse_vcpu_list
+from fxkit.xen.macs import check_prefix, duplicate_macs, normalize_mac, stable_mac
+from fxkit.xen.toolstack import Toolstack
 
 FIX = Path(__file__).parent / "fixtures" / "xen"
 XL_ROWS = [("Domain-0", 0, 750, 4, "r-----", 11794.3), ("win", 1, 1019, 1, "r-----", 0.3),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from xen_support import XlSequenceHost, fx_lab, run, xl_list_row
+from support.xen import XlSequenceHost, fx_lab, run, xl_list_row
 
 from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
-from fxkit.lvm import read_lvm
-from fxkit.xen import Toolstack, read_xen
-from fxkit.xen_plans import (
+from fxkit.lvm.state import read_lvm
+from fxkit.xen.facts import read_xen
+from fxkit.xen.plans import (
     DomuSpec,
     plan_domu_create,
     plan_domu_reboot,
@@ -19,14 +19,15 @@ from fxkit.xen_plans import (
     plan_domu_start,
     read_domu_facts,
 )
-from fxkit.xen_storage import lv_for_path
+from fxkit.xen.storage import lv_for_path
+from fxkit.xen.toolstack import Toolstack
 
 
 def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
     spec = DomuSpec("mail", memory=256, vcpus=2, root_size="2G", swap_size="256M",
                     bridges=("xenbr0", "xenbr2"))
-    plan = plan_domu_create(lab, spec)
+    plan = plan_domu_create(read_domu_facts(lab), spec)
     assert [s.argv[0] if s.argv else "write" for s in plan.steps] == [
         "lvcreate", "mkfs.ext4", "lvcreate", "mkswap", "write", "xl", "xl"]
     assert plan.destroys() == []
@@ -39,9 +40,9 @@ def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:
     assert [v.bridge for v in config.vifs] == ["xenbr0", "xenbr2"]
     assert [lv_for_path(d.path) for d in config.disks] == [("lvm", "mail-root"),
                                                            ("lvm", "mail-swap")]
-    assert plan_domu_create(lab, spec).empty                       # idempotent
+    assert plan_domu_create(read_domu_facts(lab), spec).empty                       # idempotent
 
-    remove = plan_domu_remove(lab, "mail", wipe=True)
+    remove = plan_domu_remove(read_domu_facts(lab), "mail", wipe=True)
     with pytest.raises(ConfirmationRequired):
         remove.apply(lab)
     assert Toolstack(lab).domain("mail") is not None                # nothing ran
@@ -49,13 +50,14 @@ def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:
     assert Toolstack(lab).domain("mail") is None
     assert read_lvm(lab).lv("lvm/mail-root") is None
     assert "mail.cfg" not in run(lab, "ls", "/etc/xen")
-    assert plan_domu_remove(lab, "mail").empty
+    assert plan_domu_remove(read_domu_facts(lab), "mail").empty
 
 
 def test_create_finishes_a_half_done_domu_without_formatting_existing_lvs(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
-    plan = plan_domu_create(lab, DomuSpec("backup", memory=256, bridges=("xenbr1",),
-                                          macs=("00:16:3e:e6:b8:db",)))
+    plan = plan_domu_create(read_domu_facts(lab),
+                            DomuSpec("backup", memory=256, bridges=("xenbr1",),
+                                     macs=("00:16:3e:e6:b8:db",)))
     kinds = [s.argv[0] if s.argv else "write" for s in plan.steps]
     assert "lvcreate" not in kinds and "mkfs.ext4" not in kinds     # its LVs exist: kept
     assert kinds == ["write", "xl", "xl"]
@@ -88,16 +90,16 @@ def test_remove_refuses_an_lv_another_domu_uses(tmp_path: Path) -> None:
     lab.write_file("/etc/xen/clone.cfg", "name = 'clone'\nmemory = 64\n"
                    "disk = [ 'phy:/dev/lvm/ns-root,xvda1,w' ]\n")
     with pytest.raises(PreconditionFailed, match="config of domU clone"):
-        plan_domu_remove(lab, "ns")
-    keep = plan_domu_remove(lab, "ns", remove_disks=False)
+        plan_domu_remove(read_domu_facts(lab), "ns")
+    keep = plan_domu_remove(read_domu_facts(lab), "ns", remove_disks=False)
     assert keep.destroys() == ["/etc/xen/ns.cfg"]
 
 
 def test_removing_a_running_domu_with_its_disks_in_one_plan(tmp_path: Path) -> None:
-    # the LV steps are fxkit.lvm_plans' plan_lv_remove, told that ns's config goes first
+    # the LV steps are fxkit.lvm.plans' plan_lv_remove, told that ns's config goes first
     lab = fx_lab(tmp_path)
     assert read_lvm(lab).lv("lvm/ns-root").attr.open              # ns runs: its LVs are open
-    plan = plan_domu_remove(lab, "ns", remove_disks=True)
+    plan = plan_domu_remove(read_domu_facts(lab), "ns", remove_disks=True)
     assert [s.argv for s in plan.steps] == [
         ("xl", "shutdown", "-w", "ns"), ("rm", "-f", "/etc/xen/ns.cfg"),
         ("lvremove", "-f", "lvm/ns-root"), ("lvremove", "-f", "lvm/ns-swap")]
@@ -118,22 +120,23 @@ def test_remove_refuses_a_disk_another_running_domu_shares(tmp_path: Path) -> No
     web = run(lab, "cat", "/etc/xen/web.cfg")
     lab.write_file("/etc/xen/web.cfg", web.replace("web-swap", "ns-swap"))
     with pytest.raises(PreconditionFailed, match=r"lvm/ns-swap .*config of domU web"):
-        plan_domu_remove(lab, "ns", remove_disks=True)
+        plan_domu_remove(read_domu_facts(lab), "ns", remove_disks=True)
     assert Toolstack(lab).domain("ns") is not None
 
 
 def test_lifecycle_plans(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
-    assert plan_domu_start(lab, "ns").empty
+    assert plan_domu_start(read_domu_facts(lab), "ns").empty
     with pytest.raises(PreconditionFailed, match="no config"):
-        plan_domu_start(lab, "ghost")
-    plan_domu_shutdown(lab, "ns").apply(lab)
-    assert Toolstack(lab).domain("ns") is None and plan_domu_shutdown(lab, "ns").empty
+        plan_domu_start(read_domu_facts(lab), "ghost")
+    plan_domu_shutdown(read_domu_facts(lab), "ns").apply(lab)
+    assert Toolstack(lab).domain("ns") is None
+    assert plan_domu_shutdown(read_domu_facts(lab), "ns").empty
     with pytest.raises(PreconditionFailed, match="not running"):
-        plan_domu_reboot(lab, "ns")
-    plan_domu_start(lab, "ns").apply(lab)
+        plan_domu_reboot(read_domu_facts(lab), "ns")
+    plan_domu_start(read_domu_facts(lab), "ns").apply(lab)
     before = Toolstack(lab).domain("ns").id
-    plan_domu_reboot(lab, "ns").apply(lab)
+    plan_domu_reboot(read_domu_facts(lab), "ns").apply(lab)
     assert Toolstack(lab).domain("ns").id > before
 
 
@@ -157,7 +160,7 @@ def test_reboot_waits_until_the_domain_runs_again_under_a_new_id(
 
 def test_xm_toolstack_plans(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
-    plan = plan_domu_shutdown(lab, "web", tool="xm")
+    plan = plan_domu_shutdown(read_domu_facts(lab, "xm"), "web")
     assert plan.steps[0].argv == ("xm", "shutdown", "-w", "web")
     plan.apply(lab)
     assert "web" not in run(lab, "xm", "list")
@@ -175,9 +178,9 @@ def test_lv_steps_come_from_the_lvm_module(tmp_path: Path) -> None:
 
 def test_sudo_reaches_every_command_step(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
-    plan = plan_domu_remove(lab, "ns", sudo=True)
+    plan = plan_domu_remove(read_domu_facts(lab, sudo=True), "ns")
     assert all(s.sudo for s in plan.steps if s.argv)
-    create = plan_domu_create(lab, DomuSpec("mail"), sudo=True)
+    create = plan_domu_create(read_domu_facts(lab, sudo=True), DomuSpec("mail"))
     assert all(s.sudo for s in create.steps if s.argv)
-    plan_domu_reboot(lab, "ns", sudo=True).apply(lab)     # the lab accepts sudo -n --
+    plan_domu_reboot(read_domu_facts(lab, sudo=True), "ns").apply(lab)  # the lab takes sudo -n --
     assert Toolstack(lab).domain("ns") is not None

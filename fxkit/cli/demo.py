@@ -29,12 +29,13 @@ def demo(keep_state: bool, runs_dir: str) -> None:
     from fxkit import audit
     from fxkit.connect import connect
     from fxkit.inventory import read_inventory
-    from fxkit.lab import daemon, reset
+    from fxkit.lab import reset
+    from fxkit.lab.ssh import daemon
     from fxkit.lab.store import lab_dir
-    from fxkit.lvm_facts import read_facts
-    from fxkit.lvm_plans import plan_lv_extend
-    from fxkit.runbook import run_runbook
-    from fxkit.runs import verify_run
+    from fxkit.lvm.plans import plan_lv_extend
+    from fxkit.runbook.records import verify_run
+    from fxkit.runbook.runner import run_runbook
+    from fxkit.xen.storage import read_lvm_facts
 
     _title(1, "The lab: a simulated fx, served over SSH on 127.0.0.1")
     if not keep_state:
@@ -51,7 +52,7 @@ def demo(keep_state: bool, runs_dir: str) -> None:
 
         _title(3, "A maintenance task, planned (nothing runs yet)")
         ref = f"{TASK['vg']}/{TASK['lv']}"
-        click.echo(str(plan_lv_extend(read_facts(fx), ref, TASK["size"])))
+        click.echo(str(plan_lv_extend(read_lvm_facts(fx), ref, TASK["size"])))
 
     _title(4, "The same task as a runbook: dry-run, then applied")
     for apply in (False, True):

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from fxkit.lab import daemon, faults
+from fxkit.lab import faults
+from fxkit.lab.ssh import daemon
 from fxkit.lab.store import LabStore, lab_dir, scenarios
 
 REAL = click.option("--real", is_flag=True,
@@ -47,7 +48,7 @@ def start(names: tuple[str, ...], port: int | None, foreground: bool, real: bool
     if foreground:
         import logging
 
-        from fxkit.lab.serve import serve
+        from fxkit.lab.ssh.serve import serve
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
         logging.getLogger("paramiko").setLevel(logging.WARNING)
         if current := daemon.status(root):

@@ -6,19 +6,18 @@ import click
 
 from fxkit.connect import connect
 from fxkit.host import Host
-from fxkit.lvm_facts import LvmFacts, read_facts
-from fxkit.lvm_plans import (
-    plan_lv_create,
-    plan_lv_extend,
+from fxkit.lvm.facts import LvmFacts
+from fxkit.lvm.plans import plan_lv_create, plan_lv_extend
+from fxkit.lvm.plans_shrink import (
     plan_lv_reduce,
     plan_lv_remove,
     plan_snapshot_create,
     plan_snapshot_remove,
-    plan_vg_create,
-    plan_vg_extend,
 )
-from fxkit.lvm_sizes import human
+from fxkit.lvm.plans_vg import plan_vg_create, plan_vg_extend
+from fxkit.lvm.sizes import human
 from fxkit.plan import Plan
+from fxkit.xen.storage import read_lvm_facts
 
 HOST = click.argument("host", default="lab")
 HOST_OPT = click.option("-H", "--host", default="lab", show_default=True,
@@ -35,7 +34,7 @@ def lvm() -> None:
 
 
 def _facts(h: Host, sudo: bool) -> LvmFacts:
-    return read_facts(h, sudo=sudo)
+    return read_lvm_facts(h, sudo=sudo)
 
 
 def _run(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...]) -> None:

@@ -8,17 +8,18 @@ import click
 
 from fxkit.connect import connect
 from fxkit.host import Host
-from fxkit.net import NetState, domain_names, read_externals, read_net
-from fxkit.net_drift import check_drift
-from fxkit.net_plans import (
+from fxkit.net.drift import check_drift
+from fxkit.net.plans import (
     plan_attach,
     plan_bridge_create,
     plan_bridge_delete,
     plan_detach,
     read_persisted,
 )
+from fxkit.net.state import NetState, read_externals, read_net
 from fxkit.plan import Plan
 from fxkit.topology import build_topology
+from fxkit.xen.facts import read_domain_names
 
 HOST = click.argument("host", default="lab")
 APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
@@ -32,7 +33,7 @@ def net() -> None:
 
 
 def _facts(h: Host) -> NetState:
-    return read_net(h, domain_names(h))
+    return read_net(h, read_domain_names(h))
 
 
 def _show_or_apply(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...] = ()) -> None:
@@ -136,7 +137,7 @@ def plan_detach_cmd(host: str, iface: str, persist: bool, apply: bool) -> None:
 @click.option("--confirm", multiple=True, help="Name of the bridge, to allow deleting it.")
 def plan_delete_cmd(host: str, bridge: str, apply: bool, confirm: tuple[str, ...]) -> None:
     """Delete BRIDGE, refused while a running vif or a domU config uses it."""
-    from fxkit.xen import read_configs
+    from fxkit.xen.facts import read_configs
 
     with connect(host) as h:
         configs, _ = read_configs(h)

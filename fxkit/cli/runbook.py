@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from fxkit.runs import find_run, list_runs, verify_run
+from fxkit.runbook.records import find_run, list_runs, verify_run
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,7 +26,7 @@ def run(runbook: str, params: tuple[tuple[str, str], ...], host: str, apply: boo
     Parameters are checked before anything starts. The executed notebook and its
     JSON record are written under runs/DATE/; exit status 1 if the run failed.
     """
-    from fxkit.runbook import run_runbook
+    from fxkit.runbook.runner import run_runbook
 
     given: dict[str, str] = {}
     for name, value in params:

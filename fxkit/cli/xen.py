@@ -6,16 +6,18 @@ import click
 
 from fxkit.connect import connect
 from fxkit.plan import Plan
-from fxkit.xen import Toolstack, stable_mac
-from fxkit.xen_config import DomainConfig
-from fxkit.xen_plans import (
+from fxkit.xen.config import DomainConfig
+from fxkit.xen.macs import stable_mac
+from fxkit.xen.plans import (
     DomuSpec,
     plan_domu_create,
     plan_domu_reboot,
     plan_domu_remove,
     plan_domu_shutdown,
     plan_domu_start,
+    read_domu_facts,
 )
+from fxkit.xen.toolstack import Toolstack
 
 HOST = click.argument("host", default="lab")
 TOOL = click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True,
@@ -103,7 +105,7 @@ def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_s
     spec = DomuSpec(name, memory=memory, vcpus=vcpus, root_size=root_size,
                     swap_size=swap_size, vg=vg, bridges=bridges or ("xenbr0",))
     with connect(host) as h:
-        _show_or_apply(plan_domu_create(h, spec, tool=tool, sudo=sudo), h, apply)
+        _show_or_apply(plan_domu_create(read_domu_facts(h, tool, sudo=sudo), spec), h, apply)
 
 
 @xen.command()
@@ -119,8 +121,8 @@ def remove(name: str, host: str, keep_disks: bool, wipe: bool, confirm: tuple[st
            tool: str, apply: bool, sudo: bool) -> None:
     """Plan shutting a domU down and deleting its config (and LVs)."""
     with connect(host) as h:
-        plan = plan_domu_remove(h, name, remove_disks=not keep_disks, wipe=wipe, tool=tool,
-                                sudo=sudo)
+        plan = plan_domu_remove(read_domu_facts(h, tool, sudo=sudo), name,
+                                remove_disks=not keep_disks, wipe=wipe)
         _show_or_apply(plan, h, apply, confirm)
 
 
@@ -133,7 +135,7 @@ def _lifecycle(action: str, planner: object) -> None:
     @SUDO
     def cmd(name: str, host: str, tool: str, apply: bool, sudo: bool) -> None:
         with connect(host) as h:
-            plan = planner(h, name, tool=tool, sudo=sudo)  # type: ignore[operator]
+            plan = planner(read_domu_facts(h, tool, sudo=sudo), name)  # type: ignore[operator]
             _show_or_apply(plan, h, apply)
     cmd.__doc__ = f"Plan to {action} domU NAME."
 

@@ -13,21 +13,26 @@ call) picks the transport:
 Both read and write the same ``<labdir>/<scenario>/state.json`` under its lock,
 so switching between them (or mixing them) never loses a change.
 
-Modules: ``state`` (LabState), ``store`` (lab dir, locking, reset), ``transport``
-(LabHost, run_request), ``shell`` (command registry), ``cmdline`` (the shell subset
-for SSH command lines), ``cmd_system``/``cmd_files``/``cmd_edit``/``cmd_text``
-(commands), ``hardware`` (/proc), ``faults``, ``server``/``sftp``/``session``
-(the SSH server), ``daemon``/``serve`` (start, stop, status, keys, ssh_config);
-``lvm_*``, ``xen_*``, ``net_*`` simulate the tools.
+Layout: ``state`` (LabState and its sections), ``store`` (lab dir, locking, reset,
+scenarios), ``transport`` (LabHost, run_request), ``faults`` (injected failures),
+``commands`` (the one table of every command the lab answers) and the subpackages
+``shell`` (interpreter, the SSH command-line subset, coreutils-like commands,
+/proc), ``lvm`` (lvm2 and the filesystem tools), ``xen`` (xl/xm), ``net`` (ip,
+bridge, brctl, ifup/ifdown) and ``ssh`` (the SSH server, its daemon: start, stop,
+status, keys, ssh_config); ``scenarios/`` holds the initial states and ``real/``
+the real Xen lab under QEMU.
 """
 
 from __future__ import annotations
 
 from fxkit.host import Host
+from fxkit.lab import faults
 from fxkit.lab.store import DEFAULT_SCENARIO, LabStore, lab_dir, reset, scenarios
 from fxkit.lab.transport import LabHost
 
-__all__ = ["connect_lab", "LabHost", "LabStore", "lab_dir", "reset", "scenarios"]
+# The SSH daemon's start/stop/status stay in fxkit.lab.ssh.daemon: importing it loads
+# Paramiko, which `import fxkit.lab` (and `fxkit --help`) must not.
+__all__ = ["connect_lab", "faults", "LabHost", "LabStore", "lab_dir", "reset", "scenarios"]
 
 
 def connect_lab(scenario: str | None = None, *, in_process: bool = False) -> Host:
@@ -36,9 +41,9 @@ def connect_lab(scenario: str | None = None, *, in_process: bool = False) -> Hos
     name = check_scenario(scenario or DEFAULT_SCENARIO)
     label = "lab" if scenario in (None, DEFAULT_SCENARIO) else f"lab:{name}"
     if not in_process:
-        from fxkit.lab import daemon
+        from fxkit.lab.ssh import daemon
         st = daemon.status()
         if st is not None and name in st.ports:
-            from fxkit.connect import ssh_host
+            from fxkit.transports.ssh_config import ssh_host
             return ssh_host(name, ssh_config=str(st.root / "ssh_config"), name=label)
     return LabHost(name=label, scenario=name)

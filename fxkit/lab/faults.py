@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fxkit.errors import InvalidRequest
-from fxkit.lab.shell import strip_sudo
+from fxkit.lab.shell.base import strip_sudo
 from fxkit.lab.state import LabState
 
 KINDS = ("drop", "fail", "delay")

@@ -3,9 +3,9 @@
 ``LabState`` holds what every section shares (scenario, seed, logical clock,
 hostname, hardware, the file tree) and one model object per resource section::
 
-    state.lvm   -> fxkit.lab.lvm_model.LvmModel   (PVs, VGs, LVs, extents)
-    state.xen   -> fxkit.lab.xen_model.XenModel   (domains)
-    state.net   -> fxkit.lab.net_model.NetModel   (links, bridges)
+    state.lvm   -> fxkit.lab.lvm.model.LvmModel   (PVs, VGs, LVs, extents)
+    state.xen   -> fxkit.lab.xen.model.XenModel   (domains)
+    state.net   -> fxkit.lab.net.model.NetModel   (links, bridges)
 
 Each model class provides ``from_dict(data, state)`` and ``to_dict()``; a
 scenario is simply an initial state, one JSON file per section in
@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import importlib
 import uuid as _uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-# section name -> "module:Class"
-SECTIONS = {
-    "lvm": "fxkit.lab.lvm_model:LvmModel",
-    "xen": "fxkit.lab.xen_model:XenModel",
-    "net": "fxkit.lab.net_model:NetModel",
-}
+from fxkit.lab.lvm.model import LvmModel
+from fxkit.lab.net.model import NetModel
+from fxkit.lab.xen.model import XenModel
+
+# section name -> its model class (the models import nothing of the lab: no cycle)
+SECTIONS: dict[str, Any] = {"lvm": LvmModel, "xen": XenModel, "net": NetModel}
 
 EPOCH = _dt.datetime(2007, 11, 21, 14, 0, 0, tzinfo=_dt.UTC)  # the seminar's day
 
@@ -62,7 +61,7 @@ class LabState:
 
     def section(self, name: str) -> Any:
         if name not in self.sections:
-            self.sections[name] = _section_class(name).from_dict({}, self)
+            self.sections[name] = SECTIONS[name].from_dict({}, self)
         return self.sections[name]
 
     @property
@@ -150,10 +149,5 @@ class LabState:
         )
         for name in SECTIONS:
             if name in data:
-                state.sections[name] = _section_class(name).from_dict(data[name], state)
+                state.sections[name] = SECTIONS[name].from_dict(data[name], state)
         return state
-
-
-def _section_class(name: str) -> Any:
-    module, _, attr = SECTIONS[name].partition(":")
-    return getattr(importlib.import_module(module), attr)

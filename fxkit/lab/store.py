@@ -12,7 +12,7 @@ Layout of the lab directory (``$FXKIT_LAB_DIR``, else
 
     <labdir>/fx/state.json      the persisted LabState of scenario "fx"
     <labdir>/fx/state.lock      the fcntl lock every client takes around a command
-    <labdir>/server.*, keys/, ssh_config, known_hosts   (fxkit.lab.server)
+    <labdir>/server.*, keys/, ssh_config, known_hosts   (fxkit.lab.ssh.daemon)
 
 Every reader and writer, thread or process, takes an exclusive ``flock`` on
 ``state.lock`` for the whole load-run-save cycle; saves go to a temp file then
@@ -22,7 +22,6 @@ Every reader and writer, thread or process, takes an exclusive ``flock`` on
 from __future__ import annotations
 
 import fcntl
-import importlib
 import json
 import os
 import re
@@ -80,11 +79,9 @@ def build_state(scenario: str = DEFAULT_SCENARIO) -> LabState:
         elif path.is_file() and path.name != ".keep":
             state.files[lab_path] = LabFile(path.read_text(encoding="utf-8"),
                                             modes.get(lab_path, 0o644))
-    for name, target in SECTIONS.items():
+    for name, cls in SECTIONS.items():
         section_file = base / f"{name}.json"
         if section_file.is_file():
-            module, _, attr = target.partition(":")
-            cls = getattr(importlib.import_module(module), attr)
             state.sections[name] = cls.from_dict(_load_json(section_file), state)
     return state
 

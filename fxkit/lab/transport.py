@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 
 from fxkit.errors import ConnectionFailed
 from fxkit.host import Exec, Host
-from fxkit.lab import cmdline, faults, shell
-from fxkit.lab.cmd_files import CWD, HOME, virtual_file
+from fxkit.lab import faults
+from fxkit.lab.shell import cmdline
+from fxkit.lab.shell.base import CWD, HOME
+from fxkit.lab.shell.files import virtual_file
+from fxkit.lab.shell.interpreter import execute, run_script
 from fxkit.lab.state import LabState
 from fxkit.lab.store import DEFAULT_SCENARIO, LabStore
 
@@ -76,9 +79,9 @@ def _run(state: LabState, argv: list[str] | None, line: str | None, stdin: str, 
     def go() -> Reply:
         CWD.set(cwd)  # in a fresh context: a `cd` never leaks into the next request
         if argv is not None:
-            out = shell.execute(state, list(argv), stdin)
+            out = execute(state, list(argv), stdin)
         else:
-            out = cmdline.run_script(state, line or "", stdin, keep_cwd=True)
+            out = run_script(state, line or "", stdin, keep_cwd=True)
         return Reply(*out, drop=drop, cwd=CWD.get())
     return contextvars.Context().run(go)
 

@@ -9,12 +9,12 @@ Fast for unit tests of plans; ``fxkit.lab.transport.LabHost`` is the persisted l
 from __future__ import annotations
 
 from fxkit.host import Exec, Host
-from fxkit.lab.shell import execute
+from fxkit.lab.shell.interpreter import execute
 from fxkit.lab.state import LabState
 
 
 class StateHost(Host):
-    """Runs every command with ``fxkit.lab.shell.execute`` on ``state``; keeps a log."""
+    """Runs every command with ``fxkit.lab.shell.interpreter.execute`` on ``state``; keeps a log."""
 
     def __init__(self, state: LabState, name: str = "lab-memory") -> None:
         super().__init__(name, audit=None)

@@ -22,7 +22,8 @@ from typing import Any
 import paramiko
 
 from fxkit.errors import AuthenticationFailed, ConnectionFailed, HostKeyRejected, NotReplayable
-from fxkit.host import Exec, Host, Result
+from fxkit.host import Exec, Host
+from fxkit.result import Result
 
 KEEPALIVE_SECONDS = 30
 

@@ -28,8 +28,8 @@ class VgView:
 # -- LVM -------------------------------------------------------------------------------
 
 def vg_views(host: Host) -> list[VgView]:
-    """Every VG with its size, free space and extent size, from ``fxkit.lvm.read_lvm``."""
-    from fxkit.lvm import read_lvm
+    """Every VG with its size, free space and extent size, from ``fxkit.lvm.state.read_lvm``."""
+    from fxkit.lvm.state import read_lvm
 
     return sorted((VgView(vg.name, vg.size_bytes, vg.free_bytes, vg.extent_size, vg.lv_count)
                    for vg in read_lvm(host).vgs), key=lambda v: v.name)
@@ -37,18 +37,18 @@ def vg_views(host: Host) -> list[VgView]:
 
 def plan_lv_create(host: Host, vg: str, name: str, size_bytes: int,
                    filesystem: str | None = None) -> Plan:
-    """``fxkit.lvm_plans.plan_lv_create`` on fresh facts: a new LV, optionally a filesystem."""
-    from fxkit.lvm_facts import read_facts
-    from fxkit.lvm_plans import plan_lv_create as plan
+    """``fxkit.lvm.plans.plan_lv_create`` on fresh facts: a new LV, optionally a filesystem."""
+    from fxkit.lvm.facts import read_facts
+    from fxkit.lvm.plans import plan_lv_create as plan
 
-    return plan(read_facts(host), vg, name, f"{size_bytes // MIB}m", fs=filesystem)
+    return plan(read_facts(host, fs_sizes=False), vg, name, f"{size_bytes // MIB}m", fs=filesystem)
 
 
 # -- Xen and network -------------------------------------------------------------------
 
 def domu_names(host: Host) -> list[str]:
     """Names of the domUs the host knows: running, or defined by a config file."""
-    from fxkit.xen import read_xen
+    from fxkit.xen.facts import read_xen
 
     facts = read_xen(host)
     names = {d.name for d in facts.domus} | {c.name for c in facts.configs.values() if c.name}

@@ -3,7 +3,7 @@
     >>> DomuBuilder(fxkit.connect("lab"))                # doctest: +SKIP
 
 Bridges are chosen among those that exist on the host, and the plan comes from
-``fxkit.xen_plans.plan_domu_create``: the LVs, their filesystems, the config
+``fxkit.xen.plans.plan_domu_create``: the LVs, their filesystems, the config
 file in /etc/xen, the start, and the check, each step only if still missing.
 """
 
@@ -20,7 +20,7 @@ from fxkit.widgets._common import ConfirmedApply, error_html, guarded, plan_html
 
 
 def _bridges(host: Host) -> list[str]:
-    from fxkit.xen_plans import read_bridges
+    from fxkit.xen.plans import read_bridges
     return sorted(read_bridges(host))
 
 
@@ -30,12 +30,12 @@ def _vgs(host: Host) -> list[str]:
 
 
 def _planner(host: Host, spec: Any) -> Plan:
-    from fxkit.xen_plans import plan_domu_create
-    return plan_domu_create(host, spec)
+    from fxkit.xen.plans import plan_domu_create, read_domu_facts
+    return plan_domu_create(read_domu_facts(host), spec)
 
 
 def _spec(**kwargs: Any) -> Any:
-    from fxkit.xen_plans import DomuSpec
+    from fxkit.xen.plans import DomuSpec
     return DomuSpec(**kwargs)
 
 

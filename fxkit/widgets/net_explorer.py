@@ -2,7 +2,7 @@
 
     >>> NetExplorer(fxkit.connect("lab"))                # doctest: +SKIP
 
-The facts are ``fxkit.net``'s (links, bridges, the site's external networks);
+The facts are ``fxkit.net.state``'s (links, bridges, the site's external networks);
 the graph and the answers are ``fxkit.topology``'s; the drawing is ``fxkit.viz``'s,
 restricted to the chosen domU's path (its interfaces, vifs, bridges, uplinks,
 external networks) or showing the whole host.
@@ -12,51 +12,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
 from fxkit.host import Host
+from fxkit.topology import Topology, path_of, read_topology
 from fxkit.widgets._common import figure_png, guarded
 
-if TYPE_CHECKING:
-    from fxkit.topology import Topology
-
 ALL = "(whole host)"
-
-
-def read_topology(host: Host) -> Topology:
-    """The host's network graph, domUs named from the Xen facts."""
-    from fxkit.net import domain_names, read_externals, read_net
-    from fxkit.topology import build_topology
-
-    return build_topology(read_net(host, domain_names(host)), read_externals(host))
-
-
-def path_of(topo: Topology, domu: str) -> Topology:
-    """The part of ``topo`` that ``domu``'s traffic crosses, walking up from its interfaces."""
-    from fxkit.topology import DOMU, EXTERNAL
-    from fxkit.topology import Topology as Graph
-
-    keep = {n.id for n in topo.nodes.values() if n.group == domu}
-    grew = True
-    while grew:                        # edges point downstream (uplink -> bridge -> vif)
-        grew = False
-        for e in topo.edges:
-            if e.b in keep and e.a not in keep:
-                keep.add(e.a)
-                grew = True
-    # A tagged VLAN arrives on the same NIC as the untagged network: keep only the
-    # external networks the topology says this domU reaches.
-    reached = {f"ext:{name}" for name in topo.reaches(domu)} if domu in topo.domus else set()
-    keep = {k for k in keep if topo.nodes[k].kind != EXTERNAL or k in reached}
-    sub = Graph(host=topo.host)
-    for node_id in sorted(keep):
-        sub.add(topo.nodes[node_id])
-    sub.edges = [e for e in topo.edges if e.a in keep and e.b in keep]
-    if not any(n.kind == DOMU for n in sub.nodes.values()):
-        raise KeyError(domu)
-    return sub
 
 
 class NetExplorer(w.VBox):

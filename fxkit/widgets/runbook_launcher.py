@@ -3,8 +3,8 @@
     >>> RunbookLauncher()                                # doctest: +SKIP
 
 The form comes from papermill's inspection of the ``parameters`` cell (through
-``fxkit.runbook_params.read_specs``): a checkbox for a bool, a number box for an
-int, a text box otherwise. Run calls ``fxkit.runbook.run_runbook``, so the same
+``fxkit.runbook.params.read_specs``): a checkbox for a bool, a number box for an
+int, a text box otherwise. Run calls ``fxkit.runbook.runner.run_runbook``, so the same
 checks, lock and record apply as with ``fxkit run``.
 """
 
@@ -66,8 +66,8 @@ class RunbookLauncher(w.VBox):
     def __init__(self, runbook: str | None = None, *, runs_dir: str | Path = "runs",
                  runner: Runner | None = None, names: list[str] | None = None,
                  specs: Callable[[str], dict] | None = None):
-        from fxkit import runbook as rb
-        from fxkit.runbook_params import read_specs
+        from fxkit.runbook import runner as rb
+        from fxkit.runbook.params import read_specs
 
         self.runs_dir = runs_dir
         self._runner = runner or rb.run_runbook

@@ -80,7 +80,7 @@ fx = seminar.start()
 # check that with fxkit's parser of the same text:
 
 # %%
-from fxkit.lvm_display import parse_pvdisplay
+from fxkit.lvm import parse_pvdisplay
 
 pv = parse_pvdisplay(_fx.stdout)[0]      # _fx: the last %fx result
 print(pv)
@@ -121,7 +121,7 @@ with seminar.expect_refusal():
 # %% [markdown]
 # With a new disk, say `/dev/sdb1`, you would run `pvcreate /dev/sdb1`, then
 # `vgextend lvm /dev/sdb1`; every LV could then grow into the new space.
-# fxkit has plans for both (`plan_pv_create`, `plan_vg_extend` in `fxkit.lvm_plans`).
+# fxkit has plans for both (`plan_pv_create`, `plan_vg_extend` in `fxkit.lvm`).
 
 # %% [markdown]
 # ## Creating an LV
@@ -170,10 +170,10 @@ seminar.check_lv(fx, "lvm", "scratch", size="2G", fs="ext4")
 # you read before anything runs. Here, growing `scratch` again, by 512 MiB:
 
 # %%
-from fxkit.lvm_facts import read_facts
-from fxkit.lvm_plans import plan_lv_extend, plan_lv_remove
+from fxkit.lvm import plan_lv_extend, plan_lv_remove
+from fxkit.xen import read_lvm_facts
 
-plan = plan_lv_extend(read_facts(fx), "lvm/scratch", "+512M")
+plan = plan_lv_extend(read_lvm_facts(fx), "lvm/scratch", "+512M")
 plan
 
 # %% [markdown]
@@ -182,7 +182,7 @@ plan
 # its filesystem is mounted *inside the guest*, and touching it from dom0 would damage it.
 
 # %%
-plan_lv_extend(read_facts(fx), "lvm/web-root", "+1G")
+plan_lv_extend(read_lvm_facts(fx), "lvm/web-root", "+1G")
 
 # %% [markdown]
 # ## Try it: the LV planner
@@ -212,14 +212,14 @@ with seminar.expect_refusal():
 
 # %%
 with seminar.expect_refusal():
-    plan_lv_remove(read_facts(fx), "lvm/backup-root")
+    plan_lv_remove(read_lvm_facts(fx), "lvm/backup-root")
 
 # %% [markdown]
 # An LV no domU uses can go, but the plan marks the step **DESTROYS**: applying it
 # needs you to name what is destroyed (`confirm="lvm/odd"`).
 
 # %%
-plan = plan_lv_remove(read_facts(fx), "lvm/odd")
+plan = plan_lv_remove(read_lvm_facts(fx), "lvm/odd")
 print(plan)
 
 # %%

@@ -108,7 +108,7 @@ for d in facts.details:
 # fxkit reads it the same way Xen does:
 
 # %%
-from fxkit.xen_config import DomainConfig
+from fxkit.xen import DomainConfig
 
 titanic = DomainConfig.parse(fx.read_file("/etc/xen/titanic.cfg"), "/etc/xen/titanic.cfg")
 print("name   :", titanic.name, "| memory:", titanic.memory, "MiB | vcpus:", titanic.vcpus)
@@ -123,7 +123,7 @@ for disk in titanic.disks:
 # is a dash inside the name). `titanic` once was the rescue machine, hence `secours`.
 
 # %%
-from fxkit.xen_storage import lv_for_path
+from fxkit.xen import lv_for_path
 
 for disk in titanic.disks:
     print(disk.target, "->", "/".join(lv_for_path(disk.target)))
@@ -175,12 +175,12 @@ for disk in titanic.disks:
 # that already runs is "nothing to do", not an error:
 
 # %%
-from fxkit.xen_plans import plan_domu_start
+from fxkit.xen import plan_domu_start, read_domu_facts
 
-plan_domu_start(fx, "titanic")
+plan_domu_start(read_domu_facts(fx), "titanic")
 
 # %%
-plan_domu_start(fx, "backup")
+plan_domu_start(read_domu_facts(fx), "backup")
 
 # %% [markdown]
 # ## Exercises

@@ -79,11 +79,10 @@ fx = seminar.start()
 # (dotted: virtual), bridges (yellow), then each domU with the cards it sees (green).
 
 # %%
-from fxkit.viz import draw_topology
-from fxkit.widgets.net_explorer import read_topology
+from fxkit import topology, viz
 
-topo = read_topology(fx)
-draw_topology(topo)
+topo = topology.read_topology(fx)
+viz.draw_topology(topo)
 
 # %% [markdown]
 # To find what a domU reaches, follow its cards to the left: card, vif, bridge,
@@ -114,8 +113,7 @@ NetExplorer(fx, domu="web")
 # its next start):
 
 # %%
-from fxkit.net import read_net
-from fxkit.net_plans import plan_bridge_delete
+from fxkit.net import plan_bridge_delete, read_net
 from fxkit.xen import read_xen
 
 with seminar.expect_refusal():
@@ -141,7 +139,7 @@ seminar.check_answer(answer_vlan42, set(topo.who_reaches("VLAN 42")),
 # backbone.
 #
 # Hint: `DomainConfig` from notebook 02; `cfg.get("vif")` is the list of vif
-# entries; `fxkit.xen_macs.stable_mac("ns", 1)` gives a MAC for card 1.
+# entries; `fxkit.xen.stable_mac("ns", 1)` gives a MAC for card 1.
 
 # %%
 # your commands here
@@ -161,8 +159,7 @@ print(seminar.check_answer(answer_vlan42, set(topo.who_reaches("VLAN 42")),
                            question="domUs on VLAN 42"))
 
 # %%
-from fxkit.xen_config import DomainConfig
-from fxkit.xen_macs import stable_mac
+from fxkit.xen import DomainConfig, stable_mac
 
 cfg = DomainConfig.parse(fx.read_file("/etc/xen/ns.cfg"), "/etc/xen/ns.cfg")
 cfg.set("vif", [*cfg.get("vif"), f"mac={stable_mac('ns', 1)}, bridge=xenbr1"])

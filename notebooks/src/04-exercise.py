@@ -69,7 +69,7 @@ print(seminar.check_lv(fx, "lvm", "mail-swap", size="512M", fs="swap"))
 # rest from the domU's name and the card's number, so it is always the same:
 
 # %%
-from fxkit.xen_macs import stable_mac
+from fxkit.xen import stable_mac
 
 macs = [stable_mac("mail", 0), stable_mac("mail", 1)]
 macs
@@ -98,7 +98,7 @@ fx.write_file("/etc/xen/mail.cfg", config)
 # not exist) is better caught now than by `xl create`:
 
 # %%
-from fxkit.xen_config import DomainConfig
+from fxkit.xen import DomainConfig
 
 cfg = DomainConfig.parse(fx.read_file("/etc/xen/mail.cfg"), "/etc/xen/mail.cfg")
 print([v.bridge for v in cfg.vifs], [d.target for d in cfg.disks])
@@ -131,9 +131,9 @@ print(seminar.check_reaches(fx, "mail", "FreeBox"))
 # more memory promised than fx has, an LV no domU uses... Each finding comes with a fix.
 
 # %%
-from fxkit.doctor import run_doctor
+from fxkit import doctor
 
-findings = run_doctor(fx)
+findings = doctor.run_doctor(fx)
 for finding in findings:
     print(finding)
 print(len(findings), "finding(s)")
@@ -149,8 +149,8 @@ seminar.check_doctor(fx)
 #
 # * `%fx` commands, as above;
 # * the domU builder below (fill it in, **Plan**, read, tick, **Apply**);
-# * or an fxkit plan in Python: `plan_domu_create(fx, DomuSpec("wiki", ...))`
-#   from `fxkit.xen_plans` (look at `DomuSpec`'s fields with `help(DomuSpec)`).
+# * or an fxkit plan in Python: `plan_domu_create(read_domu_facts(fx), DomuSpec("wiki", ...))`
+#   from `fxkit.xen` (look at `DomuSpec`'s fields with `help(DomuSpec)`).
 
 # %%
 from fxkit.widgets import DomuBuilder
@@ -174,10 +174,10 @@ print(seminar.check_doctor(fx))
 # the start, and a check. It is shown before anything runs.
 
 # %%
-from fxkit.xen_plans import DomuSpec, plan_domu_create
+from fxkit.xen import DomuSpec, plan_domu_create, read_domu_facts
 
 spec = DomuSpec("wiki", memory=128, root_size="2G", swap_size="256M", bridges=("xenbr0",))
-plan = plan_domu_create(fx, spec)
+plan = plan_domu_create(read_domu_facts(fx), spec)
 plan
 
 # %%
@@ -188,7 +188,7 @@ print(plan.apply(fx))
 # nothing left to do.
 
 # %%
-plan_domu_create(fx, spec)
+plan_domu_create(read_domu_facts(fx), spec)
 
 # %%
 print(seminar.check_domu(fx, "wiki", memory=128, bridges=["xenbr0"]))

@@ -38,7 +38,7 @@ available_runbooks()
 # checks the values you give **before** anything starts. Those of `lv-extend`:
 
 # %%
-from fxkit.runbook_params import read_specs
+from fxkit.runbook import read_specs
 
 for spec in read_specs(find_runbook("lv-extend")).values():
     print(f"{spec.name:<10} {spec.type:<5} default {spec.default:<8} {spec.help}")
@@ -130,7 +130,7 @@ for cell in executed.cells:
 # the run.
 
 # %%
-from fxkit.runs import sha256_file
+from fxkit.runbook import sha256_file
 
 sha256_file(rec.notebook) == rec.notebook_sha256
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,9 +39,14 @@ class RealLabInfo:
         return real_host()
 
 
+def _print(message: str) -> None:
+    # the progress line image.py prints while building (its own helper is private)
+    print(f"[fxkit real lab {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def real_host(connect_timeout: float = 90.0) -> SSHHost:
     """An SSHHost for the running real lab's dom0 (root, key only, known host key)."""
-    from fxkit.connect import ssh_host
+    from fxkit.transports.ssh_config import ssh_host
     host = ssh_host(ALIAS, ssh_config=str(state_paths().ssh_config), name="lab:real")
     host.connect_timeout = connect_timeout
     return host
@@ -49,7 +55,6 @@ def real_host(connect_timeout: float = 90.0) -> SSHHost:
 def start_real(port: int | None = None, *, provision: bool = True, how: str = "start_real()",
                progress: Progress | None = None, timeout: float = BOOT_TIMEOUT) -> RealLabInfo:
     """Boot the real lab (building its image first if needed), wait for SSH, provision fx."""
-    from fxkit.lab.real.image import _print
     say = progress or _print
     image = build_image(progress=say)
     sp = state_paths()

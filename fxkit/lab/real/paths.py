@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from fxkit.lab.store import lab_dir
+
 
 def cache_root() -> Path:
     """The build cache, shared by every lab dir: ``$FXKIT_CACHE_DIR/real``, else XDG cache."""
@@ -17,14 +19,7 @@ def cache_root() -> Path:
 
 def lab_root() -> Path:
     """The lab directory, the same one the simulated lab uses (``fxkit.lab.store``)."""
-    try:
-        from fxkit.lab.store import lab_dir
-        return Path(lab_dir())
-    except ImportError:  # the lab core is optional for the real lab
-        if env := os.environ.get("FXKIT_LAB_DIR"):
-            return Path(env).expanduser()
-        base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-        return Path(base) / "fxkit" / "lab"
+    return Path(lab_dir())
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from itertools import chain
 
 from fxkit.errors import ApplyFailed, ConnectionFailed, PreconditionFailed
 from fxkit.host import Host
+from fxkit.lvm import plan_lv_create, plan_vg_create, read_facts
+from fxkit.net import plan_bridge_create, read_net
 from fxkit.plan import FileWrite, Plan, Step
+from fxkit.xen import plan_domu_start, read_domu_facts
 
 ARRAY_PV = "/dev/vdb2"       # the LVM partition of the array disk (vdb1 is /boot's place)
 VG = "lvm"
@@ -111,8 +113,8 @@ def all_steps() -> list[Step]:
 
 
 def plan_fx(host: Host) -> Plan:
-    """Plain steps still needed on ``host`` (the fallback when fxkit's domain plans are
-    missing, and a cross-check of them); empty when it is fx already."""
+    """Plain steps still needed on ``host`` (a cross-check of fxkit's domain plans, which
+    provision with them); empty when it is fx already."""
     steps = [s for s in all_steps() if s.needed is None or s.needed(host)]
     return Plan("Provision the real lab as fx", steps,
                 reason="dom0 already has fx's VG, LVs, bridges and running titanic",
@@ -121,34 +123,21 @@ def plan_fx(host: Host) -> Plan:
 
 def fx_plans(host: Host) -> Iterator[Plan]:
     """fxkit's own plans, one at a time on fresh facts (each depends on the one before)."""
-    from fxkit.lvm_facts import read_facts
-    from fxkit.lvm_plans import plan_lv_create
-    from fxkit.lvm_plans_pv import plan_vg_create
-    from fxkit.net import read_net
-    from fxkit.net_plans import plan_bridge_create
-    from fxkit.xen_plans import plan_domu_start
-    yield plan_vg_create(read_facts(host, xen=False), VG, [ARRAY_PV], extent_size="4M")
+    yield plan_vg_create(read_facts(host, fs_sizes=False), VG, [ARRAY_PV], extent_size="4M")
     for name, size, fs in LVS:
-        yield plan_lv_create(read_facts(host, xen=False), VG, name, size, fs=fs)
+        yield plan_lv_create(read_facts(host, fs_sizes=False), VG, name, size, fs=fs)
     for bridge, uplink in BRIDGES:
         yield plan_bridge_create(read_net(host), bridge, uplink)
     yield Plan(f"Write {GUEST_CFG}", [s for s in all_steps() if s.write is not None
                                       and file_differs(GUEST_CFG, TITANIC)(host)])
-    yield plan_domu_start(host, GUEST)
+    yield plan_domu_start(read_domu_facts(host), GUEST)
 
 
 def provision(host: Host, say: Callable[[str], None] = print) -> int:
-    """Make dom0 into fx with fxkit's plans (plain steps if those modules are missing);
-    after a restart it re-creates the bridges and restarts titanic (LVs persist).
-    Returns the number of steps applied."""
-    plans: Iterator[Plan] = fx_plans(host)
-    try:
-        first = next(plans)        # the imports run here, before anything is applied
-    except ImportError as e:
-        say(f"provision: fxkit's domain plans are unavailable ({e}); using plain steps")
-        first, plans = plan_fx(host), iter(())
+    """Make dom0 into fx with fxkit's plans; after a restart it re-creates the bridges and
+    restarts titanic (LVs persist). Returns the number of steps applied."""
     applied = 0
-    for plan in chain([first], plans):   # each plan is built after the last one applied
+    for plan in fx_plans(host):   # each plan is built after the last one applied
         if plan.empty:
             continue
         say(f"provision: {plan.title} ({len(plan.steps)} step(s))")

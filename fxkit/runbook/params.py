@@ -1,0 +1,254 @@
+"""Runbook parameters: read from the ``parameters`` cell, converted and checked before any kernel.
+
+Every check here is pure (no host, no kernel), so a bad value fails in
+milliseconds with an error naming the parameter and the fix::
+
+    >>> specs = {"lv": ParamSpec("lv", "str", "'scratch'")}
+    >>> validate({"lv": "x; rm -rf /"}, specs, runbook="lv-create")
+    Traceback (most recent call last):
+    fxkit.errors.InvalidRequest: lv-create: parameter lv='x; rm -rf /' ...
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fxkit.errors import InvalidRequest
+from fxkit.lvm.names import lv_name_problem, vg_name_problem
+from fxkit.lvm.sizes import parse_extents, parse_size
+
+# Parameters every runbook has, in its ``parameters`` cell.
+COMMON = ("host", "apply", "confirm")
+# Names that smell like secrets: never accepted as parameters (papermill keeps
+# injected parameters in the output notebook and its metadata, papermill #706).
+SECRET_NAMES = re.compile(r"pass(word|phrase)?|secret|token|private|api_?key|credential",
+                          re.IGNORECASE)
+SECRET_VALUES = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|^(ghp|glpat|xox[bp])[-_]")
+# Shell metacharacters and control characters: never meaningful in a name or size,
+# and a sign of someone trying `x; rm -rf /` through a parameter.
+_SHELL = re.compile(r"[;&|`$<>\\\"'(){}*?!\n\r\t\x00]")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter as the runbook's ``parameters`` cell declares it."""
+
+    name: str
+    type: str  # papermill's inferred_type_name: str, bool, int, float, None, ...
+    default: str  # the source text of the default value
+    help: str = ""
+
+
+def import_papermill() -> Any:
+    """``import papermill``, minus ~75% of its import time.
+
+    jsonschema imports rfc3987_syntax (pulled in by JupyterLab) for its "iri" format,
+    and that module builds a grammar at import, for a check nbformat's schema never
+    uses. With the module marked absent, jsonschema simply skips that format.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import papermill
+    return papermill
+
+
+def read_specs(notebook: str | Path) -> dict[str, ParamSpec]:
+    """The parameters a runbook declares (papermill reads its ``parameters`` cell)."""
+    import_papermill()
+    from papermill.inspection import inspect_notebook
+    found = inspect_notebook(str(notebook))
+    return {name: ParamSpec(name, _type_of(p), str(p.get("default")), str(p.get("help") or ""))
+            for name, p in found.items()}
+
+
+def _type_of(param: dict[str, Any]) -> str:
+    """The annotated type, else the type of the default's literal (``apply = False`` -> bool)."""
+    annotated = str(param.get("inferred_type_name") or "None")
+    if annotated != "None":
+        return annotated
+    try:
+        value = ast.literal_eval(str(param.get("default")))  # literals only, never code
+    except (ValueError, SyntaxError):
+        return "None"
+    return "None" if value is None else type(value).__name__
+
+
+# -- conversion (CLI values arrive as strings) ----------------------------------------
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off", ""}
+
+
+def convert(name: str, value: Any, spec: ParamSpec, runbook: str) -> Any:
+    """``value`` converted to the type the parameters cell gives ``name``."""
+    kind = spec.type.lower()
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise _bad(runbook, name, value, "is a yes/no parameter", "true or false")
+    if kind == "int":
+        if isinstance(value, bool):
+            raise _bad(runbook, name, value, "is a whole number", "e.g. 2")
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise _bad(runbook, name, value, "is a whole number", "e.g. 2") from None
+    if kind == "float":
+        try:
+            return float(str(value).strip())
+        except ValueError:
+            raise _bad(runbook, name, value, "is a number", "e.g. 1.5") from None
+    if value is None:
+        return None
+    if isinstance(value, (bool, int, float)) and kind not in ("str", "none"):
+        return value
+    return str(value)
+
+
+# -- validators by parameter name ---------------------------------------------------
+
+def _check_text(value: str, *, path: bool = False) -> str | None:
+    if _SHELL.search(value):
+        return "contains shell metacharacters or control characters"
+    if path:
+        return None
+    if ".." in value.split("/") or value.startswith("/"):
+        return "is a path (absolute, or with '..'), not a name"
+    return None
+
+
+def _boot_file(value: str) -> str | None:
+    """A file in dom0 for a domU's kernel or ramdisk: absolute, plain characters, no '..'."""
+    if not re.fullmatch(r"/[A-Za-z0-9._+/-]+", value) or ".." in value.split("/"):
+        return "is not an absolute path of plain characters (e.g. /boot/vmlinuz-6.1.0-amd64)"
+    return None
+
+
+def _lvm_rules(value: str, kind: str) -> str | None:
+    """LVM's rules for VG/LV names (lvm2 lib/misc/lvm-string.c: _validate_name and
+    apply_lvname_restrictions), as ``fxkit.lvm`` applies them."""
+    return (vg_name_problem if kind == "vg" else lv_name_problem)(value)
+
+
+def _vg(value: str) -> str | None:
+    return _lvm_rules(value, "vg")
+
+
+def _lv(value: str) -> str | None:
+    return _lvm_rules(value, "lv")
+
+
+def _size(value: str) -> str | None:
+    """LVM's -L syntax (``20G``, ``+256M``, ``512m``) or -l extents (``100%FREE``)."""
+    try:
+        (parse_extents if "%" in value else parse_size)(value)
+    except InvalidRequest:
+        return "is not an LVM size (e.g. 20G, +256M, 512M, 100%FREE)"
+    return None
+
+
+def _host(value: str) -> str | None:
+    """The syntax fxkit.connect understands, checked without connecting."""
+    if value in ("lab", "local") or re.fullmatch(r"lab:[A-Za-z0-9_-]+", value):
+        return None
+    if re.fullmatch(r"ssh://([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:\d{1,5})?", value):
+        return None
+    if re.fullmatch(r"([A-Za-z0-9._-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*", value):
+        return None
+    return ("is not a host target ('lab', 'lab:fourier', 'lab:real', 'local', an ssh_config "
+            "alias, or ssh://user@host:port)")
+
+
+def _domu(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", value):
+        return "is not a domain name (letters, digits, _ . -, at most 64, no leading symbol)"
+    return None
+
+
+def _bridge(value: str) -> str | None:
+    # Linux interface names: at most 15 bytes (IFNAMSIZ-1), no '/', ':' or spaces.
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}", value):
+        return "is not an interface name (letters, digits, _ . -, at most 15)"
+    return None
+
+
+def _confirm(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z0-9+_.-]+(/[A-Za-z0-9+_.-]+)?", value) or ".." in value.split("/"):
+        return "is not an object name like VG/LV or a domain name"
+    return None
+
+
+def _interface(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}", value):
+        return "is not an interface name (at most 15 characters)"
+    return None
+
+
+def _action(value: str) -> str | None:
+    return None if value in ("start", "shutdown", "reboot") else \
+        "is not a domU action (start, shutdown or reboot)"
+
+
+def _filesystem(value: str) -> str | None:
+    return None if value in ("", "ext4", "ext3", "swap") else \
+        "is not a filesystem fxkit makes (ext4, ext3, swap, or empty for none)"
+
+
+Validator = Callable[[str], str | None]
+VALIDATORS: dict[str, Validator] = {
+    "host": _host, "vg": _vg, "lv": _lv, "snapshot": _lv,
+    "size": _size, "root_size": _size, "swap_size": _size, "snapshot_size": _size,
+    "domu": _domu, "bridge": _bridge, "uplink": _interface, "confirm": _confirm,
+    "action": _action, "filesystem": _filesystem, "kernel": _boot_file, "ramdisk": _boot_file,
+}
+PATHS = {"kernel", "ramdisk"}
+FIXES = {
+    "host": "e.g. -p host lab", "vg": "e.g. -p vg lvm", "lv": "e.g. -p lv scratch",
+    "size": "e.g. -p size 20G or -p size +256M", "domu": "e.g. -p domu titanic",
+    "bridge": "e.g. -p bridge xenbr3", "confirm": "pass exactly the name the plan asks for",
+    "action": "-p action start, shutdown or reboot", "filesystem": "-p filesystem ext4",
+    "kernel": "e.g. -p kernel /boot/guest/vmlinuz",
+    "ramdisk": "e.g. -p ramdisk /boot/guest/initrd.gz",
+}
+
+
+def validate(given: Mapping[str, Any], specs: Mapping[str, ParamSpec], *,
+             runbook: str) -> dict[str, Any]:
+    """``given`` converted and checked against ``specs``; raises ``InvalidRequest``."""
+    unknown = sorted(set(given) - set(specs))
+    if unknown:
+        raise InvalidRequest(
+            f"{runbook}: unknown parameter(s) {', '.join(unknown)}. This runbook takes: "
+            f"{', '.join(sorted(specs))}")
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        if SECRET_NAMES.search(name):
+            raise InvalidRequest(f"{runbook}: parameter {name} looks like a secret; secrets are "
+                                 "never runbook parameters (they would be stored in the executed "
+                                 "notebook). Use SSH keys or the agent instead")
+        value = convert(name, value, specs[name], runbook)
+        if isinstance(value, str):
+            if SECRET_VALUES.search(value):
+                raise InvalidRequest(f"{runbook}: the value of {name} looks like a key or token;"
+                                     " secrets are never runbook parameters")
+            empty_ok = name == "confirm" or specs[name].default in ("''", '""', "None")
+            if value or not empty_ok:
+                check = VALIDATORS.get(name, lambda v: None)
+                problem = _check_text(value, path=name in PATHS) or check(value)
+                if problem:
+                    raise _bad(runbook, name, value, problem, FIXES.get(name, "see the runbook"))
+        out[name] = value
+    return out
+
+
+def _bad(runbook: str, name: str, value: Any, problem: str, fix: str) -> InvalidRequest:
+    return InvalidRequest(f"{runbook}: parameter {name}={value!r} {problem}. Fix: {fix}. "
+                          "Nothing was run.")
