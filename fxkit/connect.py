@@ -28,8 +28,19 @@ if TYPE_CHECKING:
 
 
 def connect(target: str | Host, *, ssh_config: str | None = None,
-            accept_new_host_key: bool = False) -> Host:
-    """A Host for ``target``; nothing connects until the first command."""
+            accept_new_host_key: bool = False, sudo: bool = False) -> Host:
+    """A Host for ``target``; nothing connects until the first command.
+
+    ``sudo=True``: the host runs its commands through ``sudo -n`` (for a login that is
+    not root).
+    """
+    host = _host(target, ssh_config=ssh_config, accept_new_host_key=accept_new_host_key)
+    if sudo:
+        host.sudo = True
+    return host
+
+
+def _host(target: str | Host, *, ssh_config: str | None, accept_new_host_key: bool) -> Host:
     if isinstance(target, Host):
         return target
     if not isinstance(target, str) or not target.strip():

@@ -59,6 +59,7 @@ class Host(ABC):
 
     name: str
     audit: AuditLog | None = field(default_factory=AuditLog, repr=False)
+    sudo: bool = False   # run commands through ``sudo -n`` (``connect(target, sudo=True)``)
 
     def run(self, argv: Sequence[str], *, check: bool = True, timeout: float | None = None,
             sudo: bool = False, input: str | None = None, read_only: bool = False) -> Result:
@@ -68,7 +69,8 @@ class Host(ABC):
         harmless, so it may reconnect and retry after a dropped connection.
         """
         cmd = normalize_argv(argv)
-        if sudo:
+        sudo = sudo or self.sudo
+        if sudo and cmd[:len(SUDO)] != SUDO:
             cmd = SUDO + cmd
         start = time.perf_counter()
         out = self._exec(cmd, timeout=timeout, input=input, read_only=read_only)

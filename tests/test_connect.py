@@ -66,3 +66,18 @@ def test_lab_real_is_dom0_over_ssh_from_the_labs_ssh_config(tmp_path, monkeypatc
     assert isinstance(host, SSHHost) and host.name == "lab:real"
     assert (host.hostname, host.port, host.user) == ("127.0.0.1", 40022, "root")
     assert host.known_hosts == str(real / "known_hosts")
+
+
+def test_sudo_is_said_once_and_every_command_then_goes_through_sudo_n(tmp_path, monkeypatch):
+    from fxkit.audit import AuditLog
+    from fxkit.lvm import read_lvm
+
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path))
+    host = connect("lab", sudo=True)
+    host.audit = AuditLog(tmp_path / "audit.jsonl")
+    assert read_lvm(host).vg("lvm") is not None          # the lab's root takes sudo -n --
+    host.run(["sudo", "-n", "--", "true"])                 # never doubled
+    argvs = [line["argv"] for line in host.audit.lines()]
+    assert argvs and all(a[:3] == ["sudo", "-n", "--"] for a in argvs)
+    assert ["sudo", "-n", "--", "true"] in argvs
+    assert connect("lab").sudo is False
