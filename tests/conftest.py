@@ -16,6 +16,9 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["FXKIT_AUDIT_LOG"] = str(base / "audit.jsonl")
     os.environ.setdefault("FXKIT_LAB_DIR", str(base / "lab"))
     os.environ["XDG_STATE_HOME"] = str(base / "xdg-state")
+    # The lab saves a state only when a command says it changed it: under test, every
+    # command also compares the full dump, so a change that would be lost is an error.
+    os.environ["FXKIT_LAB_CHECK_SAVES"] = "1"
 
 
 @pytest.hookimpl(hookwrapper=True)

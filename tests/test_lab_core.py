@@ -399,3 +399,49 @@ def test_changes_by_another_process_are_seen(fx):
     path = fx.store.state_file
     path.write_text(path.read_text().replace('"hostname": "fx"', '"hostname": "again"'))
     assert fx.run(["hostname"]).stdout == "again\n"
+
+
+# -- saving only what changed --------------------------------------------------------------
+
+def _saved(labdir):
+    """The state as a new process would load it (this process's cache bypassed)."""
+    from fxkit.lab.state import LabState
+    return LabState.from_dict(json.loads((labdir / "fx" / "state.json").read_text()))
+
+
+def test_a_command_that_changes_nothing_does_not_rewrite_the_state(fx, labdir):
+    fx.run(["true"])
+    path = labdir / "fx" / "state.json"
+    before = (path.stat().st_ino, path.stat().st_mtime_ns)
+    for argv in (["true"], ["lvs"], ["xl", "list"], ["cat", "/etc/hostname"], ["uname", "-a"]):
+        fx.run(argv)
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == before
+
+
+def test_changes_that_do_not_move_the_clock_are_saved(fx, labdir, monkeypatch):
+    # Without FXKIT_LAB_CHECK_SAVES: the store's own rule (save when `changes` moved) alone.
+    monkeypatch.delenv("FXKIT_LAB_CHECK_SAVES", raising=False)
+    clock = _saved(labdir).clock if (labdir / "fx" / "state.json").exists() else None
+    fx.write_file("/etc/motd", "hello\n")                        # a file, no tick
+    with fx.store.transaction() as state:
+        faults.delay(state, "never-run", seconds=1)              # a fault
+        state.dirs.add("/srv/empty")                            # a directory
+    fx.run(["ip", "link", "set", "dev", "xenbr0", "mtu", "1400"])  # a link attribute
+    saved = _saved(labdir)
+    assert saved.read("/etc/motd") == "hello\n"
+    assert [f["match"] for f in saved.faults] == ["never-run"]
+    assert "/srv/empty" in saved.dirs
+    assert next(ln for ln in saved.net.links if ln.name == "xenbr0").mtu == 1400
+    assert clock is None or saved.clock >= clock
+
+
+def test_an_unannounced_change_to_a_section_is_caught_not_lost(fx, labdir):
+    fx.run(["true"])
+    assert os.environ.get("FXKIT_LAB_CHECK_SAVES")               # set by tests/conftest.py
+    with pytest.raises(LabError, match=r"changed the lab's state \(xen\) without saying so"):
+        with fx.store.transaction() as state:
+            state.xen.domains[0].memory = 3000                  # no tick, no touch
+    with fx.store.transaction() as state:
+        state.xen.domains[0].memory = 3000
+        state.touch()
+    assert _saved(labdir).xen.domains[0].memory == 3000

@@ -69,6 +69,7 @@ def clear(state: LabState) -> int:
     """Remove every fault; return how many there were."""
     n = len(state.faults)
     state.faults.clear()
+    state.touch()
     return n
 
 
@@ -99,6 +100,9 @@ def take(state: LabState, argv: list[str]) -> FaultAction:
     """Decide (and consume) the faults that apply to one command about to run."""
     argv = strip_sudo(argv)
     action = FaultAction()
+    if not state.faults:
+        return action
+    state.touch()       # counting toward a drop, or using a fault up, changes the state
     keep: list[dict[str, Any]] = []
     for fault in state.faults:
         kind = fault.get("kind")
@@ -129,4 +133,5 @@ def _pattern(pattern: str) -> str:
 
 def _add(state: LabState, fault: dict[str, Any]) -> dict[str, Any]:
     state.faults.append(fault)
+    state.touch()
     return fault

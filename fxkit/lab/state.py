@@ -27,6 +27,7 @@ from typing import Any
 
 from fxkit.lab.lvm.model import LvmModel
 from fxkit.lab.net.model import NetModel
+from fxkit.lab.tracked import TrackedDict, TrackedList, TrackedSet
 from fxkit.lab.xen.model import XenModel
 
 # section name -> its model class (the models import nothing of the lab: no cycle)
@@ -56,6 +57,21 @@ class LabState:
     faults: list[dict[str, Any]] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
     sections: dict[str, Any] = field(default_factory=dict)
+    # Bumped by every change (tick, touch, and any edit of files, dirs, faults or
+    # counters); not persisted. The store saves a state only when it moved, so a change
+    # to a section's model must tick or touch (FXKIT_LAB_CHECK_SAVES catches one that
+    # does not).
+    changes: int = field(default=0, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.files = TrackedDict(self.touch, self.files)
+        self.dirs = TrackedSet(self.touch, self.dirs)
+        self.faults = TrackedList(self.touch, self.faults)
+        self.counters = TrackedDict(self.touch, self.counters)
+
+    def touch(self) -> None:
+        """Say the state changed without the clock moving (a section's own edit)."""
+        self.changes += 1
 
     # -- sections -----------------------------------------------------------------
 
@@ -81,6 +97,7 @@ class LabState:
     def tick(self, seconds: int = 1) -> int:
         """Advance the logical clock; every state-changing command ticks it."""
         self.clock += seconds
+        self.changes += 1
         return self.clock
 
     def now(self) -> _dt.datetime:

@@ -12,6 +12,7 @@ Layout of the lab directory (``$FXKIT_LAB_DIR``, else
 
     <labdir>/fx/state.json      the persisted LabState of scenario "fx"
     <labdir>/fx/state.lock      the fcntl lock every client takes around a command
+    <labdir>/fx/state.version   a stamp rewritten with every save (what caches compare)
     <labdir>/server.*, keys/, ssh_config, known_hosts   (fxkit.lab.ssh.daemon)
 
 Every reader and writer, thread or process, takes an exclusive ``flock`` on
@@ -26,8 +27,10 @@ import json
 import os
 import re
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +40,18 @@ from fxkit.lab.state import SECTIONS, LabFile, LabState
 SCENARIOS_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = "fx"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-# state file -> (its text, the LabState parsed from it), per process
-_CACHE: dict[Path, tuple[str, LabState]] = {}
+
+
+@dataclass
+class _Cached:
+    """A state parsed in this process, with the text and version stamp it was saved at."""
+
+    version: str
+    text: str
+    state: LabState
+
+
+_CACHE: dict[Path, _Cached] = {}   # state file -> its last parsed state, per process
 
 
 def lab_dir() -> Path:
@@ -105,6 +118,7 @@ class LabStore:
         self.path = self.root / scenario
         self.state_file = self.path / "state.json"
         self.lock_file = self.path / "state.lock"
+        self.version_file = self.path / "state.version"
 
     def __repr__(self) -> str:
         return f"LabStore({self.scenario!r}, root={str(self.root)!r})"
@@ -129,23 +143,44 @@ class LabStore:
     def transaction(self) -> Iterator[LabState]:
         """Lock, load (creating from the scenario if absent), yield, save if changed.
 
-        The parsed state is kept between transactions of this process while
-        state.json still holds the very text it was parsed from (compared under the
-        lock: reading is cheap, parsing a big lab is not); a failed transaction drops it.
+        The parsed state is kept between transactions of this process while the lab's
+        version stamp (``state.version``, rewritten with every save under the lock) and
+        state.json's inode, size and mtime are what they were when it was parsed: a command
+        then costs no read and no parse. It is saved only
+        when it changed (``LabState.changes`` moved); with ``FXKIT_LAB_CHECK_SAVES`` set
+        (the tests set it) every transaction also compares the full dump, and a change that
+        did not move ``changes`` is an error instead of a lost write.
         """
         with self.locked():
-            text = self._read()
+            version = self._version()
             cached = _CACHE.pop(self.state_file, None)  # back only if the body succeeds
-            if text and cached is not None and cached[0] == text:
-                state = cached[1]
+            if cached is not None and version and cached.version == version:
+                state, text = cached.state, cached.text
             else:
+                text = self._read()
                 state = (LabState.from_dict(self._parse(text)) if text
                          else build_state(self.scenario))
+            before = state.changes
             yield state
-            new = _dumps(state.to_dict())
-            if new != text:
-                self._write(new)
-            _CACHE[self.state_file] = (new, state)
+            checking = bool(os.environ.get("FXKIT_LAB_CHECK_SAVES"))
+            if state.changes != before or not text or checking:
+                new = _dumps(state.to_dict())
+                if checking and new != text and text and state.changes == before:
+                    old_data, new_data = json.loads(text), json.loads(new)
+                    moved = sorted(k for k in old_data.keys() | new_data.keys()
+                                   if old_data.get(k) != new_data.get(k))
+                    raise LabError(
+                        f"lab bug: a command changed the lab's state ({', '.join(moved)}) "
+                        "without saying so (LabState.touch or tick); the change would not "
+                        "have been saved")
+                if new != text:
+                    self._write(new)
+                    version = self._version()
+                text = new
+            if not version:         # a state saved without a stamp (by an older fxkit)
+                _replace(self.path, self.version_file, uuid.uuid4().hex)
+                version = self._version()
+            _CACHE[self.state_file] = _Cached(version, text, state)
 
     def load(self) -> LabState:
         """A snapshot of the state (changes to it are not saved)."""
@@ -175,18 +210,34 @@ class LabStore:
         except FileNotFoundError:
             return ""
 
-    def _write(self, text: str) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=self.path)
+    def _version(self) -> str:
+        """The version stamp and state.json's inode, size and mtime: a save by any client
+        changes the stamp; an edit by hand changes the rest."""
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, self.state_file)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+            st = self.state_file.stat()
+            stamp = self.version_file.read_text(encoding="ascii")
+        except FileNotFoundError:
+            return ""
+        return f"{stamp} {st.st_ino} {st.st_size} {st.st_mtime_ns}"
+
+    def _write(self, text: str) -> None:
+        """Replace state.json atomically, then stamp a new version (under the lock)."""
+        _replace(self.path, self.state_file, text)
+        _replace(self.path, self.version_file, uuid.uuid4().hex)
+
+
+def _replace(directory: Path, target: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def reset(scenario: str = DEFAULT_SCENARIO, root: str | Path | None = None) -> LabState:

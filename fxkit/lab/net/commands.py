@@ -228,6 +228,8 @@ def _link_set(model: NetModel, args: list[str]) -> Output:
         status = _apply_set(model, link, word, arg)
         if status is not None:
             return status
+    if changes and model.state is not None:
+        model.state.touch()     # mtu, name, stp_state... change the state without a tick
     return 0, "", ""
 
 
