@@ -9,6 +9,11 @@ Targets::
     fx, admin@fx              an ssh_config alias or a host name, SSH
 
     >>> host = connect("local")
+
+SSH targets are resolved as OpenSSH would (``ssh -G``: Include, Match, the system file,
+ProxyJump, ProxyCommand; see ``fxkit.transports.openssh``). Host and user names are
+checked against an allowlist before anything runs: ssh_config's ``Match exec`` and
+``ProxyCommand`` put them into shell commands.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from urllib.parse import urlsplit
 from fxkit.errors import InvalidRequest
 from fxkit.host import Host
 from fxkit.transports.local import LocalHost
+from fxkit.transports.openssh import check_destination
 from fxkit.transports.ssh_config import ssh_host
 
 if TYPE_CHECKING:
@@ -31,8 +37,11 @@ def connect(target: str | Host, *, ssh_config: str | None = None,
             accept_new_host_key: bool = False, sudo: bool = False) -> Host:
     """A Host for ``target``; nothing connects until the first command.
 
-    ``sudo=True``: the host runs its commands through ``sudo -n`` (for a login that is
-    not root).
+    ``sudo=True``: the host runs every command through ``sudo -n`` (for a login that is
+    not root), facts and plan steps alike. ``ssh_config``: the file to read instead of
+    OpenSSH's own (``ssh -F``; default ``$FXKIT_SSH_CONFIG``). ``accept_new_host_key``:
+    record an unknown host key in known_hosts (``StrictHostKeyChecking accept-new``);
+    a changed key is always refused.
     """
     host = _host(target, ssh_config=ssh_config, accept_new_host_key=accept_new_host_key)
     if sudo:
@@ -55,16 +64,21 @@ def _host(target: str | Host, *, ssh_config: str | None, accept_new_host_key: bo
         from fxkit.lab import connect_lab
         return connect_lab(target.partition(":")[2] or None)
     if "://" in target:
-        url = urlsplit(target)
-        if url.scheme != "ssh" or not url.hostname:
+        try:
+            url = urlsplit(target)
+            port = url.port
+        except ValueError:
+            url, port = None, None
+        if url is None or url.scheme != "ssh" or not url.hostname or url.path not in ("", "/") \
+                or url.query or url.fragment or url.password:
             raise InvalidRequest(f"host target {target!r}: only ssh://[user@]host[:port] URLs "
                                  "are understood")
-        return ssh_host(url.hostname, user=url.username, port=url.port,
+        check_destination(url.hostname, url.username, what="host target")
+        return ssh_host(url.hostname, user=url.username, port=port,
                         ssh_config=ssh_config, accept_new_host_key=accept_new_host_key,
                         name=target)
     user, _, alias = target.rpartition("@")
-    if not alias or any(c.isspace() or c in "/;&|$`'\"" for c in alias):
-        raise InvalidRequest(f"host target {target!r} is not a host name or ssh_config alias")
+    check_destination(alias, user if "@" in target else None, what="host target")
     return ssh_host(alias, user=user or None, ssh_config=ssh_config,
                     accept_new_host_key=accept_new_host_key, name=target)
 

@@ -11,6 +11,10 @@ Intended networks are optional: a config may say ``fx_networks = [ "backbone",
 "freebox" ]`` (one name per vif; xl ignores keys it does not know), and the
 names are resolved with ``/etc/fxkit/networks.json`` (see ``fxkit.net.state``) or
 taken as the uplink's interface name.
+
+Each layer is read on its own (``fxkit.layers``): a layer that is absent (its tool is not
+installed) or unreadable is one finding saying why, and the checks that need it are
+skipped rather than guessed, so a host with LVM but no Xen still gets its LVM checks.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fxkit.errors import FxkitError
+from fxkit.errors import ParseError
+from fxkit.layers import ABSENT, UNREADABLE, Layer, read_layer
 from fxkit.lvm.names import LvRef
 from fxkit.lvm.state import LvmState, read_lvm
-from fxkit.xen.facts import XenFacts, read_xen
+from fxkit.net.state import read_externals, read_net
+from fxkit.privilege import PACKAGES, become
+from fxkit.xen.facts import XenFacts, read_configs, read_xen
 from fxkit.xen.macs import normalize_mac
 from fxkit.xen.storage import lv_for_path
 
@@ -55,6 +62,11 @@ class DoctorFacts:
     net: Any = None                       # fxkit.net.state.NetState, or None if unreadable
     externals: list[Any] = field(default_factory=list)
     dom0_devices: tuple[str, ...] = ()    # block devices in dom0's /etc/fstab
+    layers: dict[str, Layer] = field(default_factory=dict)   # missing: read
+
+    def has(self, name: str) -> bool:
+        """Whether layer ``name`` ("lvm", "xen", "net") was read (checks skip it if not)."""
+        return self.layers.get(name, Layer(name)).ok
 
 
 def parse_fstab(text: str) -> tuple[str, ...]:
@@ -69,31 +81,41 @@ def parse_fstab(text: str) -> tuple[str, ...]:
 
 def diagnose(facts: DoctorFacts) -> list[Finding]:
     """Every finding, errors first (pure: facts in, findings out)."""
-    found: list[Finding] = []
-    for check in (_config_errors, _disks, _shared_lvs, _orphan_lvs, _bridges, _macs, _memory,
-                  _vgs, _drift, _no_config):
+    found: list[Finding] = list(_layers(facts))
+    checks = [_config_errors, _macs, _memory, _drift, _no_config, _bridges]
+    if facts.has("lvm"):     # without LVM facts, no disk can be said missing or orphaned
+        checks += [_disks, _shared_lvs, _orphan_lvs, _vgs]
+    for check in checks:
         found.extend(check(facts))
     return sorted(found, key=lambda f: (SEVERITIES.index(f.severity), f.code, f.objects))
 
 
 def read_doctor_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> DoctorFacts:
-    xen = read_xen(host, tool, sudo=sudo)
-    try:
-        storage = read_lvm(host, sudo=sudo)
-    except FxkitError:      # no LVM tools or no VG: the disk checks find no LV
-        storage = LvmState((), (), ())
-    net, externals = None, []
-    try:
-        from fxkit.net.state import read_externals, read_net
-        net = read_net(host, {d.id: d.name for d in xen.domains})
-        externals = read_externals(host)
-    except Exception:  # noqa: BLE001 - no network facts: the bridge checks are skipped
-        net = None
+    """Xen, LVM and network facts, each layer on its own (``layers`` says how each went).
+
+    ``sudo=True`` is ``host.sudo = True``: ``connect(target, sudo=True)`` says it once.
+    Without the toolstack, the domU configs in /etc/xen are still read and checked.
+    """
+    become(host, sudo)
+    xen, xen_layer = read_layer("xen", lambda: read_xen(host, tool), None)
+    if xen is None:
+        configs, errors = read_configs(host)
+        xen = XenFacts(tool, [], [], None, configs, errors)
+    storage, lvm_layer = read_layer("lvm", lambda: read_lvm(host), LvmState((), (), ()))
+    net, net_layer = read_layer("net", lambda: read_net(host, {d.id: d.name
+                                                              for d in xen.domains}), None)
+    externals = []
+    if net is not None:
+        try:
+            externals = read_externals(host)
+        except ParseError as e:   # the site's networks.json: its checks cannot be made
+            net, net_layer = None, Layer("net", UNREADABLE, str(e).splitlines()[0])
     try:
         dom0 = parse_fstab(host.read_file("/etc/fstab"))
-    except Exception:  # noqa: BLE001 - no fstab: dom0's own LVs are not known
+    except OSError:  # no fstab: dom0's own LVs are not known
         dom0 = ()
-    return DoctorFacts(xen, storage, net, externals, dom0)
+    return DoctorFacts(xen, storage, net, externals, dom0,
+                       {la.name: la for la in (xen_layer, lvm_layer, net_layer)})
 
 
 def run_doctor(host: Host, tool: str = "xl", *, sudo: bool = False) -> list[Finding]:
@@ -102,6 +124,30 @@ def run_doctor(host: Host, tool: str = "xl", *, sudo: bool = False) -> list[Find
 
 
 # -- the checks ------------------------------------------------------------------------------
+
+_SKIPPED = {"lvm": "the disk, shared-LV, orphan-LV and VG checks were skipped",
+            "xen": "running domains, memory and drift were not checked (the configs were)",
+            "net": "the bridge checks were skipped"}
+
+
+def _layers(f: DoctorFacts) -> Iterable[Finding]:
+    for layer in f.layers.values():
+        if layer.ok:
+            continue
+        if layer.status == ABSENT:
+            tool = {"lvm": "pvs", "xen": f.xen.toolstack, "net": "ip"}.get(layer.name, "")
+            fix = (f"install {PACKAGES.get(tool, 'its tools')} if this host should have "
+                   f"{layer.label}; otherwise nothing to do")
+            yield Finding("warning", "layer-absent", (layer.name,),
+                          f"{layer.label} is absent: {layer.reason}; {_SKIPPED[layer.name]}",
+                          fix)
+        else:
+            yield Finding("error", "layer-unreadable", (layer.name,),
+                          f"{layer.label} could not be read: {layer.reason}; "
+                          f"{_SKIPPED[layer.name]}",
+                          "fix what the message says (sudo rule, toolstack, tool version), "
+                          "then run the doctor again")
+
 
 def _config_errors(f: DoctorFacts) -> Iterable[Finding]:
     for path, err in sorted(f.xen.config_errors.items()):

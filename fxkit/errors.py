@@ -9,6 +9,8 @@
      |    +-- SudoPasswordRequired  ``sudo -n`` needs a password we will never send
      +-- CommandError              a command ran (or tried to) and did not do its job
      |    +-- CommandFailed         non-zero exit; carries the Result
+     |    |    +-- ToolNotFound      the program is not installed, or not in the user's PATH
+     |    |    +-- SudoRefused       sudoers does not let the user run that program
      |    +-- CommandTimedOut       killed after its timeout; carries the partial Result
      |    +-- NotReplayable         connection dropped under a mutating command
      +-- ParseError                tool output we do not understand
@@ -69,6 +71,21 @@ class CommandError(FxkitError):
 
 class CommandFailed(CommandError):
     """A command exited non-zero and the caller did not expect that (``check=True``)."""
+
+
+class ToolNotFound(CommandFailed):
+    """The program is not installed on the host, or not in the login user's PATH (127).
+
+    ``tool`` names the program (``sudo`` when sudo itself is missing).
+    """
+
+    def __init__(self, result: Result, message: str | None = None, tool: str = "") -> None:
+        self.tool = tool
+        super().__init__(result, message)
+
+
+class SudoRefused(CommandFailed):
+    """``sudo -n`` refused this program: the user's sudoers rule does not allow it."""
 
 
 class CommandTimedOut(CommandError):

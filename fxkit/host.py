@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from fxkit.audit import AuditLog
-from fxkit.errors import CommandFailed, CommandTimedOut, InvalidRequest, SudoPasswordRequired
+from fxkit.errors import CommandFailed, CommandTimedOut, InvalidRequest, ToolNotFound
+from fxkit.privilege import SUDO, not_found, sudo_failure
 from fxkit.result import Result
-
-SUDO = ("sudo", "-n", "--")
-_SUDO_PASSWORD = ("a password is required", "a terminal is required")
 
 
 class Exec(NamedTuple):
@@ -55,7 +53,12 @@ def normalize_argv(argv: Sequence[str]) -> tuple[str, ...]:
 
 @dataclass(eq=False)
 class Host(ABC):
-    """One machine. Subclasses implement ``_exec``, ``read_file``, ``write_file``, ``close``."""
+    """One machine. Subclasses implement ``_exec``, ``read_file``, ``write_file``, ``close``.
+
+    ``sudo=True`` (say it once: ``connect(target, sudo=True)``) runs every command as
+    ``sudo -n -- ARGV``, facts and plan steps alike; file writes then go through
+    ``fxkit.privilege.write_as_root``.
+    """
 
     name: str
     audit: AuditLog | None = field(default_factory=AuditLog, repr=False)
@@ -67,10 +70,16 @@ class Host(ABC):
 
         ``read_only=True`` tells the transport that running the command twice is
         harmless, so it may reconnect and retry after a dropped connection.
+        ``sudo=True`` runs this one command through sudo; ``self.sudo`` (set by
+        ``connect(target, sudo=True)``, or by a reader's ``sudo=True``) runs them all, which
+        is the way to say it. A program missing from the host raises ``ToolNotFound``
+        (with ``check``); sudo refusing to run it raises ``SudoRefused`` or
+        ``SudoPasswordRequired`` (always: the command did not run, so its status is no
+        answer).
         """
         cmd = normalize_argv(argv)
-        sudo = sudo or self.sudo
-        if sudo and cmd[:len(SUDO)] != SUDO:
+        via_sudo = (sudo or self.sudo) and cmd[0] != "sudo"   # an explicit sudo: left alone
+        if via_sudo:
             cmd = SUDO + cmd
         start = time.perf_counter()
         out = self._exec(cmd, timeout=timeout, input=input, read_only=read_only)
@@ -80,14 +89,23 @@ class Host(ABC):
             self.audit.record(result, **({"timed_out": True} if out.timed_out else {}))
         if out.timed_out:
             raise CommandTimedOut(result)
-        if sudo and result.exit_status == 1 and any(s in result.stderr for s in _SUDO_PASSWORD):
-            raise SudoPasswordRequired(
-                f"{self.name}: sudo needs a password for `{result.command_line}`; fxkit "
-                "never sends passwords. Allow the command with NOPASSWD in sudoers, "
-                "or connect as a user that does not need sudo")
-        if check and result.exit_status != 0:
+        if result.exit_status == 0:
+            return result
+        if via_sudo:
+            problem = sudo_failure(self, result)
+            if isinstance(problem, ToolNotFound) and problem.tool != "sudo" and not check:
+                return result       # the program is missing: with check=False, an answer
+            if problem is not None:
+                raise problem
+        elif result.exit_status == 127 and check:
+            raise not_found(self, result, via_sudo=False)
+        if check:
             raise CommandFailed(result)
         return result
+
+    def login(self) -> str | None:
+        """The user commands run as on the host (before sudo), when known."""
+        return None
 
     @abstractmethod
     def _exec(self, argv: tuple[str, ...], *, timeout: float | None, input: str | None,

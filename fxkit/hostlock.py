@@ -25,6 +25,7 @@ from typing import Any
 
 from fxkit.errors import CommandFailed, FxkitError, HostLocked
 from fxkit.host import Host
+from fxkit.privilege import become
 
 LOCK_DIR = "/run/lock/fxkit.lock"
 OWNER = LOCK_DIR + "/owner"
@@ -58,7 +59,7 @@ class HostLock:
 
     def __init__(self, host: Host, *, runbook: str = "", sudo: bool = False) -> None:
         self.host = host
-        self.sudo = sudo
+        self.sudo = become(host, sudo)   # the owner file is written as root too
         self.owner = LockOwner(
             operator=_operator(), machine=socket.gethostname(), pid=os.getpid(),
             since=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -113,8 +114,9 @@ def current_owner(host: Host) -> LockOwner | None:
 
 def break_lock(host: Host, *, sudo: bool = False) -> LockOwner | None:
     """Remove a stale lock; returns who held it. Only after checking that run is gone."""
+    become(host, sudo)
     holder = current_owner(host)
-    host.run(["rm", "-rf", LOCK_DIR], sudo=sudo)
+    host.run(["rm", "-rf", LOCK_DIR])
     return holder
 
 

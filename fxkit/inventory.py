@@ -2,6 +2,9 @@
 
     >>> inv = read_inventory(connect("lab"))            # doctest: +SKIP
     >>> print(inv.vg_table())                           # doctest: +SKIP
+
+Each layer (LVM, Xen, bridges) is read on its own: on a host without Xen, the Xen layer
+is "absent" with the reason, and the volumes and bridges are still shown.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fxkit.display import Table
+from fxkit.layers import Layer, read_layer
 from fxkit.lvm.state import LvmState, read_lvm
 from fxkit.net.state import NetState, read_net
 from fxkit.xen.facts import XenFacts, read_xen
@@ -23,10 +27,18 @@ GIB = 1024 ** 3
 
 @dataclass(frozen=True)
 class Inventory:
+    """A host's LVM, Xen and network facts; ``layers`` says how each one was read (a layer
+    that is absent or unreadable holds empty facts)."""
+
     host: str
     lvm: LvmState
     xen: XenFacts
     net: NetState
+    layers: tuple[Layer, ...] = ()
+
+    def layer(self, name: str) -> Layer:
+        """How layer ``name`` ("lvm", "xen", "net") was read (read, absent or unreadable)."""
+        return next((la for la in self.layers if la.name == name), Layer(name))
 
     def vg_table(self) -> Table:
         return Table([(vg.name, vg.pv_count, vg.lv_count, f"{vg.size_bytes / GIB:.2f}",
@@ -63,12 +75,22 @@ class Inventory:
         return {lv: list(names) for lv, names in disk_users(self.xen.configs).referenced_by.items()}
 
     def __str__(self) -> str:
-        return "\n\n".join(str(t) for t in (self.vg_table(), self.lv_table(),
-                                            self.domain_table(), self.bridge_table()))
+        parts = [self._or_reason("lvm", self.vg_table()), self._or_reason("lvm", self.lv_table()),
+                 self._or_reason("xen", self.domain_table()),
+                 self._or_reason("net", self.bridge_table())]
+        return "\n\n".join(dict.fromkeys(parts))     # one line per layer not read
+
+    def _or_reason(self, name: str, table: Table) -> str:
+        layer = self.layer(name)
+        return str(table) if layer.ok else str(layer)
 
 
 def read_inventory(host: Host) -> Inventory:
-    """Read LVM, Xen and network facts (read-only commands only)."""
-    xen = read_xen(host)
-    net = read_net(host, {d.id: d.name for d in xen.domains if d.id is not None})
-    return Inventory(host.name, read_lvm(host), xen, net)
+    """Read LVM, Xen and network facts (read-only commands only), each layer on its own."""
+    xen, xen_layer = read_layer("xen", lambda: read_xen(host),
+                                XenFacts("xl", [], [], None))
+    domains = {d.id: d.name for d in xen.domains if d.id is not None}
+    net, net_layer = read_layer("net", lambda: read_net(host, domains),
+                                NetState((), (), host.name))
+    lvm, lvm_layer = read_layer("lvm", lambda: read_lvm(host), LvmState((), (), ()))
+    return Inventory(host.name, lvm, xen, net, (lvm_layer, xen_layer, net_layer))

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from fxkit.errors import PreconditionFailed
+from fxkit.layers import require_layer
 from fxkit.lvm.filesystems import FsInfo, read_filesystems
 from fxkit.lvm.names import parse_lv_ref
 from fxkit.lvm.state import LogicalVolume, LvmState, read_lvm
+from fxkit.privilege import become
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -102,11 +104,14 @@ def read_facts(host: Host, *, sudo: bool = False, filesystems: bool = True,
     ``users`` (a ``DiskUsers``, or a function of the host that reads them).
 
     ``fs_sizes``: whose ext filesystem size to read (True: all; or LV names).
+    ``sudo=True`` is ``host.sudo = True`` (``connect(target, sudo=True)`` says it once);
+    ``LvmFacts.sudo`` records whether the host ran through sudo, for the plan's steps.
     """
-    state = read_lvm(host, sudo=sudo)
+    sudo = become(host, sudo)
+    state = require_layer("lvm", lambda: read_lvm(host), f"plan an LVM change on {host.name}")
     sizes = fs_sizes if isinstance(fs_sizes, bool) else frozenset(
         parse_lv_ref(ref).full_name for ref in fs_sizes)
-    fs = read_filesystems(host, state.lvs, sudo=sudo, sizes=sizes) if filesystems else {}
+    fs = read_filesystems(host, state.lvs, sizes=sizes) if filesystems else {}
     found = users(host) if callable(users) else users
     r = host.run(["ls", "-1", "/dev"], check=False, read_only=True)
     dev_entries = frozenset(r.stdout.split()) if r.exit_status == 0 else frozenset()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fxkit.errors import InvalidRequest, ParseError
 from fxkit.lvm.names import LvRef, parse_lv_ref
+from fxkit.privilege import become
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -232,13 +233,19 @@ def parse_lvs_json(text: str) -> list[LogicalVolume]:
 
 
 def _report(host: Host, tool: str, fields: str, sudo: bool) -> str:
-    return host.run([tool, *REPORT_ARGS, fields], read_only=True, sudo=sudo).stdout
+    become(host, sudo)
+    return host.run([tool, *REPORT_ARGS, fields], read_only=True).stdout
 
 
 def read_lvm(host: Host, *, sudo: bool = False) -> LvmState:
-    """Read PVs, VGs and LVs from ``host`` with three read-only report commands."""
-    return LvmState(read_pvs(host, sudo=sudo), read_vgs(host, sudo=sudo),
-                    read_lvs(host, sudo=sudo))
+    """Read PVs, VGs and LVs from ``host`` with three read-only report commands.
+
+    ``sudo=True`` is ``host.sudo = True`` (say it once: ``connect(target, sudo=True)``):
+    every later command of ``host`` goes through sudo too. The same holds for the other
+    readers here.
+    """
+    become(host, sudo)
+    return LvmState(read_pvs(host), read_vgs(host), read_lvs(host))
 
 
 def read_pvs(host: Host, *, sudo: bool = False) -> tuple[PhysicalVolume, ...]:

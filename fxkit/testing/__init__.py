@@ -12,7 +12,13 @@
 ``fxkit.testing.sshd``
     ``TestSshd``: a throw-away OpenSSH ``sshd`` on a loopback port with its own keys and
     user (needs root and Debian's ``openssh-server``; ``sshd_missing_reason()`` says why
-    not), for tests of the SSH transport.
+    not), for tests of the SSH transport; ``config=``, ``certify()`` (a host certificate)
+    and ``netns=`` (inside a network namespace) for real-host tests.
+``fxkit.testing.accounts``
+    ``Accounts``: throw-away login users (any shell) and sudoers rules, removed at the end.
+``fxkit.testing.netchain``
+    ``NetChain``: network namespaces in a row, each reachable only from its neighbours
+    (ProxyJump tests).
 
 ::
 
@@ -33,11 +39,12 @@ from typing import Any
 
 from fxkit.testing.hosts import Call, FunctionHost, ScriptedHost
 
-__all__ = ["Call", "FunctionHost", "ScriptedHost", "StateHost", "TestSshd",
-           "sshd_missing_reason"]
+__all__ = ["Accounts", "Call", "FunctionHost", "NetChain", "ScriptedHost", "StateHost",
+           "TestSshd", "sshd_missing_reason"]
 
 _LAZY = {"StateHost": "fxkit.testing.labstate", "TestSshd": "fxkit.testing.sshd",
-         "sshd_missing_reason": "fxkit.testing.sshd"}
+         "sshd_missing_reason": "fxkit.testing.sshd", "Accounts": "fxkit.testing.accounts",
+         "NetChain": "fxkit.testing.netchain"}
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 
 from fxkit.host import Exec, Host
+from fxkit.privilege import read_as_root, write_as_root
 
 
 @dataclass(eq=False)
@@ -37,11 +39,25 @@ class LocalHost(Host):
             out, err = proc.communicate()
             return Exec(-signal.SIGKILL, out, err, timed_out=True)
 
+    def login(self) -> str | None:
+        try:
+            return getpass.getuser()
+        except Exception:  # noqa: BLE001 - no passwd entry (containers)
+            return None
+
     def read_file(self, path: str) -> str:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+        try:
+            with open(path, encoding="utf-8") as fh:
+                return fh.read()
+        except PermissionError:
+            if not self.sudo:
+                raise
+            return read_as_root(self, path)
 
     def write_file(self, path: str, content: str, mode: int | None = None) -> None:
+        if self.sudo:
+            write_as_root(self, os.path.abspath(path), content, mode)
+            return
         directory = os.path.dirname(os.path.abspath(path))
         if mode is None:
             try:

@@ -1,13 +1,15 @@
 """A host over SSH (Paramiko): one connection reused for every command.
 
-Host keys are always verified against known_hosts; an unknown key is only
-recorded with ``accept_new_host_key=True`` (like OpenSSH's ``accept-new``) and a
-changed key is always refused. Paramiko and socket errors become fxkit errors
-here and nowhere else.
+Host keys are verified as OpenSSH does (``fxkit.transports.hostkeys``: known_hosts,
+@revoked, @cert-authority); an unknown key is only recorded with
+``accept_new_host_key=True`` or ``StrictHostKeyChecking accept-new``, and a changed key is
+always refused. Paramiko and socket errors become fxkit errors here and nowhere else.
 """
 
 from __future__ import annotations
 
+import getpass
+import logging
 import os
 import shlex
 import socket
@@ -23,9 +25,17 @@ import paramiko
 
 from fxkit.errors import AuthenticationFailed, ConnectionFailed, HostKeyRejected, NotReplayable
 from fxkit.host import Exec, Host
+from fxkit.privilege import read_as_root, write_as_root
 from fxkit.result import Result
+from fxkit.transports.channel import drain
+from fxkit.transports.hostkeys import HostKeyCheck
+from fxkit.transports.proxycommand import ProxySocket
 
 KEEPALIVE_SECONDS = 30
+# Paramiko logs failed handshakes at ERROR; without a handler Python prints them to stderr
+# next to the fxkit error that already says what happened. Applications may still log them.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+GLOBAL_KNOWN_HOSTS = ("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2")
 
 
 class _Dropped(Exception):
@@ -37,19 +47,36 @@ class _Dropped(Exception):
 
 @dataclass(eq=False)
 class SSHHost(Host):
-    """A host reached over SSH; see ``fxkit.connect`` for how targets are resolved."""
+    """A host reached over SSH; see ``fxkit.connect`` for how targets are resolved.
+
+    ``known_hosts`` is read and receives new keys; ``also_known_hosts`` (more
+    UserKnownHostsFile entries, GlobalKnownHostsFile) are only read.
+    ``host_key_checking`` is ssh_config's StrictHostKeyChecking (``no`` is never
+    followed). ``proxy_command`` is ssh_config's ProxyCommand, run with the user's shell.
+    """
 
     hostname: str = ""
     port: int = 22
     user: str | None = None
     key_filenames: list[str] = field(default_factory=list)
     known_hosts: str = field(default_factory=lambda: str(Path.home() / ".ssh" / "known_hosts"))
+    also_known_hosts: tuple[str, ...] = GLOBAL_KNOWN_HOSTS
     accept_new_host_key: bool = False
+    host_key_checking: str = "yes"
+    hash_known_hosts: bool = False
+    host_key_alias: str | None = None
+    identities_only: bool = False
+    look_for_keys: bool = True
     jump: SSHHost | None = None
+    proxy_command: str | None = None
+    destination: str = ""        # the host as ssh_config was asked about (ProxyCommand's %n)
     connect_timeout: float = 10.0
+    keepalive_seconds: int = KEEPALIVE_SECONDS
     reconnect_seconds: float = 10.0
+    config_source: str = ""      # "ssh -G" or "paramiko" when built from ssh_config
     _client: paramiko.SSHClient | None = field(default=None, init=False, repr=False)
     _sftp_client: paramiko.SFTPClient | None = field(default=None, init=False, repr=False)
+    _proxy: ProxySocket | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     # -- connection -------------------------------------------------------------
@@ -59,59 +86,91 @@ class SSHHost(Host):
         t = self._client.get_transport() if self._client else None
         return bool(t and t.is_active())
 
+    def login(self) -> str | None:
+        try:
+            return self.user or getpass.getuser()
+        except Exception:  # noqa: BLE001 - no passwd entry (containers)
+            return self.user
+
+    def host_key_check(self) -> HostKeyCheck:
+        """What this host's server key is checked against (known_hosts files, policy)."""
+        return HostKeyCheck(self.name, self.hostname, self.port,
+                            [self.known_hosts] if self.known_hosts else [],
+                            list(self.also_known_hosts), self.host_key_checking,
+                            self.accept_new_host_key, self.hash_known_hosts, self.host_key_alias)
+
     def connection(self) -> paramiko.SSHClient:
         """The live client, connecting on first use (thread-safe)."""
         with self._lock:
             if not self.connected:
+                self._close_proxy()
                 self._client = self._connect()
             assert self._client is not None
             return self._client
 
     def _connect(self) -> paramiko.SSHClient:
+        check = self.host_key_check()
         client = paramiko.SSHClient()
-        if os.path.exists(self.known_hosts):
-            client.load_host_keys(self.known_hosts)
-        client.set_missing_host_key_policy(_UnknownKeyPolicy(self))
+        client.set_missing_host_key_policy(_Verify(check))   # no keys loaded: it sees each
+        sock = self._socket()
+
+        def transport(sock: Any, disabled_algorithms: Any = None) -> paramiko.Transport:
+            t = paramiko.Transport(sock, disabled_algorithms=disabled_algorithms)
+            options = t.get_security_options()
+            options.key_types = check.preferred_types(tuple(options.key_types))
+            return t
+
         try:
-            client.connect(self.hostname, port=self.port, username=self.user,
-                           key_filename=self.key_filenames or None, sock=self._socket(),
-                           timeout=self.connect_timeout, auth_timeout=self.connect_timeout,
-                           banner_timeout=self.connect_timeout)
-        except paramiko.BadHostKeyException as e:
-            raise HostKeyRejected(
-                f"{self.name}: the host key of {self._where()} has CHANGED "
-                f"(now {e.key.get_name()} {_fingerprint(e.key)}, known_hosts has "
-                f"{_fingerprint(e.expected_key)}). Someone may be intercepting the "
-                f"connection, or the host was reinstalled. If you know why, remove the old "
-                f"key with `ssh-keygen -R {self._known_name()} -f {self.known_hosts}`") from None
+            client.connect(self.hostname, port=self.port, username=self.login(),
+                           key_filename=[k for k in self.key_filenames if os.path.exists(k)]
+                           or None, sock=sock, timeout=self.connect_timeout,
+                           auth_timeout=self.connect_timeout,
+                           banner_timeout=self.connect_timeout,
+                           allow_agent=not self.identities_only,
+                           look_for_keys=self.look_for_keys and not self.identities_only,
+                           transport_factory=transport)
         except paramiko.AuthenticationException as e:
+            client.close()
             raise AuthenticationFailed(
                 f"{self.name}: {self._where()} refused our keys for user "
-                f"{self.user or '(default)'} ({e}). Load a key into ssh-agent, or set "
+                f"{self.login() or '(default)'} ({e}). Load a key into ssh-agent, or set "
                 "IdentityFile for this host in ~/.ssh/config") from None
         except HostKeyRejected:
+            client.close()
             raise
         except (paramiko.SSHException, EOFError, OSError) as e:
             # EOFError: the server closed the connection during the handshake (a restarting
             # or overloaded sshd); Paramiko raises it bare.
+            client.close()
             why = str(e) or "the server closed the connection during the SSH handshake"
+            if self._proxy is not None:
+                why = f"{why}; {self._proxy.why()}"
             raise ConnectionFailed(f"{self.name}: cannot connect to {self._where()}: {why}") \
                 from None
-        transport = client.get_transport()
-        assert transport is not None
-        transport.set_keepalive(KEEPALIVE_SECONDS)
+        transport_ = client.get_transport()
+        assert transport_ is not None
+        transport_.set_keepalive(self.keepalive_seconds)
         return client
 
     def _socket(self) -> Any:
         if self.jump is not None:
-            transport = self.jump.connection().get_transport()
+            try:
+                transport = self.jump.connection().get_transport()
+            except ConnectionFailed as e:
+                raise type(e)(f"{self.name}: through jump host {self.jump.name}: {e}") \
+                    from None
             assert transport is not None
             try:
                 return transport.open_channel("direct-tcpip", (self.hostname, self.port),
-                                              ("127.0.0.1", 0))
-            except paramiko.SSHException as e:
+                                              ("127.0.0.1", 0), timeout=self.connect_timeout)
+            except (paramiko.SSHException, EOFError, OSError) as e:
                 raise ConnectionFailed(f"{self.name}: jump host {self.jump.name} cannot reach "
-                                       f"{self._where()}: {e}") from None
+                                       f"{self._where()}: {e or 'channel refused'}") from None
+        if self.proxy_command is not None:
+            self._proxy = ProxySocket.start(self.proxy_command, {
+                "h": self.hostname, "p": str(self.port), "r": self.login() or "",
+                "n": self.destination or self.hostname})
+            return self._proxy.sock
         try:
             sock = socket.create_connection((self.hostname, self.port), self.connect_timeout)
         except OSError as e:
@@ -124,8 +183,10 @@ class SSHHost(Host):
     def _where(self) -> str:
         return f"{self.hostname}:{self.port}"
 
-    def _known_name(self) -> str:
-        return self.hostname if self.port == 22 else f"[{self.hostname}]:{self.port}"
+    def _close_proxy(self) -> None:
+        if self._proxy is not None:
+            self._proxy.close()
+            self._proxy = None
 
     def close(self) -> None:
         with self._lock:
@@ -133,6 +194,9 @@ class SSHHost(Host):
             if self._client is not None:
                 self._client.close()
                 self._client = None
+            self._close_proxy()
+        if self.jump is not None:   # the hops exist for this host only
+            self.jump.close()
 
     # -- commands -----------------------------------------------------------------
 
@@ -181,7 +245,7 @@ class SSHHost(Host):
             if input is not None:
                 chan.sendall(input.encode())
             chan.shutdown_write()
-            return _drain(chan, timeout)
+            return drain(chan, timeout)
         except (paramiko.SSHException, EOFError, OSError):
             raise _Dropped(sent=True) from None
         finally:
@@ -190,10 +254,18 @@ class SSHHost(Host):
     # -- files --------------------------------------------------------------------
 
     def read_file(self, path: str) -> str:
-        with self._sftp().open(path, "r") as fh:
-            return fh.read().decode("utf-8")
+        try:
+            with self._sftp().open(path, "r") as fh:
+                return fh.read().decode("utf-8")
+        except PermissionError:
+            if not self.sudo:
+                raise
+            return read_as_root(self, path)
 
     def write_file(self, path: str, content: str, mode: int | None = None) -> None:
+        if self.sudo:   # SFTP writes as the login user: root's files need sudo
+            write_as_root(self, path, content, mode)
+            return
         tmp = f"{os.path.dirname(path) or '.'}/.fxkit-{uuid.uuid4().hex[:12]}"
         sftp = self._sftp()  # one SFTP session per connection, reused
         if mode is None:
@@ -227,71 +299,12 @@ class SSHHost(Host):
                 from None
 
 
-def _drain(chan: paramiko.Channel, timeout: float | None) -> Exec:
-    """Read stdout and stderr at once (stderr on a thread), honouring the timeout."""
-    err_chunks: list[bytes] = []
+class _Verify(paramiko.MissingHostKeyPolicy):
+    """Every server key goes through ``HostKeyCheck.verify`` (the client loads no keys)."""
 
-    def read_stderr() -> None:
-        while data := chan.recv_stderr(65536):
-            err_chunks.append(data)
-
-    reader = threading.Thread(target=read_stderr, daemon=True)
-    reader.start()
-    out_chunks: list[bytes] = []
-    chan.settimeout(timeout)
-    try:
-        while data := chan.recv(65536):
-            out_chunks.append(data)
-        timed_out = not chan.status_event.wait(timeout)
-    except TimeoutError:
-        timed_out = True
-    if timed_out:
-        _kill(chan)
-    reader.join(timeout=5)
-    out, err = b"".join(out_chunks).decode(errors="replace"), \
-        b"".join(err_chunks).decode(errors="replace")
-    if timed_out:
-        return Exec(-9, out, err, timed_out=True)
-    status = chan.recv_exit_status()
-    if status == -1:  # closed without an exit status: the connection died
-        raise EOFError("channel closed without exit status")
-    return Exec(status, out, err)
-
-
-def _kill(chan: paramiko.Channel) -> None:
-    """Ask sshd to SIGKILL the command (RFC 4254 6.9), then close the channel."""
-    try:
-        msg = paramiko.Message()
-        msg.add_byte(paramiko.common.cMSG_CHANNEL_REQUEST)
-        msg.add_int(chan.remote_chanid)
-        msg.add_string("signal")
-        msg.add_boolean(False)
-        msg.add_string("KILL")
-        chan.transport._send_user_message(msg)  # no public API for "signal"
-    except Exception:
-        pass
-    chan.close()
-
-
-def _fingerprint(key: paramiko.PKey) -> str:
-    return key.fingerprint if hasattr(key, "fingerprint") else key.get_fingerprint().hex()
-
-
-class _UnknownKeyPolicy(paramiko.MissingHostKeyPolicy):
-    """Refuse unknown keys with the fingerprint and the fix; record them if opted in."""
-
-    def __init__(self, host: SSHHost) -> None:
-        self.host = host
+    def __init__(self, check: HostKeyCheck) -> None:
+        self.check = check
 
     def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
                          key: paramiko.PKey) -> None:
-        h = self.host
-        if not h.accept_new_host_key:
-            raise HostKeyRejected(
-                f"{h.name}: {h._where()} offered an unknown host key {key.get_name()} "
-                f"{_fingerprint(key)}; it is not in {h.known_hosts}. Check the fingerprint "
-                "with the host's administrator, then connect once with "
-                "accept_new_host_key=True (CLI: --accept-new-host-key) to record it")
-        client.get_host_keys().add(hostname, key.get_name(), key)
-        Path(h.known_hosts).parent.mkdir(parents=True, exist_ok=True)
-        client.save_host_keys(h.known_hosts)
+        self.check.verify(key)

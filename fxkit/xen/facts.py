@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fxkit.errors import FxkitError, ParseError
+from fxkit.privilege import become
 from fxkit.xen.config import DomainConfig
 from fxkit.xen.domains import CONFIG_DIR, Domain, DomainDetails, XenInfo
 from fxkit.xen.toolstack import Toolstack
@@ -69,9 +70,13 @@ def read_configs(host: Host, directory: str = CONFIG_DIR
 def read_xen(host: Host, tool: str = "xl", *, sudo: bool = False) -> XenFacts:
     """Domains (``list`` and ``list -l``), ``info`` and every ``/etc/xen/*.cfg``, typed.
 
-    ``sudo=True`` runs the toolstack through ``sudo -n`` (xl needs root).
+    ``sudo=True`` (xl needs root) is ``host.sudo = True``: say it once with
+    ``connect(target, sudo=True)``; every command of the host then goes through sudo.
+    On a host without Xen, ``xl list`` raises ToolNotFound (``fxkit.layers`` makes that
+    an absent layer).
     """
-    ts = Toolstack(host, tool, sudo=sudo)
+    become(host, sudo)
+    ts = Toolstack(host, tool)
     configs, errors = read_configs(host)
     return XenFacts(tool, ts.list(), ts.list_long(), ts.info(), configs, errors)
 
@@ -80,6 +85,7 @@ def read_domain_names(host: Host, tool: str = "xl", *, sudo: bool = False) -> di
     """{domid: name} of the domains ``host`` runs now (one ``xl list``); {} where the
     toolstack cannot answer (no Xen here): vifs are then known by domain id only."""
     try:
-        return {d.id: d.name for d in Toolstack(host, tool, sudo=sudo).list()}
+        become(host, sudo)
+        return {d.id: d.name for d in Toolstack(host, tool).list()}
     except FxkitError:
         return {}

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from fxkit.errors import FxkitError, InvalidRequest
 from fxkit.lvm.facts import DiskUsers, LvmFacts, read_facts
 from fxkit.lvm.names import LvRef, parse_lv_ref
+from fxkit.privilege import become
 from fxkit.xen.config import DomainConfig
 from fxkit.xen.facts import read_configs
 from fxkit.xen.toolstack import Toolstack
@@ -83,6 +84,7 @@ def read_disk_users(host: Host, tool: str = "xl", *, sudo: bool = False) -> Disk
     On a host where the toolstack cannot list domains, the configs alone count and the
     ``note`` says why no domain counts as running.
     """
+    become(host, sudo)           # configs and toolstack alike
     configs, _ = read_configs(host)
     note = ""
     try:
