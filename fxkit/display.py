@@ -77,8 +77,11 @@ class VgUsageChart:
                  for n, s, f in self.vgs]
         return "\n".join(lines) or "no volume groups"
 
-    def _repr_png_(self) -> bytes:
-        from matplotlib.figure import Figure
+    def _repr_png_(self) -> bytes | None:
+        try:
+            from matplotlib.figure import Figure
+        except ImportError:  # base install: the text form is all there is
+            return None
         fig = Figure(figsize=(8, 1.2 + 0.6 * max(len(self.vgs), 1)), dpi=80)
         ax = fig.add_subplot()
         gib = 1024 ** 3
@@ -118,7 +121,9 @@ class Picture:
     def __repr__(self) -> str:
         return self.text
 
-    def _repr_png_(self) -> bytes:
+    def _repr_png_(self) -> bytes | None:
+        if self.fig is None:  # drawn without matplotlib (base install): text only
+            return None
         import io
         buf = io.BytesIO()
         self.fig.savefig(buf, format="png", metadata={"Software": None}, dpi=90)

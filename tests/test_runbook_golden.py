@@ -31,7 +31,14 @@ def test_runbook_is_stored_clean_and_parameterized(path):
     assert len(tagged) == 1
     specs = read_specs(path)
     assert specs["host"].default == '"lab"' and specs["apply"].default == "False"
-    assert specs["apply"].type == "bool"
+    assert specs["apply"].type == "bool" and specs["sudo"].default == "False"
+    # typed, so `papermill --help-notebook` shows each type (never "Unknown type")
+    assert all(line.split("=")[0].count(":") == 1 for line in tagged[0].source.splitlines())
+    assert all(s.type in ("str", "bool", "int", "float") for s in specs.values())
+    # the very next cell checks the parameters as `fxkit run` does, before any command
+    check = code[code.index(tagged[0]) + 1].source
+    assert f'check_parameters(globals(), runbook="{path.stem}")' in check
+    assert "fxkit.connect(host, sudo=sudo)" in "".join(c.source for c in code)
     for cell in code:
         assert not SHELL.search(cell.source), f"shell escape in {path.name}: {cell.source!r}"
     if path.stem.endswith("-remove"):  # destructive: confirm by name, empty by default

@@ -10,6 +10,8 @@ from fxkit.runbook.params import ParamSpec, convert, validate
 SPECS = {
     "host": ParamSpec("host", "str", '"lab"'),
     "apply": ParamSpec("apply", "bool", "False"),
+    "sudo": ParamSpec("sudo", "bool", "False"),
+    "wipe": ParamSpec("wipe", "bool", "False"),
     "confirm": ParamSpec("confirm", "str", '""'),
     "vg": ParamSpec("vg", "str", '"lvm"'),
     "lv": ParamSpec("lv", "str", '"scratch"'),
@@ -25,10 +27,11 @@ def check(**given):
 
 
 def test_good_values_are_converted():
-    out = check(host="ssh://root@fx:2222", apply="yes", vg="lvm", lv="secours-root",
-                size="+256M", memory="256", confirm="lvm/old")
+    out = check(host="ssh://root@fx:2222", apply=True, vg="lvm", lv="secours-root",
+                size="+256M", memory="256", confirm="lvm/old", wipe="yes")
     assert out == {"host": "ssh://root@fx:2222", "apply": True, "vg": "lvm",
-                   "lv": "secours-root", "size": "+256M", "memory": 256, "confirm": "lvm/old"}
+                   "lv": "secours-root", "size": "+256M", "memory": 256, "confirm": "lvm/old",
+                   "wipe": True}
     assert check(size="100%FREE")["size"] == "100%FREE"
     assert check(host="lab:fourier", apply=False)["apply"] is False
     assert check(confirm="")["confirm"] == ""
@@ -49,7 +52,8 @@ def test_good_values_are_converted():
     ("domu", "tit anic", "not a domain name"),
     ("bridge", "averyveryverylongbridge", "not an interface name"),
     ("confirm", "lvm/../x", "path"),
-    ("apply", "maybe", "yes/no"),
+    ("apply", "maybe", "not True or False"),
+    ("wipe", "maybe", "yes/no"),
     ("memory", "lots", "whole number"),
 ])
 def test_bad_values_are_refused_naming_parameter_and_fix(name, value, words):
@@ -78,9 +82,28 @@ def test_secret_looking_values_are_refused():
 
 
 def test_convert_bool_and_int():
-    assert convert("apply", "TRUE", SPECS["apply"], "t") is True
-    assert convert("apply", "0", SPECS["apply"], "t") is False
+    assert convert("wipe", "TRUE", SPECS["wipe"], "t") is True
+    assert convert("wipe", "0", SPECS["wipe"], "t") is False
+    assert convert("wipe", "no", SPECS["wipe"], "t") is False   # read as False, explicitly
     assert convert("memory", 512, SPECS["memory"], "t") == 512
+
+
+@pytest.mark.parametrize("name", ["apply", "sudo"])
+@pytest.mark.parametrize("value", ["no", "false", "0", "yes", "True", 0, 1, None])
+def test_switches_take_only_a_real_boolean(name, value):
+    """`papermill -p apply no` gives the string "no", which Python finds true: refused."""
+    with pytest.raises(InvalidRequest) as e:
+        check(**{name: value})
+    assert "is not True or False" in str(e.value) and f"-p {name} False" in str(e.value)
+    assert check(**{name: True})[name] is True and check(**{name: False})[name] is False
+
+
+def test_a_parameters_cell_is_read_with_its_types():
+    from fxkit.runbook.params import specs_of_cell
+    specs = specs_of_cell('host: str = "lab"  # where\napply: bool = False\nmemory: int = 128')
+    assert [(s.name, s.type, s.default, s.help) for s in specs.values()] == [
+        ("host", "str", '"lab"', "where"), ("apply", "bool", "False", ""),
+        ("memory", "int", "128", "")]
 
 
 def test_empty_filesystem_means_none():

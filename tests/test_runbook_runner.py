@@ -164,8 +164,8 @@ def test_papermill_metadata_keeps_only_checked_parameters(echo, tmp_path):
 
 
 def test_kernel_manager_uses_unix_sockets_in_the_given_dir(tmp_path):
-    from fxkit.runbook.runner import _ipc_kernel_manager
-    km = _ipc_kernel_manager(str(tmp_path))()
+    from fxkit.runbook.kernels import ipc_kernel_manager
+    km = ipc_kernel_manager(str(tmp_path))()
     assert km.transport == "ipc" and km.ip == str(tmp_path / "kernel")
 
 

@@ -1,8 +1,13 @@
-"""The ``fxkit`` command line. Subcommands live in their own modules, loaded on use."""
+"""The ``fxkit`` command line. Subcommands live in their own modules, loaded on use.
+
+Exit status (``fxkit.cli.exits``): 0 done, 1 failed, 2 usage, 3 refused, 4 host
+unreachable, 130 interrupted. ``NO_COLOR`` (set and not empty) turns colour off.
+"""
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -20,7 +25,9 @@ SUBCOMMANDS = {
     "lvm": ("fxkit.cli.lvm:lvm", "LVM facts, and plans to create, extend, snapshot, remove."),
     "net": ("fxkit.cli.net:net", "Bridges, vifs and uplinks: facts, plans, drift, diagram."),
     "run": ("fxkit.cli.runbook:run", "Run a maintenance runbook (dry-run unless --apply)."),
+    "runbooks": ("fxkit.cli.catalog:runbooks", "The runbooks: one line each; show NAME."),
     "runs": ("fxkit.cli.runbook:runs", "List, show and verify past runbook runs."),
+    "seminar": ("fxkit.cli.catalog:seminar", "Copy the seminar notebooks to open them."),
     "xen": ("fxkit.cli.xen:xen", "Xen domains: list, configs, create, remove, lifecycle."),
 }
 
@@ -53,18 +60,29 @@ def cli() -> None:
     """
 
 
+def colour() -> bool | None:
+    """False when NO_COLOR asks for no colour (https://no-color.org), else click decides."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
 def main() -> None:
+    from fxkit.cli import exits
+
     try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
+        cli.main(standalone_mode=False, color=colour())
+    except click.exceptions.Abort as e:
+        interrupted = isinstance(e.__cause__, KeyboardInterrupt)
+        click.echo("Interrupted." if interrupted else "Aborted.", err=True)
+        sys.exit(exits.INTERRUPTED if interrupted else exits.FAILED)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(exits.INTERRUPTED)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
     except FxkitError as e:
-        click.secho(f"error: {e}", fg="red", err=True)
-        sys.exit(1)
+        click.secho(f"error: {e}", fg="red", err=True, color=colour())
+        sys.exit(exits.for_exception(e))
     except SystemExit:
         raise
     except click.exceptions.Exit as e:

@@ -27,6 +27,7 @@ def demo(keep_state: bool, runs_dir: str) -> None:
     then applied, and ends with the run's audit record verified.
     """
     from fxkit import audit
+    from fxkit.cli.progress import LiveProgress
     from fxkit.connect import connect
     from fxkit.inventory import read_inventory
     from fxkit.lab import reset
@@ -56,7 +57,8 @@ def demo(keep_state: bool, runs_dir: str) -> None:
 
     _title(4, "The same task as a runbook: dry-run, then applied")
     for apply in (False, True):
-        rec = run_runbook("lv-extend", TASK, host="lab", apply=apply, runs_dir=runs_dir)
+        rec = run_runbook("lv-extend", TASK, host="lab", apply=apply, runs_dir=runs_dir,
+                          observer=LiveProgress())
         mode = "apply" if apply else "dry-run"
         click.echo(f"{mode:8} {rec.status:10} changed={'yes' if rec.changed else 'no':3} "
                    f"commands={len(rec.commands)}")
@@ -72,5 +74,5 @@ def demo(keep_state: bool, runs_dir: str) -> None:
     click.echo(f"record {rec.id}: notebook sha256 matches, {len(rec.audit_lines)} audit lines "
                "chained; audit log intact")
     click.echo()
-    click.echo("Next: `fxkit runs show " + rec.id + "`, the notebooks in notebooks/, "
-               "`fxkit lab stop` when done.")
+    click.echo("Next: `fxkit runs show " + rec.id + "`, `fxkit runbooks`, the seminar "
+               "(`fxkit seminar copy DIR`), `fxkit lab stop` when done.")

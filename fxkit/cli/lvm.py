@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from fxkit.cli import jsonout
+from fxkit.cli.plans import show_or_apply
 from fxkit.connect import connect
 from fxkit.host import Host
 from fxkit.lvm.facts import LvmFacts
@@ -26,6 +28,7 @@ APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show 
 CONFIRM = click.option("--confirm", multiple=True, metavar="NAME",
                        help="Confirm a destructive step by the exact name it destroys.")
 SUDO = click.option("--sudo", is_flag=True, help="Run the LVM tools via sudo -n.")
+JSON = jsonout.JSON_OPTION
 
 
 @click.group()
@@ -37,24 +40,22 @@ def _facts(h: Host, sudo: bool) -> LvmFacts:
     return read_lvm_facts(h, sudo=sudo)
 
 
-def _run(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...]) -> None:
-    click.echo(str(plan))
-    if plan.empty:
-        return
-    if not apply:
-        hint = " --confirm " + " --confirm ".join(plan.destroys()) if plan.destroys() else ""
-        click.echo(f"(dry run: add --apply{hint} to run it)")
-        return
-    click.echo(str(plan.apply(h, confirm=list(confirm))))
+def _run(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...],
+         as_json: bool = False) -> None:
+    show_or_apply(plan, h, apply, confirm, as_json=as_json, command="fxkit lvm")
 
 
 @lvm.command()
 @HOST
 @SUDO
-def show(host: str, sudo: bool) -> None:
+@JSON
+def show(host: str, sudo: bool, as_json: bool) -> None:
     """PVs, VGs and LVs on HOST, with the domUs that use each LV."""
     with connect(host) as h:
         f = _facts(h, sudo)
+    if as_json:
+        jsonout.echo(jsonout.lvm_doc(host, f))
+        return
     for pv in f.lvm.pvs:
         click.echo(f"PV {pv.name:<22} vg={pv.vg or '-':<10} {human(pv.size_bytes):>12} "
                    f"free {human(pv.free_bytes)}")
@@ -82,12 +83,14 @@ def show(host: str, sudo: bool) -> None:
 @click.option("--wipe", metavar="MIB|all", help="Zero the first MIB MiB (or all) first.")
 @APPLY
 @SUDO
+@JSON
 def plan_create(vg: str, name: str, size: str, host: str, fs: str | None, wipe: str | None,
-                apply: bool, sudo: bool) -> None:
+                apply: bool, sudo: bool, as_json: bool) -> None:
     """Create LV NAME of SIZE (10G, 512M, 100%FREE) in VG."""
     with connect(host) as h:
         w: int | str | None = wipe if wipe in (None, "all") else int(wipe)  # type: ignore[arg-type]
-        _run(plan_lv_create(_facts(h, sudo), vg, name, size, fs=fs, wipe=w), h, apply, ())
+        _run(plan_lv_create(_facts(h, sudo), vg, name, size, fs=fs, wipe=w), h, apply, (),
+             as_json)
 
 
 @lvm.command("plan-extend")
@@ -97,10 +100,12 @@ def plan_create(vg: str, name: str, size: str, host: str, fs: str | None, wipe: 
 @click.option("--no-fs", is_flag=True, help="Grow the LV only, not its filesystem.")
 @APPLY
 @SUDO
-def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, sudo: bool) -> None:
+@JSON
+def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, sudo: bool,
+                as_json: bool) -> None:
     """Grow LV (vg/lv, /dev/vg/lv or /dev/mapper/vg-lv) to SIZE (+5G, 20G, +100%FREE)."""
     with connect(host) as h:
-        _run(plan_lv_extend(_facts(h, sudo), lv, size, resize_fs=not no_fs), h, apply, ())
+        _run(plan_lv_extend(_facts(h, sudo), lv, size, resize_fs=not no_fs), h, apply, (), as_json)
 
 
 @lvm.command("plan-reduce")
@@ -110,11 +115,12 @@ def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, sudo: b
 @APPLY
 @CONFIRM
 @SUDO
+@JSON
 def plan_reduce(lv: str, size: str, host: str, apply: bool, confirm: tuple[str, ...],
-                sudo: bool) -> None:
+                sudo: bool, as_json: bool) -> None:
     """Shrink LV to SIZE, its filesystem first (destructive: needs --confirm VG/LV)."""
     with connect(host) as h:
-        _run(plan_lv_reduce(_facts(h, sudo), lv, size), h, apply, confirm)
+        _run(plan_lv_reduce(_facts(h, sudo), lv, size), h, apply, confirm, as_json)
 
 
 @lvm.command("plan-remove")
@@ -124,11 +130,12 @@ def plan_reduce(lv: str, size: str, host: str, apply: bool, confirm: tuple[str, 
 @APPLY
 @CONFIRM
 @SUDO
+@JSON
 def plan_remove(lv: str, host: str, wipe: bool, apply: bool, confirm: tuple[str, ...],
-                sudo: bool) -> None:
+                sudo: bool, as_json: bool) -> None:
     """Remove LV, unless a domU config names it, it is open, or it has snapshots."""
     with connect(host) as h:
-        _run(plan_lv_remove(_facts(h, sudo), lv, wipe=wipe), h, apply, confirm)
+        _run(plan_lv_remove(_facts(h, sudo), lv, wipe=wipe), h, apply, confirm, as_json)
 
 
 @lvm.command("plan-snapshot")
@@ -138,10 +145,12 @@ def plan_remove(lv: str, host: str, wipe: bool, apply: bool, confirm: tuple[str,
 @HOST
 @APPLY
 @SUDO
-def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, sudo: bool) -> None:
+@JSON
+def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, sudo: bool,
+                  as_json: bool) -> None:
     """Snapshot LV as NAME with SIZE of change space, before a risky change."""
     with connect(host) as h:
-        _run(plan_snapshot_create(_facts(h, sudo), lv, name, size), h, apply, ())
+        _run(plan_snapshot_create(_facts(h, sudo), lv, name, size), h, apply, (), as_json)
 
 
 @lvm.command("plan-snapshot-remove")
@@ -150,11 +159,12 @@ def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, sudo: b
 @APPLY
 @CONFIRM
 @SUDO
+@JSON
 def plan_snapshot_drop(snapshot: str, host: str, apply: bool, confirm: tuple[str, ...],
-                       sudo: bool) -> None:
+                       sudo: bool, as_json: bool) -> None:
     """Remove a snapshot once the risky change went well."""
     with connect(host) as h:
-        _run(plan_snapshot_remove(_facts(h, sudo), snapshot), h, apply, confirm)
+        _run(plan_snapshot_remove(_facts(h, sudo), snapshot), h, apply, confirm, as_json)
 
 
 @lvm.command("plan-vgcreate")
@@ -164,11 +174,12 @@ def plan_snapshot_drop(snapshot: str, host: str, apply: bool, confirm: tuple[str
 @APPLY
 @CONFIRM
 @SUDO
+@JSON
 def plan_vgcreate(name: str, devices: tuple[str, ...], host: str, apply: bool,
-                  confirm: tuple[str, ...], sudo: bool) -> None:
+                  confirm: tuple[str, ...], sudo: bool, as_json: bool) -> None:
     """Create VG NAME on DEVICES (each is initialised as a PV: --confirm DEVICE)."""
     with connect(host) as h:
-        _run(plan_vg_create(_facts(h, sudo), name, list(devices)), h, apply, confirm)
+        _run(plan_vg_create(_facts(h, sudo), name, list(devices)), h, apply, confirm, as_json)
 
 
 @lvm.command("plan-vgextend")
@@ -178,8 +189,9 @@ def plan_vgcreate(name: str, devices: tuple[str, ...], host: str, apply: bool,
 @APPLY
 @CONFIRM
 @SUDO
+@JSON
 def plan_vgextend(vg: str, devices: tuple[str, ...], host: str, apply: bool,
-                  confirm: tuple[str, ...], sudo: bool) -> None:
+                  confirm: tuple[str, ...], sudo: bool, as_json: bool) -> None:
     """Add DEVICES to VG (each is initialised as a PV: --confirm DEVICE)."""
     with connect(host) as h:
-        _run(plan_vg_extend(_facts(h, sudo), vg, list(devices)), h, apply, confirm)
+        _run(plan_vg_extend(_facts(h, sudo), vg, list(devices)), h, apply, confirm, as_json)

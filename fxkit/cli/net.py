@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from fxkit.cli import jsonout
+from fxkit.cli.plans import show_or_apply
 from fxkit.connect import connect
 from fxkit.host import Host
 from fxkit.net.drift import check_drift
@@ -25,6 +27,7 @@ HOST = click.argument("host", default="lab")
 APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
 PERSIST = click.option("--persist/--no-persist", default=True, show_default=True,
                        help="Also write /etc/network/interfaces.d/<bridge> (ifupdown).")
+JSON = jsonout.JSON_OPTION
 
 
 @click.group()
@@ -36,21 +39,22 @@ def _facts(h: Host) -> NetState:
     return read_net(h, read_domain_names(h))
 
 
-def _show_or_apply(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...] = ()) -> None:
-    click.echo(str(plan))
-    if apply and not plan.empty:
-        click.echo(str(plan.apply(h, confirm=list(confirm))))
-    elif not plan.empty:
-        click.echo("(dry run: add --apply to run it)")
+def _show_or_apply(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...] = (),
+                   as_json: bool = False) -> None:
+    show_or_apply(plan, h, apply, confirm, as_json=as_json, command="fxkit net")
 
 
 @net.command()
 @HOST
-def show(host: str) -> None:
+@JSON
+def show(host: str, as_json: bool) -> None:
     """Bridges with their ports, each vif with its domU, and who reaches which uplink."""
     with connect(host) as h:
         facts = _facts(h)
         topo = build_topology(facts, read_externals(h))
+    if as_json:
+        jsonout.echo(jsonout.net_doc(host, facts, topo))
+        return
     for br in facts.bridges:
         click.echo(f"{br.name:<10} {br.state:<6} stp {'on ' if br.stp else 'off'} {br.mac}")
         for port in facts.ports(br.name):
@@ -94,14 +98,15 @@ def diagram(host: str, output: str, title: str | None) -> None:
               help="Forward delay in seconds (bridge_fd).")
 @PERSIST
 @APPLY
+@JSON
 def plan_bridge(host: str, bridge: str, uplink: str | None, stp: bool, forward_delay: int,
-                persist: bool, apply: bool) -> None:
+                persist: bool, apply: bool, as_json: bool) -> None:
     """Create BRIDGE (with its uplink), idempotently."""
     with connect(host) as h:
         plan = plan_bridge_create(_facts(h), bridge, uplink, stp=stp,
                                   forward_delay=forward_delay * 100,
                                   persisted=read_persisted(h) if persist else None)
-        _show_or_apply(plan, h, apply)
+        _show_or_apply(plan, h, apply, as_json=as_json)
 
 
 @net.command("plan-attach")
@@ -110,12 +115,14 @@ def plan_bridge(host: str, bridge: str, uplink: str | None, stp: bool, forward_d
 @click.argument("bridge")
 @PERSIST
 @APPLY
-def plan_attach_cmd(host: str, iface: str, bridge: str, persist: bool, apply: bool) -> None:
+@JSON
+def plan_attach_cmd(host: str, iface: str, bridge: str, persist: bool, apply: bool,
+                    as_json: bool) -> None:
     """Plug IFACE into BRIDGE."""
     with connect(host) as h:
         plan = plan_attach(_facts(h), iface, bridge,
                            persisted=read_persisted(h) if persist else None)
-        _show_or_apply(plan, h, apply)
+        _show_or_apply(plan, h, apply, as_json=as_json)
 
 
 @net.command("plan-detach")
@@ -123,11 +130,12 @@ def plan_attach_cmd(host: str, iface: str, bridge: str, persist: bool, apply: bo
 @click.argument("iface")
 @PERSIST
 @APPLY
-def plan_detach_cmd(host: str, iface: str, persist: bool, apply: bool) -> None:
+@JSON
+def plan_detach_cmd(host: str, iface: str, persist: bool, apply: bool, as_json: bool) -> None:
     """Unplug IFACE from its bridge."""
     with connect(host) as h:
         plan = plan_detach(_facts(h), iface, persisted=read_persisted(h) if persist else None)
-        _show_or_apply(plan, h, apply)
+        _show_or_apply(plan, h, apply, as_json=as_json)
 
 
 @net.command("plan-delete")
@@ -135,7 +143,9 @@ def plan_detach_cmd(host: str, iface: str, persist: bool, apply: bool) -> None:
 @click.argument("bridge")
 @APPLY
 @click.option("--confirm", multiple=True, help="Name of the bridge, to allow deleting it.")
-def plan_delete_cmd(host: str, bridge: str, apply: bool, confirm: tuple[str, ...]) -> None:
+@JSON
+def plan_delete_cmd(host: str, bridge: str, apply: bool, confirm: tuple[str, ...],
+                    as_json: bool) -> None:
     """Delete BRIDGE, refused while a running vif or a domU config uses it."""
     from fxkit.xen.facts import read_configs
 
@@ -143,7 +153,7 @@ def plan_delete_cmd(host: str, bridge: str, apply: bool, confirm: tuple[str, ...
         configs, _ = read_configs(h)
         plan = plan_bridge_delete(_facts(h), bridge, configs=configs,
                                   persisted=read_persisted(h))
-        _show_or_apply(plan, h, apply, confirm)
+        _show_or_apply(plan, h, apply, confirm, as_json)
 
 
 @net.command()

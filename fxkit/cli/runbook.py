@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
+from fxkit.cli import exits, jsonout
+from fxkit.cli.jsonout import JSON_OPTION as JSON
 from fxkit.runbook.records import find_run, list_runs, verify_run
+
+RUNS_DIR = click.option("--runs-dir", default=lambda: os.environ.get("FXKIT_RUNS_DIR") or "runs",
+                        show_default="$FXKIT_RUNS_DIR, else runs", type=click.Path(file_okay=False),
+                        help="Where runs are recorded.")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,65 +25,94 @@ from fxkit.runbook.records import find_run, list_runs, verify_run
 @click.option("--apply", is_flag=True, help="Make the change (default: dry-run).")
 @click.option("--confirm", default=None, metavar="NAME",
               help="Name of what a destructive runbook destroys (e.g. lvm/scratch).")
-@click.option("--runs-dir", default="runs", show_default=True, type=click.Path(file_okay=False))
+@RUNS_DIR
+@click.option("-v", "--verbose", is_flag=True, help="Also show each cell and every command "
+              "run on the host, with its output.")
+@click.option("-q", "--quiet", is_flag=True, help="Show the outcome only.")
+@JSON
 def run(runbook: str, params: tuple[tuple[str, str], ...], host: str, apply: bool,
-        confirm: str | None, runs_dir: str) -> None:
-    """Run RUNBOOK (a name from runbooks/ or a path) against a host, and record it.
+        confirm: str | None, runs_dir: str, verbose: bool, quiet: bool, as_json: bool) -> None:
+    """Run RUNBOOK (a name from `fxkit runbooks`, or a path) against a host, and record it.
 
-    Parameters are checked before anything starts. The executed notebook and its
-    JSON record are written under runs/DATE/; exit status 1 if the run failed.
+    Parameters are checked before anything starts. Each step is shown as it starts and
+    ends. The executed notebook and its JSON record are written under runs/DATE/.
+    Exit status: 0 done, 1 failed, 3 refused (bad parameter, missing --confirm, host
+    locked), 4 host unreachable, 130 interrupted. Ctrl-C (or SIGTERM) lets the step in
+    progress finish, then stops and releases the host lock; a second one stops the step.
     """
+    from fxkit.cli.progress import NORMAL, QUIET, VERBOSE, LiveProgress, stop_on_signals
+    from fxkit.runbook.live import RunControl
     from fxkit.runbook.runner import run_runbook
 
+    if verbose and quiet:
+        raise click.UsageError("-v and -q contradict each other: give one")
     given: dict[str, str] = {}
     for name, value in params:
         if name in ("host", "apply", "confirm"):
             raise click.UsageError(f"use --{name} rather than -p {name}")
         given[name] = value
-    rec = run_runbook(runbook, given, host=host, apply=apply, confirm=confirm,
-                      runs_dir=runs_dir)
-    click.echo(f"{rec.status}: {rec.runbook} on {rec.host} "
-               f"({'changed' if rec.changed else 'nothing changed'})")
+    level = QUIET if quiet or as_json else VERBOSE if verbose else NORMAL
+    control = RunControl()
+    with stop_on_signals(control, lambda text: click.echo("\n" + text, err=True)):
+        rec = run_runbook(runbook, given, host=host, apply=apply, confirm=confirm,
+                          runs_dir=runs_dir, observer=LiveProgress(level), control=control)
+    code = exits.for_record(rec)
+    if as_json:
+        jsonout.echo(jsonout.run_doc(rec, code))
+        sys.exit(code)
+    changed = "changed" if rec.changed else "nothing changed"
+    click.echo(f"{rec.status}: {rec.runbook} on {rec.host} ({changed})")
     if reason := rec.outcome.get("reason"):
         click.echo(f"  {reason}")
-    if rec.error:
+    if rec.error and rec.status != "interrupted":
         click.secho(f"  cell {rec.error.get('cell')} raised {rec.error.get('ename')}: "
                     f"{_first_line(rec.error.get('evalue'))}", fg="red", err=True)
-    click.echo(f"notebook: {rec.notebook}")
-    click.echo(f"record:   {rec.record_path}")
-    click.echo(f"show it:  fxkit runs show {rec.id}")
-    if not rec.ok:
-        sys.exit(1)
+    if not quiet:
+        click.echo(f"notebook: {rec.notebook}")
+        click.echo(f"record:   {rec.record_path}")
+        click.echo(f"show it:  fxkit runs show {rec.id}")
+    sys.exit(code)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default=None, help="Only runs on this host.")
 @click.option("--runbook", default=None, help="Only runs of this runbook.")
-@click.option("--status", type=click.Choice(["succeeded", "failed", "running"]), default=None)
-@click.option("--runs-dir", default="runs", show_default=True, type=click.Path(file_okay=False))
+@click.option("--status", type=click.Choice(["succeeded", "failed", "interrupted", "running"]),
+              default=None)
+@RUNS_DIR
+@JSON
 @click.pass_context
 def runs(ctx: click.Context, host: str | None, runbook: str | None, status: str | None,
-         runs_dir: str) -> None:
+         runs_dir: str, as_json: bool) -> None:
     """List past runbook runs (newest last); `runs show ID`, `runs verify ID`."""
     ctx.obj = {"runs_dir": runs_dir}
     if ctx.invoked_subcommand is not None:
         return
     records = list_runs(runs_dir, host=host, runbook=runbook, status=status)
+    if as_json:
+        jsonout.echo(jsonout.runs_doc(records))
+        return
     if not records:
         click.echo(f"no runs under {runs_dir}/")
         return
     for r in records:
-        click.echo(f"{r.id:<44} {r.status:<10} {'changed' if r.changed else '-':<8} "
-                   f"{r.host:<12} {r.operator}")
+        by = "" if r.started_by == "fxkit run" else f"  ({r.started_by})"
+        click.echo(f"{r.id:<44} {r.status:<11} {'changed' if r.changed else '-':<8} "
+                   f"{r.host:<12} {r.operator}{by}")
 
 
 @runs.command()
 @click.argument("run_id")
 @click.option("--all", "all_commands", is_flag=True, help="List every command, reads included.")
+@JSON
 @click.pass_context
-def show(ctx: click.Context, run_id: str, all_commands: bool) -> None:
+def show(ctx: click.Context, run_id: str, all_commands: bool, as_json: bool) -> None:
     """Summarise one run: who, when, parameters, outcome, changes, files."""
-    click.echo(find_run(ctx.obj["runs_dir"], run_id).summary(all_commands))
+    rec = find_run(ctx.obj["runs_dir"], run_id)
+    if as_json:
+        jsonout.echo(jsonout.run_doc(rec, exits.for_record(rec)))
+        return
+    click.echo(rec.summary(all_commands))
 
 
 @runs.command()
@@ -85,14 +121,20 @@ def show(ctx: click.Context, run_id: str, all_commands: bool) -> None:
               help="Audit log to check the recorded commands against (default: the run's).")
 @click.pass_context
 def verify(ctx: click.Context, run_id: str, audit_path: str | None) -> None:
-    """Check a run's notebook sha256 and that its audit lines are still in the log."""
+    """Check a run's notebook sha256, its record's seal and its audit lines in the log.
+
+    Runs started by plain papermill are checked the same way, except for the notebook:
+    papermill writes it after the kernel (which keeps the record) has exited.
+    """
     rec = find_run(ctx.obj["runs_dir"], run_id)
     problems = verify_run(rec, audit_path)
     if problems:
         for p in problems:
             click.secho(f"{rec.id}: {p}", fg="red", err=True)
-        sys.exit(1)
-    click.echo(f"{rec.id}: notebook sha256 {rec.notebook_sha256[:16]}... matches; "
+        sys.exit(exits.FAILED)
+    notebook = (f"notebook sha256 {rec.notebook_sha256[:16]}... matches" if rec.notebook_sha256
+                else "notebook not checked (written by papermill after the run)")
+    click.echo(f"{rec.id}: {notebook}; record sealed in the audit log; "
                f"{len(rec.audit_lines)} audit line(s) intact")
 
 

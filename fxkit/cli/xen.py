@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from fxkit.cli import jsonout
+from fxkit.cli.plans import show_or_apply
 from fxkit.connect import connect
 from fxkit.plan import Plan
 from fxkit.xen.config import DomainConfig
@@ -24,6 +26,7 @@ TOOL = click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", sho
                     help="Toolstack: xl (Xen >= 4.5) or xm (older hosts).")
 APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
 SUDO = click.option("--sudo", is_flag=True, help="Run xl, xm and the LVM tools via sudo -n.")
+JSON = jsonout.JSON_OPTION
 
 
 @click.group()
@@ -31,25 +34,26 @@ def xen() -> None:
     """Xen domains: list them, read configs, create, remove, start, stop, reboot domUs."""
 
 
-def _show_or_apply(plan: Plan, host: object, apply: bool, confirm: tuple[str, ...] = ()) -> None:
-    click.echo(str(plan))
-    if apply and not plan.empty:
-        outcome = plan.apply(host, confirm=list(confirm))  # type: ignore[arg-type]
-        click.echo(str(outcome))
-    elif not plan.empty:
-        click.echo("(dry run: add --apply to run it)")
+def _show_or_apply(plan: Plan, host: object, apply: bool, confirm: tuple[str, ...] = (),
+                   as_json: bool = False) -> None:
+    show_or_apply(plan, host, apply, confirm, as_json=as_json, command="fxkit xen")
 
 
 @xen.command("list")
 @HOST
 @TOOL
 @SUDO
-def list_(host: str, tool: str, sudo: bool) -> None:
+@JSON
+def list_(host: str, tool: str, sudo: bool, as_json: bool) -> None:
     """Running domains: name, id, memory (MiB), vcpus, state, cpu seconds."""
     with connect(host) as h:
-        for d in Toolstack(h, tool, sudo=sudo).list():
-            click.echo(f"{d.name:<24} {d.id:>4} {d.memory:>6} {d.vcpus:>3}  {d.state}  "
-                       f"{d.cpu_seconds:>9.1f}  {','.join(d.flags) or 'idle'}")
+        domains = Toolstack(h, tool, sudo=sudo).list()
+    if as_json:
+        jsonout.echo(jsonout.xen_list_doc(host, tool, domains))
+        return
+    for d in domains:
+        click.echo(f"{d.name:<24} {d.id:>4} {d.memory:>6} {d.vcpus:>3}  {d.state}  "
+                   f"{d.cpu_seconds:>9.1f}  {','.join(d.flags) or 'idle'}")
 
 
 @xen.command()
@@ -99,13 +103,16 @@ def mac(name: str, index: int, prefix: str) -> None:
 @TOOL
 @APPLY
 @SUDO
+@JSON
 def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_size: str,
-           vg: str, bridges: tuple[str, ...], tool: str, apply: bool, sudo: bool) -> None:
+           vg: str, bridges: tuple[str, ...], tool: str, apply: bool, sudo: bool,
+           as_json: bool) -> None:
     """Plan a domU from nothing: LVs, filesystems, /etc/xen/NAME.cfg, start."""
     spec = DomuSpec(name, memory=memory, vcpus=vcpus, root_size=root_size,
                     swap_size=swap_size, vg=vg, bridges=bridges or ("xenbr0",))
     with connect(host) as h:
-        _show_or_apply(plan_domu_create(read_domu_facts(h, tool, sudo=sudo), spec), h, apply)
+        _show_or_apply(plan_domu_create(read_domu_facts(h, tool, sudo=sudo), spec), h, apply,
+                       as_json=as_json)
 
 
 @xen.command()
@@ -117,13 +124,14 @@ def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_s
 @TOOL
 @APPLY
 @SUDO
+@JSON
 def remove(name: str, host: str, keep_disks: bool, wipe: bool, confirm: tuple[str, ...],
-           tool: str, apply: bool, sudo: bool) -> None:
+           tool: str, apply: bool, sudo: bool, as_json: bool) -> None:
     """Plan shutting a domU down and deleting its config (and LVs)."""
     with connect(host) as h:
         plan = plan_domu_remove(read_domu_facts(h, tool, sudo=sudo), name,
                                 remove_disks=not keep_disks, wipe=wipe)
-        _show_or_apply(plan, h, apply, confirm)
+        _show_or_apply(plan, h, apply, confirm, as_json)
 
 
 def _lifecycle(action: str, planner: object) -> None:
@@ -133,10 +141,11 @@ def _lifecycle(action: str, planner: object) -> None:
     @TOOL
     @APPLY
     @SUDO
-    def cmd(name: str, host: str, tool: str, apply: bool, sudo: bool) -> None:
+    @JSON
+    def cmd(name: str, host: str, tool: str, apply: bool, sudo: bool, as_json: bool) -> None:
         with connect(host) as h:
             plan = planner(read_domu_facts(h, tool, sudo=sudo), name)  # type: ignore[operator]
-            _show_or_apply(plan, h, apply)
+            _show_or_apply(plan, h, apply, as_json=as_json)
     cmd.__doc__ = f"Plan to {action} domU NAME."
 
 

@@ -6,16 +6,22 @@ Dry-run shows the plan and reports "nothing changed"; with ``apply=True`` it tak
 the host lock, applies with a progress line per step and reports what changed. The
 outcome is displayed with the ``OUTCOME_MIME`` type, so the runner (or anyone reading
 the executed notebook) finds it there. Output is deterministic: no times, no pids.
+Under ``fxkit run`` each step's start and end also go to the runner as live events
+(``events``), and a stop request ends the apply before its next step, lock released.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fxkit.display import show
 from fxkit.errors import ApplyFailed, FxkitError
 from fxkit.hostlock import HostLock
+from fxkit.runbook import journal
+from fxkit.runbook.events import RunInterrupted, emit, stop_requested
 from fxkit.secrets import mask
 
 if TYPE_CHECKING:
@@ -38,20 +44,24 @@ def report_outcome(status: str, changed: bool, reason: str, *, runbook: str = ""
                    skipped: Sequence[str] = (), **extra: Any) -> dict[str, Any]:
     """Show the outcome and leave it in the notebook for the runner; returns it.
 
-    ``status``: "dry-run", "succeeded" or "failed"; ``reason`` says why in one sentence.
+    ``status``: "dry-run", "succeeded", "failed" or "interrupted"; ``reason`` says why in
+    one sentence.
     """
     outcome = {"status": status, "changed": bool(changed), "reason": mask(reason),
                "runbook": runbook, "host": getattr(host, "name", None),
                "host_names": [host.name] if host is not None else [],
                "steps": [mask(s) for s in steps], "skipped": [mask(s) for s in skipped],
                **extra}
-    mark = {"dry-run": "Dry run", "succeeded": "Done", "failed": "FAILED"}.get(status, status)
+    mark = {"dry-run": "Dry run", "succeeded": "Done", "failed": "FAILED",
+            "interrupted": "INTERRUPTED"}.get(status, status)
     lines = [f"{mark}: {'changed' if changed else 'nothing changed'}. {outcome['reason']}"]
     lines += [f"  ran: {s}" for s in outcome["steps"]]
     lines += [f"  skipped (already done): {s}" for s in outcome["skipped"]]
     text = "\n".join(lines)
     show({"text/plain": text, "text/markdown": _markdown(mark, changed, outcome),
-              OUTCOME_MIME: outcome})
+          OUTCOME_MIME: outcome})
+    if (run := journal.active()) is not None:
+        run.outcome(outcome)
     return outcome
 
 
@@ -60,6 +70,57 @@ def _markdown(mark: str, changed: bool, outcome: dict[str, Any]) -> str:
     md += [f"- ran: {s}" for s in outcome["steps"]]
     md += [f"- skipped (already done): {s}" for s in outcome["skipped"]]
     return "\n".join(md)
+
+
+class _Tracker:
+    """Follows a plan's apply step by step: live events, and the stop between two steps.
+
+    ``Plan.apply`` reports a step when it has ended; its start is when the step's
+    ``needed`` check is called, so each step gets a ``needed`` that says so first.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self.total = len(plan.steps)
+        self.started = 0.0
+        self.current = 0
+        self.skipped: set[int] = set()
+        self.done: list[Step] = []
+        self.plan = dataclasses.replace(plan, steps=tuple(
+            dataclasses.replace(s, needed=self._needed(n, s))
+            for n, s in enumerate(plan.steps, 1)))
+
+    def _needed(self, n: int, step: Step) -> Any:
+        original = step.needed
+
+        def needed(host: Host) -> bool:
+            self.current, self.started = n, time.monotonic()
+            emit("step_start", n=n, total=self.total, sentence=mask(step.description),
+                 command=step.command, settles=step.settled is not None,
+                 timeout=step.timeout, settle_seconds=step.settle_seconds)
+            if original is None or original(host):
+                return True
+            self.skipped.add(n)
+            return False
+        return needed
+
+    def finished(self, n: int, total: int, step: Step) -> None:
+        """``Plan.apply``'s progress callback: step ``n`` has ended."""
+        outcome = "skipped" if n in self.skipped else "ran"
+        if outcome == "ran":
+            self.done.append(step)
+        emit("step_end", n=n, total=total, outcome=outcome, seconds=self.elapsed())
+        progress(n, total, step)
+        if n < total and stop_requested():
+            left = [s.description for s in self.plan.steps[n:]]
+            raise RunInterrupted(f"stopped by the operator after step {n}/{total}; not run: "
+                                 + "; ".join(left))
+
+    def elapsed(self) -> float:
+        return round(time.monotonic() - self.started, 3) if self.started else 0.0
+
+    def not_run(self) -> list[str]:
+        """The steps after the current one (which is done, skipped or stopped)."""
+        return [s.description for s in self.plan.steps[self.current:]]
 
 
 def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
@@ -85,20 +146,41 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
         why = plan.reason or "the host already matches"
         return report_outcome("succeeded", False, f"Nothing to do: {why}.",
                               runbook=runbook, host=host)
-    with HostLock(host, runbook=runbook):
-        try:
-            outcome = plan.apply(host, confirm=confirm or None, progress=progress)
-        except ApplyFailed as e:
-            done = [s.description for s in e.done]
-            report_outcome("failed", bool(done), f"Step {getattr(e.step, 'description', '?')!r} "
-                           f"failed; run the runbook again once fixed (done steps are skipped).",
-                           runbook=runbook, host=host, steps=done,
-                           changes=[s.command for s in e.done], error=mask(str(e.cause)))
-            raise
-        except FxkitError as e:
-            report_outcome("failed", False, mask(str(e)).splitlines()[0], runbook=runbook,
-                           host=host)
-            raise
+    tracker = _Tracker(plan)
+    emit("apply", title=mask(plan.title), total=tracker.total, host=host.name,
+         steps=[{"n": n, "sentence": mask(s.description), "command": s.command}
+                for n, s in enumerate(plan.steps, 1)])
+    status = "failed"
+    try:
+        if stop_requested():
+            raise RunInterrupted("stopped by the operator before the first step")
+        with HostLock(host, runbook=runbook):
+            outcome = tracker.plan.apply(host, confirm=confirm or None,
+                                         progress=tracker.finished)
+        status = "succeeded"
+    except ApplyFailed as e:
+        emit("step_end", n=tracker.current, total=tracker.total, outcome="failed",
+             seconds=tracker.elapsed(), error=mask(str(e.cause)).splitlines()[0])
+        done = [s.description for s in e.done]
+        report_outcome("failed", bool(done), f"Step {getattr(e.step, 'description', '?')!r} "
+                       f"failed; run the runbook again once fixed (done steps are skipped).",
+                       runbook=runbook, host=host, steps=done,
+                       changes=[s.command for s in e.done], error=mask(str(e.cause)),
+                       cause=type(e.cause).__name__)
+        raise
+    except (RunInterrupted, KeyboardInterrupt) as e:
+        status = "interrupted"
+        _interrupted(host, tracker, runbook, e)
+        if isinstance(e, KeyboardInterrupt):
+            raise RunInterrupted(f"{runbook}: stopped by the operator during step "
+                                 f"{tracker.current}/{tracker.total}") from None
+        raise
+    except FxkitError as e:
+        report_outcome("failed", False, mask(str(e)).splitlines()[0], runbook=runbook,
+                       host=host, cause=type(e).__name__)
+        raise
+    finally:
+        emit("applied", status=status)
     ran = [s.description for s, _ in outcome.ran]
     skipped = [s.description for s, _ in outcome.skipped]
     why = (f"{len(ran)} step(s) applied and verified." if ran
@@ -106,3 +188,20 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
     return report_outcome("succeeded", bool(ran), why, runbook=runbook, host=host,
                           steps=ran, skipped=skipped,
                           changes=[s.command for s, _ in outcome.ran])
+
+
+def _interrupted(host: Host, tracker: _Tracker, runbook: str, why: BaseException) -> None:
+    """Report a run the operator stopped: what ran, what did not; the lock is released."""
+    n, total = tracker.current, tracker.total
+    during = isinstance(why, KeyboardInterrupt) and n and (n not in tracker.skipped)
+    if during:
+        emit("step_end", n=n, total=total, outcome="stopped", seconds=tracker.elapsed())
+        where = (f"Step {n}/{total} was stopped while running: it may or may not have taken "
+                 "effect.")
+    else:
+        where = f"Stopped after step {n}/{total}." if n else "Stopped before the first step."
+    done = [s.description for s in tracker.done]
+    report_outcome("interrupted", bool(done), f"{where} Run the runbook again (dry-run first) "
+                   "to finish: steps already done are skipped.", runbook=runbook, host=host,
+                   steps=done, changes=[s.command for s in tracker.done],
+                   not_run=tracker.not_run())

@@ -24,7 +24,11 @@ from fxkit.lvm.names import lv_name_problem, vg_name_problem
 from fxkit.lvm.sizes import parse_extents, parse_size
 
 # Parameters every runbook has, in its ``parameters`` cell.
-COMMON = ("host", "apply", "confirm")
+COMMON = ("host", "apply", "sudo")
+# Switches that decide whether and how a host is changed: only a real True or False is
+# accepted, never text. Under plain papermill, `-p apply no` arrives as the string "no",
+# which Python finds true: refused rather than guessed.
+SWITCHES = ("apply", "sudo")
 # Names that smell like secrets: never accepted as parameters (papermill keeps
 # injected parameters in the output notebook and its metadata, papermill #706).
 SECRET_NAMES = re.compile(r"pass(word|phrase)?|secret|token|private|api_?key|credential",
@@ -66,6 +70,16 @@ def read_specs(notebook: str | Path) -> dict[str, ParamSpec]:
             for name, p in found.items()}
 
 
+def specs_of_cell(source: str) -> dict[str, ParamSpec]:
+    """The parameters a ``parameters`` cell's source declares, read by papermill's own
+    inspection (the same that ``read_specs`` and ``papermill --help-notebook`` use)."""
+    import_papermill()
+    from papermill.translators import PythonTranslator
+    found = PythonTranslator.inspect({"source": source})
+    return {p.name: ParamSpec(p.name, _type_of(p._asdict()), str(p.default), str(p.help or ""))
+            for p in found}
+
+
 def _type_of(param: dict[str, Any]) -> str:
     """The annotated type, else the type of the default's literal (``apply = False`` -> bool)."""
     annotated = str(param.get("inferred_type_name") or "None")
@@ -87,6 +101,10 @@ _FALSE = {"false", "no", "n", "0", "off", ""}
 def convert(name: str, value: Any, spec: ParamSpec, runbook: str) -> Any:
     """``value`` converted to the type the parameters cell gives ``name``."""
     kind = spec.type.lower()
+    if name in SWITCHES and not isinstance(value, bool):
+        raise _bad(runbook, name, value, "is not True or False (a switch takes only a real "
+                   "boolean, never text or a number)", f"fxkit run: --{name}; papermill: "
+                   f"-p {name} True or -p {name} False (capitalised)")
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -227,7 +245,7 @@ def validate(given: Mapping[str, Any], specs: Mapping[str, ParamSpec], *,
     if unknown:
         raise InvalidRequest(
             f"{runbook}: unknown parameter(s) {', '.join(unknown)}. This runbook takes: "
-            f"{', '.join(sorted(specs))}")
+            f"{', '.join(sorted(specs))}. Nothing was run.")
     out: dict[str, Any] = {}
     for name, value in given.items():
         if SECRET_NAMES.search(name):

@@ -11,6 +11,7 @@ A run lives in ``runs/DATE/TIME-RUNBOOK-HOST.ipynb`` with its record in the
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import hashlib
 import json
 import re
@@ -37,19 +38,24 @@ class RunRecord:
     machine: str
     start: str
     end: str = ""
-    status: str = "running"  # running | succeeded | failed
+    status: str = "running"  # running | succeeded | failed | interrupted
     changed: bool = False
     outcome: dict[str, Any] = field(default_factory=dict)  # what the runbook reported
     error: dict[str, Any] | None = None  # {cell, ename, evalue} on failure
     commands: list[str] = field(default_factory=list)
     audit_lines: list[dict[str, Any]] = field(default_factory=list)
     audit_log: str = ""  # the audit log the commands were recorded in
-    notebook: str = ""  # path of the output notebook
+    notebook: str = ""  # path of the output notebook ("" if papermill did not tell)
     notebook_sha256: str = ""
+    # "fxkit run" (the runner: `fxkit run`, run_runbook, the launcher) or "papermill"
+    # (the runbook's own kernel, when papermill or Jupyter ran the notebook directly)
+    started_by: str = "fxkit run"
+    record_file: str = ""  # where this record is, when not beside the notebook
 
     @property
     def record_path(self) -> Path:
-        return Path(self.notebook).with_suffix(".json")
+        return Path(self.record_file) if self.record_file else \
+            Path(self.notebook).with_suffix(".json")
 
     @property
     def ok(self) -> bool:
@@ -73,7 +79,7 @@ class RunRecord:
         """A few lines a reviewer reads first (``fxkit runs show``)."""
         params = " ".join(f"{k}={v!r}" for k, v in sorted(self.parameters.items()))
         lines = [
-            f"run      {self.id}",
+            f"run      {self.id}    started by {self.started_by}",
             f"runbook  {self.runbook} @ {self.runbook_revision[:12] or 'unknown revision'}",
             f"host     {self.host}    operator {self.operator}@{self.machine}",
             f"when     {self.start} -> {self.end}",
@@ -93,7 +99,12 @@ class RunRecord:
                      + ("" if all_commands else "; --all lists them"))
         if all_commands:
             lines += [f"  $ {c}" for c in self.commands]
-        lines += [f"notebook {self.notebook}", f"sha256   {self.notebook_sha256}"]
+        if self.started_by != "papermill" or self.notebook_sha256:
+            lines += [f"notebook {self.notebook}", f"sha256   {self.notebook_sha256}"]
+        else:
+            lines.append(f"notebook {self.notebook or '(papermill did not tell the kernel)'}"
+                         " (written by papermill after the run: no checksum recorded)")
+        lines.append(f"record   {self.record_path}")
         return "\n".join(lines)
 
 
@@ -127,8 +138,8 @@ def find_run(runs_dir: str | Path, run_id: str) -> RunRecord:
     if path.suffix in (".json", ".ipynb") and path.exists():
         return RunRecord.load(path.with_suffix(".json"))
     runs = list_runs(runs_dir)
-    exact = [r for r in runs if run_id in (r.id, Path(r.notebook).stem)]
-    matches = exact or [r for r in runs if Path(r.notebook).stem.startswith(run_id)
+    exact = [r for r in runs if run_id in (r.id, r.record_path.stem)]
+    matches = exact or [r for r in runs if r.record_path.stem.startswith(run_id)
                         or r.id.startswith(run_id)]
     if len(matches) == 1:
         return matches[0]
@@ -147,7 +158,9 @@ def verify_run(rec: RunRecord, audit_path: str | Path | None = None) -> list[str
     """
     problems = []
     nb = Path(rec.notebook)
-    if not nb.exists():
+    if rec.started_by == "papermill" and not rec.notebook_sha256:
+        pass  # papermill writes the notebook after the kernel exits: no checksum to compare
+    elif not nb.exists():
         problems.append(f"output notebook {nb} is missing")
     elif (digest := sha256_file(nb)) != rec.notebook_sha256:
         problems.append(f"output notebook {nb} was modified: sha256 {digest} "
@@ -174,12 +187,15 @@ def seal(rec: RunRecord, seconds: float = 0.0) -> dict[str, Any]:
     """Chain the finished record into the audit log: one line naming the run, its exit
     status and the sha256 of its record and notebook, so editing either shows."""
     params = [f"{k}={v}" for k, v in sorted(rec.parameters.items())]
+    starter = ["fxkit", "run"] if rec.started_by == "fxkit run" else [rec.started_by]
+    status = {"succeeded": 0, "interrupted": 130}.get(rec.status, 1)
+    said = rec.outcome.get("reason", "") if rec.status == "interrupted" else ""
     return AuditLog(rec.audit_log or None).append({
         "time": rec.end, "host": rec.host, "user": rec.operator,
-        "argv": ["fxkit", "run", rec.runbook, *params], "exit_status": 0 if rec.ok else 1,
-        "seconds": round(seconds, 3), "stdout_tail": "", "stderr_tail": "",
-        "run_id": rec.id, "record_sha256": sha256_file(rec.record_path),
-        "notebook_sha256": rec.notebook_sha256})
+        "argv": [*starter, rec.runbook, *params], "exit_status": status,
+        "seconds": round(seconds, 3), "stdout_tail": said, "stderr_tail": "",
+        "run_id": rec.id, "status": rec.status, "started_by": rec.started_by,
+        "record_sha256": sha256_file(rec.record_path), "notebook_sha256": rec.notebook_sha256})
 
 
 def _audit_of(rec: RunRecord) -> list[dict[str, Any]]:
@@ -189,6 +205,22 @@ def _audit_of(rec: RunRecord) -> list[dict[str, Any]]:
 
 def _entry_hash(entry: dict[str, Any]) -> str:
     return line_hash(json.dumps(entry, sort_keys=True))
+
+
+def claim_record(runs: Path, when: _dt.datetime, runbook: str, host: str) -> Path:
+    """A new ``runs/DATE/TIME-RUNBOOK-HOST.json``, claimed atomically: two runs in the same
+    second get ``-2``, ``-3``... The output notebook, if any, goes beside it (``.ipynb``)."""
+    folder = runs / when.strftime("%Y-%m-%d")
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = run_stem(when.strftime("%H%M%S"), runbook, host)
+    candidate, n = folder / f"{stem}.json", 1
+    while True:
+        try:
+            with open(candidate, "x"):
+                return candidate
+        except FileExistsError:
+            n += 1
+            candidate = folder / f"{stem}-{n}.json"
 
 
 def run_stem(when_time: str, runbook: str, host: str) -> str:

@@ -31,6 +31,7 @@ import tempfile
 
 os.environ["FXKIT_LAB_DIR"] = tempfile.mkdtemp(prefix="fxkit-golden-lab-")
 os.environ["FXKIT_AUDIT_LOG"] = os.path.join(os.environ["FXKIT_LAB_DIR"], "audit.jsonl")
+os.environ["FXKIT_RUNS_DIR"] = os.path.join(os.environ["FXKIT_LAB_DIR"], "runs")  # the records
 from fxkit.lab import LabHost, reset
 
 state = reset("fx")

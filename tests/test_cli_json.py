@@ -1,0 +1,94 @@
+"""`--json`: each command prints one document that matches its documented schema (docs/)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from fxkit.cli import cli
+from fxkit.cli.jsonout import KINDS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path / "lab"))
+    from fxkit.lab import reset
+    reset("fx")
+    return tmp_path
+
+
+def schema(kind: str) -> dict:
+    return json.loads((DOCS / "schemas" / f"{kind}-1.json").read_text())
+
+
+def run_json(*args: str, code: int = 0) -> dict:
+    out = CliRunner().invoke(cli, [*args, "--json"])
+    assert out.exit_code == code, out.output
+    return json.loads(out.stdout)
+
+
+def check(doc: dict, kind: str) -> dict:
+    assert doc["schema"] == f"fxkit.{kind}/1"
+    jsonschema.validate(doc, schema(kind), format_checker=jsonschema.FormatChecker())
+    return doc
+
+
+def test_every_schema_is_documented_and_valid():
+    text = (DOCS / "json.md").read_text()
+    for kind in KINDS:
+        jsonschema.Draft202012Validator.check_schema(schema(kind))
+        assert f"`fxkit.{kind}/1`" in text and f"schemas/{kind}-1.json" in text
+    assert {p.name for p in (DOCS / "schemas").glob("*.json")} == {f"{k}-1.json" for k in KINDS}
+
+
+def test_inventory_json_matches_its_schema_and_the_text(lab):
+    doc = check(run_json("inventory", "lab"), "inventory")
+    lvs = {lv["full_name"]: lv for lv in doc["lvs"]}
+    assert lvs["lvm/secours-root"]["used_by"] == ["titanic"]
+    domains = {d["name"]: d for d in doc["domains"]}
+    assert domains["backup"] == {**domains["backup"], "running": False, "id": None,
+                                 "config": "/etc/xen/backup.cfg"}
+    assert domains["titanic"]["running"] and domains["titanic"]["memory_mib"] == 128
+    bridges = {b["name"]: b for b in doc["bridges"]}
+    assert bridges["xenbr1"]["uplinks"] == ["eth0.42"]
+    assert {"name": "vif1.1", "domain": "titanic"} in bridges["xenbr1"]["vifs"]
+
+
+def test_read_commands_json(lab):
+    check(run_json("doctor", "lab"), "doctor")
+    lvm = check(run_json("lvm", "show", "lab"), "lvm")
+    assert any(lv["full_name"] == "lvm/backup-root" and lv["used_by"] == ["backup"]
+               for lv in lvm["lvs"])
+    xen = check(run_json("xen", "list", "lab"), "xen.list")
+    assert [d["name"] for d in xen["domains"]][0] == "Domain-0"
+    net = check(run_json("net", "show", "lab"), "net")
+    assert "eth1" in net["reaches"]["web"] or net["reaches"]["web"]
+
+
+def test_plans_json_dry_run_then_applied(lab):
+    from fxkit.lab import LabHost
+    dry = check(run_json("lvm", "plan-extend", "lvm/backup-root", "+1G"), "plan")
+    assert dry["applied"] is None and dry["reason"] is None
+    assert [s["command"].split()[0] for s in dry["steps"]] == ["lvextend", "e2fsck", "resize2fs"]
+    done = check(run_json("lvm", "plan-extend", "lvm/backup-root", "9G", "--apply"), "plan")
+    assert done["applied"]["changed"] and len(done["applied"]["ran"]) == 3
+    again = check(run_json("lvm", "plan-extend", "lvm/backup-root", "9G"), "plan")
+    assert again["empty"] and again["reason"] and again["steps"] == []
+    remove = check(run_json("xen", "remove", "backup", "lab"), "plan")
+    assert remove["confirmation"] == "backup" and any(s["destroys"] for s in remove["steps"])
+    check(run_json("net", "plan-bridge", "lab", "xenbr3", "--uplink", "eth0.43"), "plan")
+    # the CLI applies under the host lock, like a runbook, and releases it
+    assert LabHost("lab").run(["test", "-e", "/run/lock/fxkit.lock"], check=False).exit_status
+
+
+def test_json_is_the_only_thing_on_stdout(lab):
+    out = CliRunner().invoke(cli, ["lvm", "plan-extend", "lvm/backup-root", "+1G", "--json"])
+    assert re.match(r"\A\{\n", out.stdout) and out.stdout.rstrip().endswith("}")
