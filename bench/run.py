@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
 
 from bench import common, sideenv  # noqa: E402
 
-BENCHMARKS = ("roundtrip", "runbook", "scale")
+BENCHMARKS = ("roundtrip", "runbook", "scale", "reallab")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +77,9 @@ def _run_one(name: str, args: argparse.Namespace) -> common.Report:
     if name == "runbook":
         from bench import runbook_overhead
         return runbook_overhead.run(reps=args.reps, quick=args.quick)
+    if name == "reallab":
+        from bench import reallab
+        return reallab.run(reps=args.reps, quick=args.quick)
     from bench import scale
     if args.quick:
         return scale.run(n_lvs=min(args.lvs, 200), n_domains=min(args.domains, 10),

@@ -65,6 +65,11 @@ def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
         main = rep.row("parse lvs JSON (fxkit.lvm.state)")
         if main is not None:
             rep.targets.append(Target(f"{n_lvs}-LV JSON parse, ms", main.per_op_ms, 100))
+            parse_vs_json = parse_ratio(lvm_text, max(reps, 15))
+            rep.ratios["parse lvs JSON / json.loads (interleaved)"] = parse_vs_json
+            rep.targets.append(Target(f"{n_lvs}-LV JSON parse / json.loads of the same text",
+                                      parse_vs_json, 2.0, note="issue 21; median of "
+                                      "interleaved pairs, so load hits both alike"))
 
         # The lab's latency per command as the LV count grows.
         last: dict[str, tuple[int, float]] = {}
@@ -104,6 +109,25 @@ def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
     return rep
 
 
+def parse_ratio(text: str, reps: int = 15) -> float:
+    """Median over ``reps`` interleaved pairs of parse_lvs_json(text) / json.loads(text), in
+    CPU time: each pair runs back to back (in alternating order) and other processes'
+    load is not counted, so a busy shared machine moves the ratio little."""
+    from fxkit.lvm.state import parse_lvs_json
+
+    parse_lvs_json(text)
+    ratios = []
+    for i in range(reps):
+        times = {}
+        for name, fn in (("json", json.loads), ("parse", parse_lvs_json))[::1 if i % 2 else -1]:
+            start = time.process_time()
+            result = fn(text)
+            times[name] = time.process_time() - start
+            del result                  # freed outside the timing, for both alike
+        ratios.append(times["parse"] / max(times["json"], 1e-9))
+    return sorted(ratios)[len(ratios) // 2]
+
+
 def _parsers(lvm_text: str, storage_text: str, xl_text: str, parse_list) -> list:
     out = []
     try:
@@ -138,7 +162,37 @@ def _doctor(rep: Report, root: Path, n_domains: int, reps: int) -> None:
 
     counted._exec, counted.read_file = count_exec, count_read  # type: ignore[method-assign]
     findings = run_doctor(counted)
-    rep.rows.append(timed(f"doctor @ {n_domains} domains (lab)", lambda: run_doctor(lab), n=1,
-                          reps=reps, unit="run",
-                          note=f"{calls['run']} commands + {calls['read_file']} file reads, "
-                               f"{len(findings)} findings"))
+    row = timed(f"doctor @ {n_domains} domains (lab)", lambda: run_doctor(lab), n=1,
+                reps=reps, unit="run",
+                note=f"{calls['run']} commands + {calls['read_file']} file reads, "
+                     f"{len(findings)} findings")
+    rep.rows.append(row)
+    rep.targets.append(Target(f"doctor @ {n_domains} domUs and {2 * n_domains} LVs (lab), s",
+                              row.median, 2.0, note="issue 21"))
+
+
+def targets(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5) -> Report:
+    """Only issue 21's two targets (the parse ratio, doctor on the lab), in a minute:
+    ``.venv/bin/python -m bench.scale``."""
+    rep = Report(f"Scale targets: {n_lvs} LVs parsed, doctor on {n_domains} domUs")
+    root = Path(tempfile.mkdtemp(prefix="fxkit-bench-scale-"))
+    try:
+        from bench.experiments import lab_fixes
+        from fxkit.lab.transport import LabHost
+        write_lab(root, n_lvs, 0)
+        host = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
+        with lab_fixes():
+            text = host.run(_lvm_lvs_argv()).stdout
+        value = parse_ratio(text, max(reps, 15))
+        rep.ratios["parse lvs JSON / json.loads (interleaved)"] = value
+        rep.targets.append(Target(f"{n_lvs}-LV JSON parse / json.loads of the same text",
+                                  value, 2.0))
+        _doctor(rep, root / "doctor", n_domains, reps)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return rep
+
+
+if __name__ == "__main__":
+    from bench.common import print_report
+    print_report(targets())

@@ -18,17 +18,20 @@ checked against an allowlist before anything runs: ssh_config's ``Match exec`` a
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from fxkit.errors import InvalidRequest
 from fxkit.host import Host
 from fxkit.transports.local import LocalHost
-from fxkit.transports.openssh import check_destination
+from fxkit.transports.openssh import check_destination, parse_url, redact
 from fxkit.transports.ssh_config import ssh_host
 
 if TYPE_CHECKING:
     from fxkit.transports.ssh import SSHHost
+
+SSH_CONFIG_ENV = "FXKIT_SSH_CONFIG"            # read by fxkit.transports.openssh.resolve
+ACCEPT_NEW_ENV = "FXKIT_ACCEPT_NEW_HOST_KEY"   # "1": accept_new_host_key=True
 
 # Paramiko (and what it imports) costs ~0.2 s: it is imported only when a target needs SSH.
 
@@ -41,8 +44,11 @@ def connect(target: str | Host, *, ssh_config: str | None = None,
     not root), facts and plan steps alike. ``ssh_config``: the file to read instead of
     OpenSSH's own (``ssh -F``; default ``$FXKIT_SSH_CONFIG``). ``accept_new_host_key``:
     record an unknown host key in known_hosts (``StrictHostKeyChecking accept-new``);
-    a changed key is always refused.
+    a changed key is always refused. ``FXKIT_ACCEPT_NEW_HOST_KEY=1`` says the same for
+    every connection (``fxkit run --accept-new-host-key`` tells the runbook's kernel so).
     """
+    accept_new_host_key = accept_new_host_key or \
+        os.environ.get(ACCEPT_NEW_ENV, "").lower() in ("1", "yes", "true")
     host = _host(target, ssh_config=ssh_config, accept_new_host_key=accept_new_host_key)
     if sudo:
         host.sudo = True
@@ -64,20 +70,15 @@ def _host(target: str | Host, *, ssh_config: str | None, accept_new_host_key: bo
         from fxkit.lab import connect_lab
         return connect_lab(target.partition(":")[2] or None)
     if "://" in target:
-        try:
-            url = urlsplit(target)
-            port = url.port
-        except ValueError:
-            url, port = None, None
-        if url is None or url.scheme != "ssh" or not url.hostname or url.path not in ("", "/") \
-                or url.query or url.fragment or url.password:
-            raise InvalidRequest(f"host target {target!r}: only ssh://[user@]host[:port] URLs "
-                                 "are understood")
-        check_destination(url.hostname, url.username, what="host target")
-        return ssh_host(url.hostname, user=url.username, port=port,
+        hostname, user, port = parse_url(target)
+        return ssh_host(hostname, user=user, port=port,
                         ssh_config=ssh_config, accept_new_host_key=accept_new_host_key,
                         name=target)
     user, _, alias = target.rpartition("@")
+    if ":" in user:     # user:password@host: refused without showing the password
+        raise InvalidRequest(f"host target {redact(target)!r} holds a password: fxkit never "
+                             "sends, stores or shows passwords. Drop it and log in with a "
+                             "key (ssh-agent, or IdentityFile in ~/.ssh/config)")
     check_destination(alias, user if "@" in target else None, what="host target")
     return ssh_host(alias, user=user or None, ssh_config=ssh_config,
                     accept_new_host_key=accept_new_host_key, name=target)

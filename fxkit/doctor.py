@@ -29,9 +29,8 @@ from fxkit.lvm.names import LvRef
 from fxkit.lvm.state import LvmState, read_lvm
 from fxkit.net.state import read_externals, read_net
 from fxkit.privilege import PACKAGES, become
-from fxkit.xen.facts import XenFacts, read_configs, read_xen
-from fxkit.xen.macs import normalize_mac
-from fxkit.xen.storage import lv_for_path
+from fxkit.xen.facts import XenFacts, read_config_set, read_xen
+from fxkit.xen.storage import lv_for_path, lv_refs_in
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -99,8 +98,7 @@ def read_doctor_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> Do
     become(host, sudo)
     xen, xen_layer = read_layer("xen", lambda: read_xen(host, tool), None)
     if xen is None:
-        configs, errors = read_configs(host)
-        xen = XenFacts(tool, [], [], None, configs, errors)
+        xen = XenFacts(tool, [], [], None, *read_config_set(host))
     storage, lvm_layer = read_layer("lvm", lambda: read_lvm(host), LvmState((), (), ()))
     net, net_layer = read_layer("net", lambda: read_net(host, {d.id: d.name
                                                               for d in xen.domains}), None)
@@ -112,7 +110,7 @@ def read_doctor_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> Do
             net, net_layer = None, Layer("net", UNREADABLE, str(e).splitlines()[0])
     try:
         dom0 = parse_fstab(host.read_file("/etc/fstab"))
-    except OSError:  # no fstab: dom0's own LVs are not known
+    except (OSError, ParseError):  # no (readable) fstab: dom0's own LVs are not known
         dom0 = ()
     return DoctorFacts(xen, storage, net, externals, dom0,
                        {la.name: la for la in (xen_layer, lvm_layer, net_layer)})
@@ -158,16 +156,21 @@ def _config_errors(f: DoctorFacts) -> Iterable[Finding]:
 
 def _disk_uses(f: DoctorFacts) -> dict[tuple[str, str], list[str]]:
     uses: dict[tuple[str, str], list[str]] = {}
-    for path, cfg in sorted(f.xen.configs.items()):
+    for path, cfg in sorted(f.xen.sound_configs.items()):
         for disk in cfg.disks:
             ref = lv_for_path(disk.path or "")
             if ref is not None:
                 uses.setdefault(ref, []).append(path)
+    # a config with a problem still names its LVs: none of them is an orphan
+    for path, text in sorted(f.xen.problem_texts.items()):
+        for full in sorted(lv_refs_in(text)):
+            vg, _, lv = full.partition("/")
+            uses.setdefault((vg, lv), []).append(path)
     return uses
 
 
 def _disks(f: DoctorFacts) -> Iterable[Finding]:
-    for path, cfg in sorted(f.xen.configs.items()):
+    for path, cfg in sorted(f.xen.sound_configs.items()):
         for disk in cfg.disks:
             ref = lv_for_path(disk.path or "")
             if ref is None or f.storage.lv(LvRef(*ref)) is not None:
@@ -232,7 +235,7 @@ def _bridges(f: DoctorFacts) -> Iterable[Finding]:
     if f.net is None:
         return
     names = {b.name for b in f.net.bridges}
-    for path, cfg in sorted(f.xen.configs.items()):
+    for path, cfg in sorted(f.xen.sound_configs.items()):
         intents = cfg.get(INTENT_KEY) or []
         intents = intents if isinstance(intents, list) else [intents]
         for i, vif in enumerate(cfg.vifs):
@@ -262,14 +265,14 @@ def _bridges(f: DoctorFacts) -> Iterable[Finding]:
 
 def _macs(f: DoctorFacts) -> Iterable[Finding]:
     seen: dict[str, set[str]] = {}
-    for path, cfg in sorted(f.xen.configs.items()):
+    for path, cfg in sorted(f.xen.sound_configs.items()):
         for i, vif in enumerate(cfg.vifs):
-            if vif.mac:
-                seen.setdefault(normalize_mac(vif.mac), set()).add(f"{cfg.name or path} vif {i}")
+            if vif.mac_address:     # what xl gives the card (None: xl makes one up)
+                seen.setdefault(vif.mac_address, set()).add(f"{cfg.name or path} vif {i}")
     for d in f.xen.details:
         for i, vif in enumerate(d.vifs):
-            if vif.mac:
-                seen.setdefault(normalize_mac(vif.mac), set()).add(f"{d.name} vif {i}")
+            if vif.mac_address:
+                seen.setdefault(vif.mac_address, set()).add(f"{d.name} vif {i}")
     for mac, users in sorted(seen.items()):
         if len(users) > 1:
             yield Finding("error", "duplicate-mac", (mac, *sorted(users)),
@@ -288,7 +291,8 @@ def _memory(f: DoctorFacts) -> Iterable[Finding]:
         yield Finding("error", "ram-overcommit", ("host", *[d.name for d in f.xen.domains]),
                       f"running domains use {used} MiB but the host has {total} MiB ({alive})",
                       "lower memory= in some domU configs or stop a domU")
-    stopped = [c for c in f.xen.configs.values() if c.name and f.xen.domain(c.name) is None]
+    stopped = [c for c in f.xen.sound_configs.values()
+               if c.name and f.xen.domain(c.name) is None]
     want = used + sum(c.memory or 0 for c in stopped)
     if stopped and want > total:
         yield Finding("warning", "ram-tight", ("host", *sorted(c.name or "" for c in stopped)),
@@ -310,8 +314,8 @@ def _vgs(f: DoctorFacts) -> Iterable[Finding]:
 def _drift(f: DoctorFacts) -> Iterable[Finding]:
     for d in f.xen.details:
         found = f.xen.config_for(d.name)
-        if found is None:
-            continue
+        if found is None or found[0] in f.xen.config_errors:
+            continue        # no config, or one that config-unreadable already reports
         path, cfg = found
         diffs = []
         if cfg.memory is not None and cfg.memory != d.memory:
@@ -322,9 +326,9 @@ def _drift(f: DoctorFacts) -> Iterable[Finding]:
         conf_disks = {(_disk_key(x.path or ""), x.vdev) for x in cfg.disks}
         if live_disks != conf_disks:
             diffs.append("disks differ")
-        live_vifs = {(normalize_mac(v.mac) if v.mac else None, v.bridge_or_default)
+        live_vifs = {(v.mac_address, v.bridge_or_default)
                      for v in d.vifs}
-        conf_vifs = {(normalize_mac(v.mac) if v.mac else None, v.bridge_or_default)
+        conf_vifs = {(v.mac_address, v.bridge_or_default)
                      for v in cfg.vifs}
         if {b for m, b in live_vifs} != {b for m, b in conf_vifs} or \
                 {m for m, b in conf_vifs if m} - {m for m, b in live_vifs}:

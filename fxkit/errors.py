@@ -135,12 +135,19 @@ class ConfirmationRequired(PlanError):
 
 
 class ApplyFailed(PlanError):
-    """A step failed while applying; nothing after it ran."""
+    """A step failed while applying; nothing after it ran.
 
-    def __init__(self, message: str, step: Any, done: list[Any], cause: BaseException) -> None:
+    ``unknown``: the connection was lost while ``step`` ran, so whether it took effect is
+    not known; ``reread`` says what fxkit read on the host afterwards.
+    """
+
+    def __init__(self, message: str, step: Any, done: list[Any], cause: BaseException, *,
+                 unknown: bool = False, reread: str = "") -> None:
         self.step = step
         self.done = done
         self.cause = cause
+        self.unknown = unknown
+        self.reread = reread
         super().__init__(message)
 
 

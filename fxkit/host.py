@@ -18,8 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from fxkit.audit import AuditLog
-from fxkit.errors import CommandFailed, CommandTimedOut, InvalidRequest, ToolNotFound
+from fxkit.audit import LOST, AuditLog
+from fxkit.errors import (
+    CommandFailed,
+    CommandTimedOut,
+    ConnectionFailed,
+    InvalidRequest,
+    NotReplayable,
+    ToolNotFound,
+)
 from fxkit.privilege import SUDO, not_found, sudo_failure
 from fxkit.result import Result
 
@@ -81,12 +88,7 @@ class Host(ABC):
         via_sudo = (sudo or self.sudo) and cmd[0] != "sudo"   # an explicit sudo: left alone
         if via_sudo:
             cmd = SUDO + cmd
-        start = time.perf_counter()
-        out = self._exec(cmd, timeout=timeout, input=input, read_only=read_only)
-        result = Result(cmd, out.exit_status, out.stdout, out.stderr,
-                        time.perf_counter() - start, self.name)
-        if self.audit is not None:
-            self.audit.record(result, **({"timed_out": True} if out.timed_out else {}))
+        out, result = self._audited(cmd, timeout=timeout, input=input, read_only=read_only)
         if out.timed_out:
             raise CommandTimedOut(result)
         if result.exit_status == 0:
@@ -102,6 +104,33 @@ class Host(ABC):
         if check:
             raise CommandFailed(result)
         return result
+
+    def _audited(self, cmd: tuple[str, ...], *, timeout: float | None, input: str | None,
+                 read_only: bool) -> tuple[Exec, Result]:
+        """Run ``cmd``, in the audit log whatever happens: a command that may change the
+        host is logged before it is sent and again when it ends (its result, or that the
+        connection was lost and its outcome is unknown); a read once, when it returns."""
+        log = self.audit
+        cmd_id = None if log is None or read_only else log.started(self.name, cmd)
+        start = time.perf_counter()
+        try:
+            out = self._exec(cmd, timeout=timeout, input=input, read_only=read_only)
+        except BaseException as lost:   # dropped, interrupted: still a line, never silence
+            if log is not None:
+                outcome = LOST if isinstance(lost, (ConnectionFailed, NotReplayable)) else \
+                    f"stopped by {type(lost).__name__}: outcome unknown"
+                log.ended(cmd_id, self.name, cmd, error=f"{type(lost).__name__}: {lost}",
+                          seconds=time.perf_counter() - start, outcome=outcome)
+            raise
+        seconds = time.perf_counter() - start
+        result = Result(cmd, out.exit_status, out.stdout, out.stderr, seconds, self.name)
+        if log is not None:
+            extra = {"timed_out": True} if out.timed_out else {}
+            if cmd_id is None:
+                log.record(result, **extra)
+            else:
+                log.ended(cmd_id, self.name, cmd, result, **extra)
+        return out, result
 
     def login(self) -> str | None:
         """The user commands run as on the host (before sudo), when known."""

@@ -56,7 +56,7 @@ class Inventory:
                      "Logical volumes")
 
     def domain_table(self) -> Table:
-        configs = {c.name: path for path, c in self.xen.configs.items()}
+        configs = {c.name: path for path, c in self.xen.configs.items() if c.name}
         running = {d.name for d in self.xen.domains}
         rows = [(d.name, d.id, d.memory, d.vcpus, d.state, configs.get(d.name, ""))
                 for d in self.xen.domains]

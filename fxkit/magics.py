@@ -9,15 +9,19 @@ Load them in a notebook, then type commands as you would at fx's prompt::
     pvs
     vgs
 
-The line is split with ``shlex`` into an argv and run with ``Host.run``: no shell
-is involved, so pipes and redirections are refused with a hint. A non-zero exit
-raises ``CommandFailed`` (short traceback), so a notebook run with nbclient or
-papermill stops at that cell (papermill ignores failing ``!cmd``: papermill#539).
-The last Result is kept in the notebook's namespace as ``_fx``.
+The line is split with ``shlex`` into an argv and run with ``Host.run``: no shell is
+involved. A pipeline (``%fx xl list | grep titanic``) runs each command in turn on the
+host, the output of one as the input of the next, as a shell would (the status is the
+last command's); redirections, ``;`` and ``&&`` are refused with a hint. A non-zero
+exit raises ``CommandFailed`` (short traceback: the command's stderr is already on the
+page above it), so a notebook run with nbclient or papermill stops at that cell
+(papermill ignores failing ``!cmd``: papermill#539). The last Result is kept in the
+notebook's namespace as ``_fx``.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 from typing import Any
@@ -31,13 +35,17 @@ from fxkit.result import Result
 from fxkit.secrets import mask_argv
 
 DEFAULT_TARGET = "lab"
-SHELL_TOKENS = {"|", "||", "&&", ";", "&", ">", ">>", "<", "<<", "2>", "2>&1", "&>"}
 
 _state: dict[str, Any] = {"host": None, "target": DEFAULT_TARGET}
 
 
 class MagicCommandFailed(CommandFailed):
-    """A ``%fx`` command exited non-zero; shown as one short message, no Python frames."""
+    """A ``%fx`` command exited non-zero; shown as one short message, no Python frames,
+    and without the command's stderr, which ``run_and_show`` has printed already."""
+
+    def __init__(self, result: Result, line: str | None = None) -> None:
+        super().__init__(result, f"{result.host}: `{line or result.command_line}` exited with "
+                                 f"status {result.exit_status}")
 
     def _render_traceback_(self) -> list[str]:
         return [f"CommandFailed: {self}"]
@@ -63,32 +71,79 @@ def current_host() -> Host:
 def split_command(line: str) -> list[str]:
     """The argv a user typed, split like a shell would split words (and nothing more)."""
     try:
-        argv = shlex.split(line, comments=True)
+        return shlex.split(line, comments=True)
     except ValueError as e:
         raise InvalidRequest(f"cannot split the command {line!r}: {e}; close the quote") from e
-    bad = [t for t in argv if t in SHELL_TOKENS]
-    if bad:
-        raise InvalidRequest(
-            f"%fx runs one command, without a shell: {bad[0]!r} in {line!r} is not "
-            "understood. Run the command alone and work on its output in Python "
-            "(the last result is `_fx`, e.g. `_fx.stdout.splitlines()`)")
-    return argv
 
 
-def run_and_show(argv: list[str], host: Host | None = None, *, out: Any = None,
-                 err: Any = None) -> Result:
-    """Run ``argv``, print ``$ cmd``, stdout and stderr; raise if it exited non-zero."""
+def _refuse(line: str, token: str) -> InvalidRequest:
+    return InvalidRequest(
+        f"%fx runs commands without a shell: {token!r} in {line!r} is not understood (a "
+        "pipeline with | is). Run the command alone and work on its output in Python (the "
+        "last result is `_fx`, e.g. `_fx.stdout.splitlines()`)")
+
+
+def split_pipeline(line: str) -> list[list[str]]:
+    """The argvs of a pipeline ``a | b | c`` (one argv when there is no ``|``). Quotes and
+    backslashes work as in a shell: a ``|`` or ``>`` inside them is part of a word. Other
+    shell syntax (``;``, ``&&``, ``||``, redirections) is refused with a hint."""
+    parts, buf, quote, i = [], [], "", 0
+    while i < len(line):
+        c = line[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                buf.append(line[i:i + 2])
+                i += 2
+                continue
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "\\":
+            buf.append(line[i:i + 2])
+            i += 2
+            continue
+        elif c == "#" and (not buf or buf[-1].isspace()):
+            break
+        elif c in "|;&<>":
+            token = re.match(r"[|;&<>]+\d?", line[i:]).group()  # type: ignore[union-attr]
+            if token != "|":
+                if buf and buf[-1].isdigit() and (len(buf) < 2 or buf[-2].isspace()):
+                    token = buf[-1] + token               # 2>, 2>&1
+                raise _refuse(line, token)
+            parts.append("".join(buf))
+            buf, i = [], i + 1
+            continue
+        buf.append(c)
+        i += 1
+    parts.append("".join(buf))
+    stages = [split_command(p) for p in parts]
+    if len(stages) > 1 and not all(stages):
+        raise InvalidRequest(f"{line!r}: a pipeline needs a command on each side of every |")
+    return stages
+
+
+def run_and_show(argv: list[str] | list[list[str]], host: Host | None = None, *,
+                 out: Any = None, err: Any = None) -> Result:
+    """Run ``argv`` (or a pipeline: a list of argvs, each fed the previous one's output),
+    print ``$ cmd``, stdout and stderr; raise if it exited non-zero."""
     host = host or current_host()
     out, err = out or sys.stdout, err or sys.stderr
-    result = host.run(argv, check=False)
+    stages = argv if argv and isinstance(argv[0], list) else [argv]
+    line = " | ".join(shlex.join(mask_argv(a)) for a in stages)  # type: ignore[arg-type]
+    errors, data, result = "", None, None
+    for stage in stages:
+        result = host.run(stage, check=False, input=data)  # type: ignore[arg-type]
+        errors += result.stderr
+        data = result.stdout
+    assert result is not None
     # One write per stream, stdout first: a notebook stores the same outputs every run.
-    out.write(f"$ {shlex.join(mask_argv(argv))}\n" + _line_end(result.stdout))
+    out.write(f"$ {line}\n" + _line_end(result.stdout))
     out.flush()
-    if result.stderr:
-        err.write(_line_end(result.stderr))
+    if errors:
+        err.write(_line_end(errors))
         err.flush()
     if not result.ok:
-        raise MagicCommandFailed(result)
+        raise MagicCommandFailed(result, line if len(stages) > 1 else None)
     return result
 
 
@@ -107,19 +162,19 @@ class FxMagics(Magics):
     @line_magic
     def fx(self, line: str) -> None:
         """Run one command on the current host and print it like a terminal."""
-        argv = split_command(line)
-        if not argv:
+        stages = split_pipeline(line)
+        if not stages[0]:
             raise InvalidRequest("%fx needs a command, e.g. `%fx lvs`")
-        self._keep(run_and_show(argv))
+        self._keep(run_and_show(stages))
 
     @cell_magic("fx")  # type: ignore[arg-type]  # IPython's stubs type the name form badly
     def fx_cell(self, line: str, cell: str) -> None:
         """Run each line of the cell as a command; stop at the first that fails."""
         text = "\n".join(filter(None, (line, cell))).replace("\\\n", " ")
         for raw in text.splitlines():
-            argv = split_command(raw)
-            if argv:
-                self._keep(run_and_show(argv))
+            stages = split_pipeline(raw)
+            if stages[0]:
+                self._keep(run_and_show(stages))
 
     @line_magic
     def fx_host(self, line: str) -> None:

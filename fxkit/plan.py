@@ -1,8 +1,10 @@
 """Plans: ordered, human-readable Steps that are shown first and applied on request.
 
-A Plan is a value. Showing it runs nothing. ``apply`` re-checks each step
-against fresh facts right before running it, stops at the first failure, and
-refuses destructive steps unless ``confirm`` names what they destroy::
+A Plan is a value. Showing it runs nothing. ``apply`` holds the host lock
+(``fxkit.hostlock``: every writer does), re-checks each step against fresh facts
+right before running it, stops at the first failure (a step whose connection was
+lost is re-read and reported as "outcome unknown", ``fxkit.reread``), and refuses
+destructive steps unless ``confirm`` names what they destroy::
 
     >>> plan = Plan("Say hello", [Step("Print a greeting", ("echo", "hello"))])
     >>> print(plan)                                   # doctest: +NORMALIZE_WHITESPACE
@@ -20,12 +22,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fxkit.errors import ApplyFailed, ConfirmationRequired, FxkitError, PreconditionFailed
+from fxkit.hostlock import HostLock
 from fxkit.polling import wait_until
+from fxkit.reread import (
+    REREAD_DONE,
+    REREAD_NOT_DONE,
+    UNKNOWN_OUTCOME,
+    lock_stays,
+    release,
+    reread_step,
+    why_unknown,
+)
 from fxkit.secrets import mask, mask_argv
 
 if TYPE_CHECKING:
     from fxkit.host import Host
     from fxkit.result import Result
+
+__all__ = ["REREAD_DONE", "REREAD_NOT_DONE", "Check", "FileWrite", "Outcome", "Plan", "Step"]
 
 Check = Callable[["Host"], bool]
 
@@ -147,14 +161,38 @@ class Plan:
         return [s.destroys for s in self.steps if s.destroys is not None]
 
     def apply(self, host: Host, *, confirm: str | Iterable[str] | None = None,
-              progress: bool | Callable[[int, int, Step], None] = False) -> Outcome:
-        """Run the steps in order; see the module docstring for the rules."""
+              progress: bool | Callable[[int, int, Step], None] = False,
+              holder: str = "", lock: HostLock | None = None) -> Outcome:
+        """Run the steps in order, holding the host lock; see the module docstring.
+
+        ``holder`` says who applies in the lock's owner file (a runbook, a CLI command;
+        default the plan's title); ``lock``, a ``HostLock`` made by the caller, says more
+        (a runbook's run id). The lock is waited for up to ``$FXKIT_LOCK_WAIT`` seconds,
+        else ``HostLocked`` names its holder and nothing runs.
+        """
         if self.empty:
             return Outcome(self.title, (), (), self.reason or "nothing to do")
         self._check_confirmed(confirm)
         ran: list[tuple[Step, Result | None]] = []
         skipped: list[tuple[Step, str]] = []
-        report = _progress(progress, len(self.steps), self.title)
+        lock = lock or HostLock(host, runbook=holder or self.title)
+        lock.acquire()
+        try:
+            self._run_steps(host, ran, skipped, _progress(progress, len(self.steps), self.title))
+            self._verify(host)
+        except BaseException as e:
+            if (trouble := release(lock)) is not None and isinstance(e, ApplyFailed):
+                e.args = (f"{e.args[0]}\n{lock_stays(host, trouble)}",)
+            raise
+        if (trouble := release(lock)) is not None:
+            done = [s for s, _ in ran]
+            raise ApplyFailed(f"{self.title}: {len(done)} step(s) applied and verified, but "
+                              f"{lock_stays(host, trouble)}", None, done, trouble)
+        return Outcome(self.title, tuple(ran), tuple(skipped))
+
+    def _run_steps(self, host: Host, ran: list[tuple[Step, Result | None]],
+                   skipped: list[tuple[Step, str]],
+                   report: Callable[[int, int, Step | None], None]) -> None:
         try:
             for n, step in enumerate(self.steps, 1):
                 try:
@@ -163,17 +201,26 @@ class Plan:
                     else:
                         ran.append((step, step.run(host)))
                 except FxkitError as e:
-                    done = ", ".join(s.description for s, _ in ran) or "nothing"
-                    raise ApplyFailed(
-                        f"{self.title}: step {n} ({step.description}) failed: {e}\n"
-                        f"Already done: {done}. Nothing after step {n} ran; fix the cause and "
-                        "apply the plan again (steps already done are skipped).",
-                        step, [s for s, _ in ran], e) from e
+                    raise self._failed(host, n, step, [s for s, _ in ran], e) from e
                 report(n, len(self.steps), step)
         finally:
             report(0, 0, None)
-        self._verify(host)
-        return Outcome(self.title, tuple(ran), tuple(skipped))
+
+    def _failed(self, host: Host, n: int, step: Step, done: list[Step],
+                e: FxkitError) -> ApplyFailed:
+        already = ", ".join(s.description for s in done) or "nothing"
+        if not isinstance(e, UNKNOWN_OUTCOME):
+            return ApplyFailed(
+                f"{self.title}: step {n} ({step.description}) failed: {e}\n"
+                f"Already done: {already}. Nothing after step {n} ran; fix the cause and "
+                "apply the plan again (steps already done are skipped).", step, done, e)
+        reread = reread_step(host, step)
+        return ApplyFailed(
+            f"{self.title}: during step {n} ({step.description}) {why_unknown(e)}: {e}\n"
+            f"Whether it took effect is unknown; {reread}. Already done before it: "
+            f"{already}. Nothing after step {n} ran. Apply this same plan again (each step "
+            "re-checks the host first), not a new plan made from a relative size.",
+            step, done, e, unknown=True, reread=reread)
 
     def confirmation(self) -> str | None:
         """The name to confirm this plan with, or None when it destroys nothing."""

@@ -31,7 +31,11 @@ def test_removed_line_is_detected(tmp_path):
     raw = log.path.read_text().splitlines()
     log.path.write_text("\n".join([raw[0], raw[2]]) + "\n")
     problems = verify(log.path)
-    assert [p.line for p in problems] == [2]
+    chain = [p for p in problems if "does not follow" in p.message]
+    assert [p.line for p in chain] == [2]
+    # the anchor beside the log still says 3 lines: the log lost one
+    assert [p.line for p in problems if p not in chain] == [2]
+    assert "says 3" in str(problems[-1]) and "removed" in str(problems[-1])
 
 
 def test_edited_line_is_detected(tmp_path):

@@ -2,8 +2,10 @@
 
 Each test takes ``anylab`` (tests/conftest.py), so it runs once on ``lab`` and once on
 ``lab:real``, and checks the result with the plain OpenSSH client. On the real lab the
-LVs really activate, filesystems really grow and domUs really boot; its state is not reset
-between tests (that would mean a new boot), so every test puts back what it changed.
+LVs really activate, filesystems really grow and domUs really boot. Every test puts back
+what it changed (with the runbooks: that is part of what is tested); after a failure the
+real lab is restored from its snapshot instead (tests/conftest.py). Tests marked
+``xen_hotplug`` start domUs: no other real lab starts one meanwhile.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ def test_lv_remove_refuses_an_lv_titanic_uses(anylab: Lab, tmp_path) -> None:
     assert not any(c.startswith("lvremove") for c in rec.commands)
 
 
+@pytest.mark.xen_hotplug
 def test_domu_shutdown_and_start_titanic(anylab: Lab, tmp_path) -> None:
     lab = anylab
     assert "titanic" in lab.xl_names()
@@ -114,6 +117,7 @@ def test_domu_shutdown_and_start_titanic(anylab: Lab, tmp_path) -> None:
         lab.ssh("brctl", "show", "xenbr0")
 
 
+@pytest.mark.xen_hotplug
 def test_domu_reboot_titanic(anylab: Lab, tmp_path) -> None:
     # The runbook's default action. On the real lab `xl reboot` returns at once and the
     # guest comes back as a new domain about 100 s later; the plan waits for that.
@@ -129,6 +133,7 @@ def test_domu_reboot_titanic(anylab: Lab, tmp_path) -> None:
     assert f"vif{after}.0" in lab.ssh("brctl", "show", "xenbr0")
 
 
+@pytest.mark.xen_hotplug
 def test_domu_create_then_remove_a_second_domu(anylab: Lab, tmp_path) -> None:
     lab = anylab
     boot = REAL_GUEST if lab.real else {}

@@ -1,4 +1,5 @@
-"""A seminar notebook in real JupyterLab and headless Debian Chromium: the widgets render and work.
+"""A seminar notebook, in each edition, in real JupyterLab and headless Debian Chromium: the
+widgets render and work, the checks speak the edition's language.
 
 JupyterLab runs on a loopback port with a token, news and update checks off,
 on a copy of notebooks/ (JupyterLab autosaves; the stored notebooks stay as they
@@ -22,6 +23,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "01-lvm.ipynb"
+# what each edition's rendered page must show: a heading, and a check's mark
+EDITIONS = {"en": ("Three layers", "[PASS]"), "fr": ("Trois couches", "[RÉUSSI]")}
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -100,10 +103,12 @@ def jupyterlab(tmp_path: Path):
             proc.wait()
 
 
-def test_lv_planner_renders_and_plans_in_jupyterlab(jupyterlab):
+@pytest.mark.parametrize("lang", sorted(EDITIONS))
+def test_lv_planner_renders_and_plans_in_jupyterlab(jupyterlab, lang):
     from playwright.sync_api import expect, sync_playwright
 
     base, token = jupyterlab
+    heading, passed = EDITIONS[lang]
     started = time.monotonic()
     marks = [("start", started)]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -111,7 +116,7 @@ def test_lv_planner_renders_and_plans_in_jupyterlab(jupyterlab):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}")
+            page.goto(f"{base}/lab/tree/{lang}/{NOTEBOOK}?token={token}")
             # the notebook is open and its kernel is idle
             page.wait_for_function(
                 "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
@@ -125,6 +130,9 @@ def test_lv_planner_renders_and_plans_in_jupyterlab(jupyterlab):
             planner = page.locator(".fxkit-lv-planner").last
             expect(planner).to_be_visible(timeout=60_000)
             marks.append(("planner visible", time.monotonic()))
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+            check = page.locator(".fxkit-check-pass").first
+            expect(check).to_contain_text(passed, timeout=60_000)
             planner.scroll_into_view_if_needed()
             slider = planner.locator(".widget-slider").first
             expect(slider).to_be_visible()
@@ -143,7 +151,7 @@ def test_lv_planner_renders_and_plans_in_jupyterlab(jupyterlab):
             expect(planner.locator(".fxkit-ok")).to_contain_text("1 step(s) applied",
                                                                  timeout=15_000)
             planner.evaluate("e => e.scrollIntoView({block: 'start'})")
-            page.screenshot(path=str(ARTIFACTS / "browser-lv-planner.png"))
+            page.screenshot(path=str(ARTIFACTS / f"browser-lv-planner-{lang}.png"))
         finally:
             browser.close()
     print(" ".join(f"{name}: {t - started:.1f}s" for name, t in marks))

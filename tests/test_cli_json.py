@@ -60,6 +60,33 @@ def test_inventory_json_matches_its_schema_and_the_text(lab):
     bridges = {b["name"]: b for b in doc["bridges"]}
     assert bridges["xenbr1"]["uplinks"] == ["eth0.42"]
     assert {"name": "vif1.1", "domain": "titanic"} in bridges["xenbr1"]["vifs"]
+    assert doc["layers"] == [{"name": name, "status": "read", "reason": None}
+                             for name in ("lvm", "xen", "net")]
+
+
+def test_inventory_json_says_which_layer_was_not_read_and_why(tmp_path, monkeypatch):
+    """A host with LVM and bridges but no Xen: its layers say so, and the rest is there."""
+    from support.xen import fx_lab
+
+    from fxkit.cli.hostopts import HostOptions
+    from fxkit.host import Exec
+
+    host = fx_lab(tmp_path)
+    real = host._exec
+    host._exec = lambda argv, **kw: Exec(127, "", "sh: 1: xl: not found\n") \
+        if argv[0] == "xl" else real(argv, **kw)
+    monkeypatch.setattr(HostOptions, "connect", lambda self, target: host)
+    doc = check(run_json("inventory", "fx"), "inventory")
+    layers = {la["name"]: la for la in doc["layers"]}
+    assert layers["lvm"] == {"name": "lvm", "status": "read", "reason": None}
+    assert layers["net"]["status"] == "read"
+    assert layers["xen"]["status"] == "absent" and "`xl` was not found" in layers["xen"]["reason"]
+    assert doc["domains"] == [] and doc["vgs"] and doc["bridges"]
+    text = CliRunner().invoke(cli, ["inventory", "fx"]).output
+    assert f"Xen: absent ({layers['xen']['reason']})" in text and "Volume groups" in text
+    doctor = check(run_json("doctor", "fx"), "doctor")
+    assert [(f["severity"], f["code"], f["objects"]) for f in doctor["findings"]
+            if f["code"].startswith("layer-")] == [("warning", "layer-absent", ["xen"])]
 
 
 def test_read_commands_json(lab):

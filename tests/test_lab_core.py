@@ -229,12 +229,12 @@ def test_system_commands(fx, argv, expected):
 def test_free_follows_procps_ng_layout(fx):
     assert fx.run(["free", "-m"]).stdout == (
         "               total        used        free      shared  buff/cache   available\n"
-        "Mem:            3944         288        3177           9         478        3554\n"
-        "Swap:           1023           0        1023\n")
+        "Mem:             494          63         275           4         156         408\n"
+        "Swap:           2047           0        2047\n")
     lines = fx.run(["free", "-h"]).stdout.splitlines()
-    assert lines[1].split() == ["Mem:", "3.9Gi", "288Mi", "3.1Gi", "9.0Mi", "478Mi", "3.5Gi"]
-    assert fx.run(["free"]).stdout.splitlines()[1].split()[1] == "4038940"
-    assert fx.run(["free", "-g"]).stdout.splitlines()[1].split()[1] == "3"
+    assert lines[1].split() == ["Mem:", "494Mi", "63Mi", "275Mi", "4.0Mi", "156Mi", "408Mi"]
+    assert fx.run(["free"]).stdout.splitlines()[1].split()[1] == "505956"
+    assert fx.run(["free", "-g"]).stdout.splitlines()[1].split()[1] == "0"
 
 
 def test_cpuinfo_describes_two_quad_core_e5345(fx):
@@ -243,7 +243,7 @@ def test_cpuinfo_describes_two_quad_core_e5345(fx):
     assert info.count("model name\t: Intel(R) Xeon(R) CPU           E5345  @ 2.33GHz\n") == 8
     assert {line for line in info.splitlines() if line.startswith("physical id")} == {
         "physical id\t: 0", "physical id\t: 1"}
-    assert "MemTotal:        4038940 kB\n" in fx.read_file("/proc/meminfo")
+    assert "MemTotal:         505956 kB\n" in fx.read_file("/proc/meminfo")
 
 
 def test_true_false_and_usage_errors(fx):

@@ -148,7 +148,7 @@ def test_remove_refuses_an_open_lv_and_one_with_snapshots(fx: StateHost) -> None
     plan_snapshot_remove(read_facts(fx), "lvm/data-before").apply(fx, confirm="lvm/data-before")
     facts = read_facts(fx)
     lv = facts.lvm.lv("lvm/data")
-    opened = type(lv)(**{**lv.__dict__, "attr": LvAttr("-wi-ao----")})
+    opened = lv._replace(attr=LvAttr("-wi-ao----"))
     lvm = type(facts.lvm)(facts.lvm.pvs, facts.lvm.vgs,
                           tuple(opened if x.full_name == "lvm/data" else x for x in facts.lvm.lvs))
     with pytest.raises(PreconditionFailed, match="it is open"):
@@ -203,5 +203,5 @@ def test_extend_can_grow_a_running_guests_filesystem_over_ssh(fx: StateHost) -> 
                           guest_ssh={"titanic": "root@titanic"})
     assert [s.argv for s in plan.steps] == [
         ("lvextend", "-l", "1792", "lvm/secours-root"),
-        ("ssh", "-o", "BatchMode=yes", "root@titanic", "resize2fs", "/dev/hda1")]
+        ("ssh", "-o", "BatchMode=yes", "--", "root@titanic", "resize2fs", "/dev/hda1")]
     assert any("inside the guest over SSH" in w for w in plan.warnings)

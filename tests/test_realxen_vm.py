@@ -1,8 +1,9 @@
 """The real lab end to end: Xen 4.17 + Debian dom0 under QEMU, provisioned as fx by fxkit.
 
 One VM for the whole session (the `real_lab` fixture in tests/conftest.py), shared with
-the tests that run on both labs. The image is built once
-into the persistent cache (~/.cache/fxkit/real or $FXKIT_CACHE_DIR) and reused across runs.
+the tests that run on both labs. The image is built once into the persistent cache
+(~/.cache/fxkit/real or $FXKIT_CACHE_DIR) and reused across runs, and so is the snapshot of
+the provisioned lab that later sessions restore.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def real(real_lab) -> Iterator[Host]:
     from fxkit.lab.real import real_host
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FXKIT_LAB_DIR", str(real_lab.root))
-        host = real_host()
+        host = real_host(lab=real_lab.root)
         try:
             yield host
         finally:
@@ -34,8 +35,12 @@ def test_status_says_how_it_started(real: Host) -> None:
     from fxkit.lab.real import status_real
     st = status_real()
     assert st is not None and st["running"] and not st["stale"]
-    assert st["how"] in ("pytest (the real-lab tier)", "start_real()")
+    # (a failed runbook test on the real lab restores the snapshot: its own "how")
+    assert st["how"] in ("pytest (the real-lab tier)", "start_real()",
+                         "pytest (restored after a failed test)")
     assert st["boot_seconds"] > 0 and st["provision_seconds"] is not None
+    # restored from the snapshot, or booted and provisioned (and the snapshot then saved)
+    assert bool(st["restored_from"]) == (st["provision_seconds"] == 0.0)
     assert st["rss_mb"] is not None and st["rss_mb"] < 1800
 
 
@@ -114,3 +119,13 @@ def test_stop_leaves_no_qemu_and_a_clean_console(real: Host) -> None:
     assert "reboot: Power down" in console or "Power down" in console, console[-2000:]
     bad = [ln for ln in console.splitlines() if any(w in ln for w in CORRUPTION)]
     assert not bad, "dom0 shows memory corruption on its console:\n" + "\n".join(bad[:20])
+
+
+@pytest.mark.stops_real_lab
+def test_the_background_lab_stopped_with_a_clean_console(real_jobs) -> None:
+    console = real_jobs.background_console_text()
+    if console is None:
+        pytest.skip("no background job ran in this session (none was selected)")
+    assert "Power down" in console, console[-2000:]
+    bad = [ln for ln in console.splitlines() if any(w in ln for w in CORRUPTION)]
+    assert not bad, "the background lab's dom0 shows memory corruption:\n" + "\n".join(bad)

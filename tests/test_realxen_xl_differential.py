@@ -2,14 +2,17 @@
 
 One guest config, written to both labs, goes through the same steps (create, a refused
 second create, domid, shutdown, a refused shutdown, create again, destroy, refused destroy
-and domid). After each step both labs are compared on what fxkit reads (``xl list`` and
-``xl list -l`` through fxkit's parsers) and on how each command answered: exit status,
-stdout and stderr, normalised only for what differs by history (domain ids, which count
-from each lab's own boot). The first difference fails the test with the steps so far.
+and domid), ``FXKIT_XL_DIFF_ROUNDS`` times (default 1). After each step both labs are
+compared on what fxkit reads (``xl list`` and ``xl list -l`` through fxkit's parsers) and on
+how each command answered: exit status, stdout and stderr, normalised only for what differs
+by history (domain ids, which count from each lab's own boot). The first difference fails
+the test with the steps so far. It runs as a background job on a second real lab restored
+from the snapshot (tests/support/labs_real.py), so it needs no cleanup before or after.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 
@@ -22,7 +25,10 @@ from fxkit.testing.labstate import StateHost
 from fxkit.xen.domains import parse_list, parse_list_long
 from fxkit.xen.toolstack import Toolstack
 
-pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(2400)]
+# The lifecycle below, this many times in a row on the same two labs (`make test-deep`: 10).
+ROUNDS = int(os.environ.get("FXKIT_XL_DIFF_ROUNDS", "1"))
+LIMIT = 5400 + 600 * ROUNDS         # seconds; the job waits for the LVM differential's turn
+pytestmark = [pytest.mark.realxen, pytest.mark.slow, pytest.mark.timeout(LIMIT)]
 
 NAME = "xldiff"
 CFG = f"/etc/xen/{NAME}.cfg"
@@ -57,13 +63,6 @@ def prepare(host: Host, *, sim: bool) -> None:
             host.write_file(path, "guest image\n")
     host.run(["lvcreate", "-y", "-L", "32M", "-n", LV, "lvm"])
     host.write_file(CFG, CONFIG)
-
-
-def cleanup(host: Host) -> None:
-    host.run(["xl", "destroy", NAME], check=False)
-    wait_gone(host)
-    host.run(["lvremove", "-y", f"lvm/{LV}"], check=False)
-    host.run(["rm", "-f", CFG], check=False)
 
 
 def wait_gone(host: Host, timeout: float = 120) -> None:
@@ -110,25 +109,34 @@ def observe(host: Host, ids: Ids, argv: list[str]) -> dict:
     }
 
 
-def test_xl_lifecycle_answers_the_same_on_both_labs(real_lab, monkeypatch) -> None:
+def xl_differential(lab, say) -> dict:
+    """The job, on the background lab's freshly restored dom0: ``ROUNDS`` times the steps."""
     from fxkit.lab.real import real_host
-    monkeypatch.setenv("FXKIT_LAB_DIR", str(real_lab.root))
-    real = real_host()
+    real = real_host(lab=lab.root)
     sim = StateHost(build_state("fx"))
     try:
-        cleanup(real)
         prepare(real, sim=False)
         prepare(sim, sim=True)
         real_ids, sim_ids = Ids(), Ids()
         done = []
-        for argv in STEPS:
-            want, got = observe(real, real_ids, argv), observe(sim, sim_ids, argv)
-            done.append(" ".join(argv))
-            diff = {k: (want[k], got[k]) for k in want if want[k] != got[k]}
-            assert not diff, ("the simulated lab answers differently from real Xen after:\n  "
-                              + "\n  ".join(done) + "\n" + "\n".join(
-                                  f"{k}:\n  real: {w!r}\n  sim:  {g!r}"
-                                  for k, (w, g) in diff.items()))
+        for n in range(ROUNDS):
+            for argv in STEPS:
+                want, got = observe(real, real_ids, argv), observe(sim, sim_ids, argv)
+                done.append(" ".join(argv))
+                diff = {k: (want[k], got[k]) for k in want if want[k] != got[k]}
+                if diff:
+                    return {"steps": len(done), "diff": (
+                        "the simulated lab answers differently from real Xen after:\n  "
+                        + "\n  ".join(done) + "\n" + "\n".join(
+                            f"{k}:\n  real: {w!r}\n  sim:  {g!r}" for k, (w, g) in diff.items()))}
+            say(f"  round {n + 1}/{ROUNDS}: {len(STEPS)} steps agree")
+        return {"steps": len(done), "diff": None}
     finally:
-        cleanup(real)
-        real.close()
+        real.close()      # no cleanup: the next job starts from a freshly restored fx
+
+
+@pytest.mark.real_job.with_args(xl_differential, hotplug=True)
+def test_xl_lifecycle_answers_the_same_on_both_labs(real_jobs) -> None:
+    result = real_jobs.outcome(xl_differential, timeout=LIMIT).get()
+    assert result["diff"] is None, result["diff"]
+    assert result["steps"] == ROUNDS * len(STEPS)

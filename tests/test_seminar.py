@@ -1,30 +1,15 @@
-"""Seminar helpers: exercise checks on the lab, the glossary; the notebook builder
-(scripts/build_seminar.py: jupytext reads the sources, nbclient executes the notebooks)."""
+"""Seminar helpers: exercise checks on the lab, answers, the glossary, the two languages
+(the notebook builder's tests are in test_seminar_build.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 
-import nbformat
 import pytest
 
 import fxkit
 from fxkit import lab, seminar
 from fxkit.errors import PreconditionFailed
-from scripts.build_seminar import (
-    NOTEBOOKS,
-    build_notebook,
-    execute_notebook,
-    main,
-    read_source,
-    seminar_notebooks,
-    seminar_sources,
-    solution_problems,
-)
 
 
 @pytest.fixture
@@ -54,7 +39,7 @@ def test_check_lv_follows_an_lv_and_its_filesystem(fx):
     assert not short and "covers 1.00 GiB of 2.00 GiB" in str(short)
     fx.run(["resize2fs", "/dev/lvm/data"])
     done = seminar.check_lv(fx, "lvm", "data", size="2G", fs="ext4")
-    assert done and str(done) == "✅ lvm/data is there: 2.00 GiB, ext4 filesystem"
+    assert done and str(done) == "[PASS] lvm/data is there: 2.00 GiB, ext4 filesystem"
     assert "fxkit-check" in done._repr_html_()
     assert "it is 2.00 GiB, the exercise asks for 3.00 GiB" in str(
         seminar.check_lv(fx, "lvm", "data", size="3G"))
@@ -128,132 +113,119 @@ def test_expect_refusal_prints_instead_of_raising(fx, capsys):
 def test_glossary_has_the_seminars_terms():
     french = " ".join(t.french for t in seminar.GLOSSARY)
     for term in ("volume physique", "groupe de volumes", "volume logique", "domaine privilégié",
-                 "domaine non privilégié", "hyperviseur", "pont", "paravirtualisation"):
+                 "domaine non privilégié", "hyperviseur", "pont", "paravirtualisation",
+                 "à la volée", "switch logiciel", "interface réelle", "interface virtuelle"):
         assert term in french
-    table = seminar.glossary()
+    table = seminar.glossary(lang="fr")
     assert "<table class='fxkit-glossary'>" in table._repr_html_()
     assert str(table).splitlines()[0].startswith("volume physique (PV)")
 
 
-def test_build_notebook_from_percent_source(tmp_path):
-    src = tmp_path / "07-demo.py"
-    src.write_text('# %% [markdown]\n# # Title\n#\n# Some *text*.\n\n# %%\nx = 1\n\n\n'
-                   '# %% tags=["raises-exception"]\n1 / 0\n')
-    out = tmp_path / "07-demo.ipynb"
-    build_notebook(src, out)
-    nb = nbformat.read(out, as_version=4)
-    nbformat.validate(nb)
-    assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code"]
-    assert nb.cells[0].source == "# Title\n\nSome *text*."
-    assert nb.cells[1].source == "x = 1" and nb.cells[1].id == "07-001"
-    assert [c.id for c in nb.cells] == ["07-000", "07-001", "07-002"]
-    assert nb.cells[2].metadata["tags"] == ["raises-exception"]
-    # jupytext's layout hints (two blank lines after x = 1) and its own notebook metadata
-    # describe the .py, not the notebook: not stored
-    assert [dict(c.metadata) for c in nb.cells] == [{}, {}, {"tags": ["raises-exception"]}]
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    assert set(nb.metadata) == {"kernelspec", "language_info"}
-    assert all("outputs" not in c or c.outputs == [] for c in nb.cells)
-    before = out.read_bytes()
-    build_notebook(src, out)
-    assert out.read_bytes() == before            # rebuilding an unchanged source: no diff
+# -- issue 19: checks that tell the truth, answers for their meaning, two languages --------
+
+@pytest.fixture
+def english():
+    seminar.set_language("en")
+    yield
+    seminar.set_language("en")
 
 
-def test_sources_are_read_by_jupytext_as_the_percent_format(tmp_path):
-    import jupytext
-
-    src = tmp_path / "08-more.py"
-    src.write_text('# %% [markdown] tags=["hint"]\n# a hint\n\n# %% Setup\n%load_ext x\n'
-                   '# %fx vgs\n\n# %% [raw]\nraw text\n\n# %%\n')
-    nb = read_source(src)
-    want = jupytext.read(src, fmt="py:percent")
-    assert [(c.cell_type, c.source) for c in nb.cells] == \
-        [(c.cell_type, c.source) for c in want.cells] == [
-            ("markdown", "a hint"), ("code", "%load_ext x\n%fx vgs"), ("raw", "raw text"),
-            ("code", "")]
-    assert nb.cells[0].metadata == {"tags": ["hint"]}
-    assert nb.cells[1].metadata == {"title": "Setup"}
+def test_check_lv_fails_a_filesystem_larger_than_its_lv(fx, english):
+    # The trainer's sequence: e2fsck aborts (no block count), the old check skipped the size.
+    fx.run(["lvcreate", "-L4G", "-n", "data", "lvm"])
+    fx.run(["mkfs.ext4", "/dev/lvm/data"])
+    fx.run(["lvreduce", "-f", "-L3G", "lvm/data"])
+    assert fx.run(["e2fsck", "-n", "/dev/lvm/data"], check=False).exit_status != 0
+    check = seminar.check_lv(fx, "lvm", "data", size="3G", fs="ext4")
+    assert not check
+    text = str(check)
+    assert "its ext4 filesystem is 4.00 GiB but the LV only 3.00 GiB" in text
+    assert "likely to be corrupt" in text and "lvreduce -r" in text
 
 
-def test_seminar_notebooks_and_sources_pair_up():
-    notebooks, sources = seminar_notebooks(), seminar_sources()
-    assert [p.stem for p in notebooks] == [p.stem for p in sources]
-    assert all(p.parent == NOTEBOOKS for p in notebooks)
-    assert all(p.parent == NOTEBOOKS / "src" for p in sources)
+def test_check_lv_on_a_running_domus_disk_checks_its_size_only(fx, english):
+    check = seminar.check_lv(fx, "lvm", "web-root", size="10G", fs="ext4")
+    assert check and "in use by a running domU: only its size was checked" in str(check)
 
 
-def test_the_course_is_in_order_and_built_from_its_sources():
-    names = [p.stem for p in seminar_notebooks()]
-    assert names == ["00-welcome", "01-lvm", "02-xen", "03-network", "04-exercise",
-                     "05-runbooks"]
-    for path in seminar_notebooks():
-        nb = nbformat.read(path, as_version=4)
-        code = [c for c in nb.cells if c.cell_type == "code"]
-        assert code[0].source.startswith("from fxkit import seminar\n")
-        assert all(c.get("outputs") is not None for c in code)
-        assert any(c.outputs for c in code), f"{path} is stored without outputs"
-        assert not any(o.get("output_type") == "error" for c in code for o in c.outputs)
-        assert solution_problems(nb) == [], f"{path}: the solution does not pass its checks"
-        assert "✅" in json.dumps(nb.cells[-3:], ensure_ascii=False) or "✅" in json.dumps(
-            [c.outputs for c in code[-3:]], ensure_ascii=False)
+def test_check_answer_takes_what_means_the_same(english):
+    assert seminar.check_answer("8", 8, question="cpus")
+    assert seminar.check_answer(" 8 ", 8, question="cpus")
+    assert seminar.check_answer(512.0, 512, question="dom0_mem")
+    assert seminar.check_answer("PV", "pv", question="web_type")
+    assert seminar.check_answer(["titanic"], {"titanic"}, question="vlan42")
+    assert seminar.check_answer(("Titanic",), {"titanic"}, question="vlan42")
+    assert not seminar.check_answer("hvm", "pv", question="web_type")
+    assert not seminar.check_answer(True, 1, question="q")   # a bool is not a count
 
 
-def test_stored_notebooks_match_their_sources(tmp_path):
-    for path in seminar_notebooks(NOTEBOOKS):
-        built = tmp_path / path.name
-        build_notebook(NOTEBOOKS / "src" / f"{path.stem}.py", built)
-        want = [(c.cell_type, c.source, c.metadata.get("tags"))
-                for c in nbformat.read(built, as_version=4).cells]
-        have = [(c.cell_type, c.source, c.metadata.get("tags"))
-                for c in nbformat.read(path, as_version=4).cells]
-        assert have == want, f"{path} differs from its source: run " \
-                             "python scripts/build_seminar.py --build --execute"
+def test_check_answer_says_why_an_answer_of_another_kind_fails(english):
+    wrong = seminar.check_answer("eight", 8, question="cpus")
+    assert str(wrong) == ("[NOT YET] CPUs Xen shares: 'eight' is text, the question wants a "
+                          "whole number, like 3")
+    assert "wants a set of names" in str(seminar.check_answer("titanic", {"titanic"},
+                                                              question="vlan42"))
+    assert "is a dict" in str(seminar.check_answer({"a": 1}, {"a"}, question="q"))
 
 
-def test_main_without_an_action_shows_help(capsys):
-    assert main([]) == 2
-    assert "--execute" in capsys.readouterr().out
+def test_each_question_has_its_own_hint(english):
+    cpus = str(seminar.check_answer(7, 8, question="cpus"))
+    mem = str(seminar.check_answer(256, 512, question="dom0_mem"))
+    web = str(seminar.check_answer("hvm", "pv", question="web_type"))
+    assert "nr_cpus" in cpus and "Domain-0" in mem and "kernel" in web
+    assert len({cpus.splitlines()[-1], mem.splitlines()[-1], web.splitlines()[-1]}) == 3
+    assert "one processor" in str(seminar.check_answer(4, 8, question="cpus"))
+    assert "free -m" in str(seminar.check_answer(494, 512, question="dom0_mem"))
+    assert "look at the diagram" not in cpus
+    # 03's trap: backup's config names xenbr1, but it is not running
+    vlan = str(seminar.check_answer({"titanic", "backup"}, {"titanic"}, question="vlan42"))
+    assert "backup: its config names xenbr1, but a domU that is not running has no vif" in vlan
+    assert str(seminar.check_answer(1, 2, question="free text?", hint="count again")) \
+        .endswith("   - count again")
 
 
-def test_the_script_helps():
-    done = subprocess.run([sys.executable, str(NOTEBOOKS.parent / "scripts/build_seminar.py"),
-                           "--help"], capture_output=True, text=True, check=True,
-                          cwd=NOTEBOOKS.parent.parent)       # from any directory
-    assert "python scripts/build_seminar.py --build --execute" in done.stdout
-    assert "percent format" in done.stdout and "--build" in done.stdout
+def test_marks_read_without_an_emoji_font(fx, english):
+    for check in (seminar.check_lv(fx, "lvm", "root"), seminar.check_lv(fx, "lvm", "nope"),
+                  seminar.check_answer(1, 2, question="q")):
+        for text in (str(check), check._repr_html_()):
+            assert all(ord(c) < 0x2000 for c in text), text    # letters and punctuation
+    assert str(seminar.check_lv(fx, "lvm", "root")).startswith("[PASS] ")
+    assert str(seminar.check_lv(fx, "lvm", "nope")).startswith("[NOT YET] ")
 
 
-def test_main_builds_the_named_notebooks_from_their_sources(tmp_path, capsys):
-    target = tmp_path / "01-lvm.ipynb"
-    assert main(["--build", str(target)]) == 0
-    assert f"built {target} from {NOTEBOOKS / 'src' / '01-lvm.py'}" in capsys.readouterr().out
-    built = nbformat.read(target, as_version=4)
-    assert [c.source for c in built.cells] == \
-        [c.source for c in read_source(NOTEBOOKS / "src" / "01-lvm.py").cells]
-    assert not (tmp_path / "00-welcome.ipynb").exists()
-    assert main(["--build", str(tmp_path / "99-nothing.ipynb")]) == 1
-    assert "no source for that notebook" in capsys.readouterr().err
-    source = NOTEBOOKS / "src" / "01-lvm.py"
-    before = source.read_bytes()
-    assert main(["--build", str(source)]) == 1           # never overwrites a source
-    assert "not their sources" in capsys.readouterr().err and source.read_bytes() == before
+def test_the_checks_speak_french_after_start_in_french(fx, capsys):
+    try:
+        host = seminar.start(lang="fr")
+        assert "Lab prêt : une copie neuve de 'fx'" in capsys.readouterr().out
+        assert str(seminar.check_lv(host, "lvm", "nope")) == (
+            "[PAS ENCORE] lvm/nope n'existe pas\n   - créez-le avec lvcreate -n nope ... lvm")
+        assert str(seminar.check_domu(host, "backup", running=False)).startswith(
+            "[RÉUSSI] le domU backup est défini et arrêté")
+        hint = str(seminar.check_answer(7, 8, question="cpus"))
+        assert "processeurs (cœurs) que Xen partage : 7 n'est pas ce que dit le lab" in hint
+        assert "cherchez nr_cpus" in hint
+        with seminar.expect_refusal():
+            host.run(["lvremove", "-f", "lvm/secours-root"])
+        assert "Refusé, comme prévu" in capsys.readouterr().out
+        with pytest.raises(fxkit.errors.InvalidRequest, match='lang="fr"'):
+            seminar.start(lang="de")
+    finally:
+        seminar.set_language("en")
 
 
-@pytest.mark.notebook
-def test_execute_notebook_runs_it_in_place_on_a_fresh_lab(tmp_path, monkeypatch):
-    monkeypatch.setenv("FXKIT_LAB_DIR", str(tmp_path / "not-this-lab"))
-    src = tmp_path / "src" / "07-demo.py"
-    src.parent.mkdir()
-    src.write_text('# %%\nimport os\nprint(os.environ["FXKIT_LAB_DIR"])\n'
-                   'print("twice")\n\n# %%\n6 * 7\n')
-    path = tmp_path / "07-demo.ipynb"
-    build_notebook(src, path)
-    assert execute_notebook(path, timeout=60) > 0
-    nb = nbformat.read(path, as_version=4)
-    stream, result = nb.cells[0].outputs, nb.cells[1].outputs
-    assert len(stream) == 1 and stream[0].name == "stdout"      # streams merged
-    lab_dir, twice = stream[0].text.splitlines()
-    assert "fxkit-seminar-" in lab_dir and "not-this-lab" not in lab_dir and twice == "twice"
-    assert result[0].data["text/plain"] == "42"
-    assert [c.id for c in nb.cells] == ["07-000", "07-001"]
-    assert os.environ["FXKIT_LAB_DIR"] == str(tmp_path / "not-this-lab")   # restored
+def test_glossary_works_both_ways_with_the_talks_own_words(english):
+    for fr, en in (("pont", "bridge"), ("à la volée", "on the fly"),
+                   ("switch logiciel", "software switch"),
+                   ("interface réelle", "real interface"),
+                   ("interface virtuelle", "virtual interface"),
+                   ("volume logique", "logical volume")):
+        assert seminar.translate(fr) == en and seminar.translate(en) == fr
+    assert seminar.translate("Volume Logique (LV)") == "logical volume"
+    with pytest.raises(fxkit.errors.InvalidRequest, match="not in the seminar's glossary"):
+        seminar.translate("hovercraft")
+    en, fr = str(seminar.glossary()), str(seminar.glossary(lang="fr"))
+    assert en.splitlines()[0].split("  ")[0] == "physical volume (PV)"
+    assert "volume physique (PV) *" in en.splitlines()[0]
+    assert fr.splitlines()[0].startswith("volume physique (PV) *")
+    assert "un switch logiciel dans le dom0" in fr and "*: a word of the 2007 talk" in en
+    assert "<th>français</th>" in seminar.glossary(lang="fr")._repr_html_()

@@ -103,6 +103,26 @@ def test_field_types():
     assert field_for("x", "None", "None").value == ""
 
 
+def test_a_parameter_whose_comment_lists_its_values_is_a_choice():
+    action = field_for("action", "str", '"reboot"', "start, shutdown or reboot")
+    assert isinstance(action, w.Dropdown)
+    assert action.options == ("start", "shutdown", "reboot") and action.value == "reboot"
+    # not a list of values: free text, or a default outside the list
+    assert isinstance(field_for("host", "str", '"lab"', "lab, lab:fourier, an ssh_config "
+                                "alias, ssh://user@host:port"), w.Text)
+    assert isinstance(field_for("mode", "str", '"x"', "a or b"), w.Text)
+
+
+def test_the_lifecycle_runbooks_action_is_offered_as_a_choice():
+    from fxkit.runbook import find_runbook
+
+    ui = RunbookLauncher("domu-lifecycle", names=["domu-lifecycle"],
+                         specs=lambda n: read_specs(find_runbook(n)), runner=None)
+    assert isinstance(ui.fields["action"], w.Dropdown)
+    ui.fields["action"].value = "shutdown"
+    assert ui.values()["action"] == "shutdown"
+
+
 @pytest.mark.notebook
 def test_launcher_runs_a_real_runbook_on_the_lab(tmp_path):
     """The default runner: papermill executes lv-extend (dry run) against the lab."""

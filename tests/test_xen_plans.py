@@ -53,17 +53,86 @@ def test_domu_from_nothing_to_running_and_back(tmp_path: Path) -> None:
     assert plan_domu_remove(read_domu_facts(lab), "mail").empty
 
 
-def test_create_finishes_a_half_done_domu_without_formatting_existing_lvs(tmp_path: Path) -> None:
+def test_create_over_an_existing_domu_is_destructive_and_keeps_its_lvs(tmp_path: Path) -> None:
+    # Before issue 19 this plan rewrote backup.cfg with a mere warning and no confirmation
+    # (the test checked for that warning); now the rewrite is a step that DESTROYS the
+    # file, says what changes, and needs the domU's name.
     lab = fx_lab(tmp_path)
-    plan = plan_domu_create(read_domu_facts(lab),
-                            DomuSpec("backup", memory=256, bridges=("xenbr1",),
-                                     macs=("00:16:3e:e6:b8:db",)))
+    before = lab.read_file("/etc/xen/backup.cfg")
+    plan = plan_domu_create(read_domu_facts(lab), DomuSpec("backup", memory=128))
     kinds = [s.argv[0] if s.argv else "write" for s in plan.steps]
     assert "lvcreate" not in kinds and "mkfs.ext4" not in kinds     # its LVs exist: kept
     assert kinds == ["write", "xl", "xl"]
-    assert any("differs" in w for w in plan.warnings)
-    plan.apply(lab)
+    assert plan.destroys() == ["/etc/xen/backup.cfg"] and plan.confirmation() == "backup"
+    replace = plan.steps[0].description
+    for change in ("memory 256 -> 128 MiB", "guest devices hda1, hda2 -> xvda1, xvda2",
+                   "bridges xenbr1 -> xenbr0", "MACs 00:16:3e:e6:b8:db -> "):
+        assert change in replace, replace
+    assert "DESTROYS /etc/xen/backup.cfg" in str(plan)
+    with pytest.raises(ConfirmationRequired, match="confirm='backup'"):
+        plan.apply(lab)
+    assert lab.read_file("/etc/xen/backup.cfg") == before          # nothing ran
+    plan.apply(lab, confirm="backup")
     assert Toolstack(lab).domain("backup") is not None
+    assert "xenbr0" in lab.read_file("/etc/xen/backup.cfg")
+
+
+def test_create_over_a_running_domu_would_swap_its_disks_and_says_so(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    plan = plan_domu_create(read_domu_facts(lab), DomuSpec("titanic", root_size="1G"))
+    assert plan.destroys() == ["/etc/xen/titanic.cfg"]
+    assert ("disks lvm/secours-root, lvm/secours-swap -> lvm/titanic-root, lvm/titanic-swap"
+            in plan.steps[-2].description)
+    assert any("lvm/secours-root, lvm/secours-swap: named by the old /etc/xen/titanic.cfg"
+               in w for w in plan.warnings)
+    with pytest.raises(ConfirmationRequired):
+        plan.apply(lab)
+    assert read_lvm(lab).lv("lvm/titanic-root") is None            # refused before step 1
+
+
+def test_create_keeps_an_identical_config_without_asking(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    spec = DomuSpec("mail", root_size="1G", swap_size="128M")
+    plan_domu_create(read_domu_facts(lab), spec).apply(lab)
+    lab.run(["xl", "shutdown", "-w", "mail"])
+    again = plan_domu_create(read_domu_facts(lab), spec)
+    assert [s.argv for s in again.steps] == [("xl", "create", "/etc/xen/mail.cfg"),
+                                             ("xl", "list", "mail")]
+    assert again.destroys() == [] and again.confirm_name is None
+
+
+def test_create_refuses_a_name_defined_elsewhere_and_disks_of_others(tmp_path: Path) -> None:
+    lab = fx_lab(tmp_path)
+    lab.write_file("/etc/xen/post.cfg", "name = 'mail'\nmemory = 64\n")
+    with pytest.raises(PreconditionFailed, match="already defined by /etc/xen/post.cfg"):
+        plan_domu_create(read_domu_facts(lab), DomuSpec("mail"))
+    lab.run(["mv", "/etc/xen/post.cfg", "/etc/xen/mail.cfg"])
+    lab.write_file("/etc/xen/mail.cfg", "name = 'post'\nmemory = 64\n")
+    plan = plan_domu_create(read_domu_facts(lab), DomuSpec("mail"))
+    assert plan.destroys() == ["/etc/xen/mail.cfg"]
+    assert "the config of domU post" in plan.steps[-3].description
+    lab.run(["rm", "/etc/xen/mail.cfg"])
+    lab.run(["lvcreate", "-L", "1G", "-n", "mail-root", "lvm"])
+    lab.write_file("/etc/xen/clone.cfg", "name = 'clone'\nmemory = 64\n"
+                   "disk = [ 'phy:/dev/lvm/mail-root,xvda1,w' ]\n")
+    with pytest.raises(PreconditionFailed, match="config of domU clone names it"):
+        plan_domu_create(read_domu_facts(lab), DomuSpec("mail", root_size="1G"))
+
+
+def test_create_adopts_an_unnamed_lv_only_of_the_asked_size(tmp_path: Path) -> None:
+    # An interrupted create leaves LVs of exactly the asked size: running it again finishes
+    # the job. Any other LV under the domU's name may be someone's: refused.
+    lab = fx_lab(tmp_path)
+    lab.run(["lvcreate", "-L", "10G", "-n", "mail-root", "lvm"])
+    with pytest.raises(PreconditionFailed, match=r"lvm/mail-root exists already \(10240 MiB, "
+                       r"4096 MiB asked\) and no domU config names it"):
+        plan_domu_create(read_domu_facts(lab), DomuSpec("mail"))
+    lab.run(["lvremove", "-f", "lvm/mail-root"])
+    lab.run(["lvcreate", "-L", "4G", "-n", "mail-root", "lvm"])
+    plan = plan_domu_create(read_domu_facts(lab), DomuSpec("mail"))
+    assert [s.argv[0] for s in plan.steps if s.argv][:2] == ["lvcreate", "mkswap"]
+    assert any("becomes mail's disk as it is, not formatted" in w for w in plan.warnings)
+    assert plan.destroys() == []
 
 
 @pytest.mark.parametrize("spec,error,match", [

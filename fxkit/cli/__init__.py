@@ -28,6 +28,8 @@ SUBCOMMANDS = {
     "runbooks": ("fxkit.cli.catalog:runbooks", "The runbooks: one line each; show NAME."),
     "runs": ("fxkit.cli.runbook:runs", "List, show and verify past runbook runs."),
     "seminar": ("fxkit.cli.catalog:seminar", "Copy the seminar notebooks to open them."),
+    "sudoers": ("fxkit.cli.sudoers:sudoers", "The sudoers rule for a user who runs fxkit "
+                                             "with --sudo."),
     "xen": ("fxkit.cli.xen:xen", "Xen domains: list, configs, create, remove, lifecycle."),
 }
 
@@ -50,14 +52,26 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fxkit")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Say on standard error how each host is reached: whether `ssh -G` or "
+                   "Paramiko's parser resolved its ssh_config (and each ProxyJump hop).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """fxkit: runbooks and training for a Xen host on LVM and Linux bridges.
 
     HOST is 'lab' (the simulated fx, the default), 'local', an ssh_config
     alias, or ssh://user@host:port. Everything that changes a host is a
     dry-run unless you pass --apply; destroying something also needs
     --confirm NAME.
+
+    On a host where you log in as an ordinary user, add --sudo: every
+    command then runs through `sudo -n` (README: Real hosts has the sudoers
+    rule; `fxkit sudoers USER` prints it). -F FILE reads another ssh_config,
+    --accept-new-host-key records an unknown host key.
     """
+    if verbose:
+        from fxkit.cli.hostopts import show_ssh_resolution
+        show_ssh_resolution(ctx)
 
 
 def colour() -> bool | None:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from fxkit.cli import jsonout
-from fxkit.connect import connect
+from fxkit.cli.hostopts import HostOptions, host_options
 from fxkit.doctor import run_doctor
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -15,16 +15,19 @@ _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 @click.command()
 @click.argument("host", default="lab")
-@click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True)
-@click.option("--sudo", is_flag=True, help="Run xl and the LVM tools through sudo -n.")
+@click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True,
+              help="Toolstack: xl (Xen >= 4.5) or xm (older hosts).")
+@host_options
 @jsonout.JSON_OPTION
-def doctor(host: str, tool: str, sudo: bool, as_json: bool) -> None:
+def doctor(host: str, tool: str, conn: HostOptions, as_json: bool) -> None:
     """Check HOST's domU configs against its LVs, bridges, memory and running domains.
 
-    Exit status 1 when any finding is an error.
+    A layer (LVM, Xen, bridges) that could not be read is one finding saying why
+    (layer-absent: a warning; layer-unreadable: an error), and the checks that need it
+    are skipped. Exit status 1 when any finding is an error.
     """
-    with connect(host) as h:
-        findings = run_doctor(h, tool, sudo=sudo)
+    with conn.connect(host) as h:
+        findings = run_doctor(h, tool)
     errors = sum(f.severity == "error" for f in findings)
     if as_json:
         jsonout.echo(jsonout.doctor_doc(host, findings))

@@ -84,7 +84,7 @@ def lvm_doc(host: str, facts: Any) -> dict[str, Any]:
 
 
 def inventory_doc(inv: Any) -> dict[str, Any]:
-    configs = {c.name: path for path, c in inv.xen.configs.items()}
+    configs = {c.name: path for path, c in inv.xen.configs.items() if c.name}
     return document(
         "inventory", host=inv.host, vgs=vg_rows(inv.lvm.vgs),
         lvs=lv_rows(inv.lvm.lvs, inv.disk_users()),
@@ -93,7 +93,9 @@ def inventory_doc(inv: Any) -> dict[str, Any]:
                   "uplinks": [link.name for link in inv.net.uplinks(b.name)],
                   "vifs": [{"name": v.name, "domain": v.domain}
                            for v in inv.net.vifs() if v.master == b.name]}
-                 for b in inv.net.bridges])
+                 for b in inv.net.bridges],
+        layers=[{"name": la.name, "status": la.status, "reason": la.reason or None}
+                for la in (inv.layer(name) for name in ("lvm", "xen", "net"))])
 
 
 def net_doc(host: str, facts: Any, topo: Any) -> dict[str, Any]:

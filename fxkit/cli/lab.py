@@ -38,11 +38,17 @@ def lab() -> None:
                    "0 = any free port).")
 @click.option("--foreground", is_flag=True, help="Serve in this process until Ctrl-C.")
 @REAL
-def start(names: tuple[str, ...], port: int | None, foreground: bool, real: bool) -> None:
-    """Start the lab's SSH server (or, with --real, boot the real Xen lab)."""
+@click.option("--cold", is_flag=True,
+              help="With --real: boot and provision instead of restoring the saved fx "
+                   "(minutes), and save it again.")
+def start(names: tuple[str, ...], port: int | None, foreground: bool, real: bool,
+          cold: bool) -> None:
+    """Start the lab's SSH server (or, with --real, start the real Xen lab)."""
+    if cold and not real:
+        raise click.UsageError("--cold is for the real lab: fxkit lab start --real --cold")
     if real:
         from fxkit.cli import lab_real
-        lab_real.start(port)
+        lab_real.start(port, cold=cold)
         return
     root = lab_dir()
     if foreground:
@@ -100,7 +106,11 @@ def _show(st: daemon.ServerStatus) -> None:
 @click.option("--all", "all_", is_flag=True, help="Reset every scenario.")
 @REAL
 def reset(names: tuple[str, ...], all_: bool, real: bool) -> None:
-    """Put a scenario back to its initial state (clears faults too)."""
+    """Put a scenario back to its initial state (clears faults too).
+
+    With --real: discard the real lab's disks and restore the saved, provisioned fx
+    (seconds; the first time, or after an fxkit or image change, it boots and provisions).
+    """
     if real:
         from fxkit.cli import lab_real
         lab_real.reset()

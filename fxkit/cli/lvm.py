@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from fxkit.cli import jsonout
+from fxkit.cli.hostopts import HostOptions, host_options
 from fxkit.cli.plans import show_or_apply
-from fxkit.connect import connect
 from fxkit.host import Host
 from fxkit.lvm.facts import LvmFacts
 from fxkit.lvm.plans import plan_lv_create, plan_lv_extend
@@ -27,7 +27,6 @@ HOST_OPT = click.option("-H", "--host", default="lab", show_default=True,
 APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
 CONFIRM = click.option("--confirm", multiple=True, metavar="NAME",
                        help="Confirm a destructive step by the exact name it destroys.")
-SUDO = click.option("--sudo", is_flag=True, help="Run the LVM tools via sudo -n.")
 JSON = jsonout.JSON_OPTION
 
 
@@ -36,8 +35,8 @@ def lvm() -> None:
     """LVM: what is on a host, and plans that check everything before they change it."""
 
 
-def _facts(h: Host, sudo: bool) -> LvmFacts:
-    return read_lvm_facts(h, sudo=sudo)
+def _facts(h: Host) -> LvmFacts:
+    return read_lvm_facts(h)     # through sudo when the host says so (--sudo)
 
 
 def _run(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...],
@@ -47,12 +46,12 @@ def _run(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...],
 
 @lvm.command()
 @HOST
-@SUDO
+@host_options
 @JSON
-def show(host: str, sudo: bool, as_json: bool) -> None:
+def show(host: str, conn: HostOptions, as_json: bool) -> None:
     """PVs, VGs and LVs on HOST, with the domUs that use each LV."""
-    with connect(host) as h:
-        f = _facts(h, sudo)
+    with conn.connect(host) as h:
+        f = _facts(h)
     if as_json:
         jsonout.echo(jsonout.lvm_doc(host, f))
         return
@@ -82,14 +81,16 @@ def show(host: str, sudo: bool, as_json: bool) -> None:
 @click.option("--fs", type=click.Choice(["ext4", "ext3", "swap"]), help="Make a filesystem.")
 @click.option("--wipe", metavar="MIB|all", help="Zero the first MIB MiB (or all) first.")
 @APPLY
-@SUDO
+@host_options
 @JSON
 def plan_create(vg: str, name: str, size: str, host: str, fs: str | None, wipe: str | None,
-                apply: bool, sudo: bool, as_json: bool) -> None:
+                apply: bool, conn: HostOptions, as_json: bool) -> None:
     """Create LV NAME of SIZE (10G, 512M, 100%FREE) in VG."""
-    with connect(host) as h:
+    if wipe not in (None, "all") and not (wipe.isdigit() and wipe.isascii()):
+        raise click.BadParameter(f"{wipe!r}: give a number of MiB, or all", param_hint="--wipe")
+    with conn.connect(host) as h:
         w: int | str | None = wipe if wipe in (None, "all") else int(wipe)  # type: ignore[arg-type]
-        _run(plan_lv_create(_facts(h, sudo), vg, name, size, fs=fs, wipe=w), h, apply, (),
+        _run(plan_lv_create(_facts(h), vg, name, size, fs=fs, wipe=w), h, apply, (),
              as_json)
 
 
@@ -99,13 +100,13 @@ def plan_create(vg: str, name: str, size: str, host: str, fs: str | None, wipe: 
 @HOST
 @click.option("--no-fs", is_flag=True, help="Grow the LV only, not its filesystem.")
 @APPLY
-@SUDO
+@host_options
 @JSON
-def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, sudo: bool,
+def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, conn: HostOptions,
                 as_json: bool) -> None:
     """Grow LV (vg/lv, /dev/vg/lv or /dev/mapper/vg-lv) to SIZE (+5G, 20G, +100%FREE)."""
-    with connect(host) as h:
-        _run(plan_lv_extend(_facts(h, sudo), lv, size, resize_fs=not no_fs), h, apply, (), as_json)
+    with conn.connect(host) as h:
+        _run(plan_lv_extend(_facts(h), lv, size, resize_fs=not no_fs), h, apply, (), as_json)
 
 
 @lvm.command("plan-reduce")
@@ -114,13 +115,13 @@ def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, sudo: b
 @HOST
 @APPLY
 @CONFIRM
-@SUDO
+@host_options
 @JSON
 def plan_reduce(lv: str, size: str, host: str, apply: bool, confirm: tuple[str, ...],
-                sudo: bool, as_json: bool) -> None:
+                conn: HostOptions, as_json: bool) -> None:
     """Shrink LV to SIZE, its filesystem first (destructive: needs --confirm VG/LV)."""
-    with connect(host) as h:
-        _run(plan_lv_reduce(_facts(h, sudo), lv, size), h, apply, confirm, as_json)
+    with conn.connect(host) as h:
+        _run(plan_lv_reduce(_facts(h), lv, size), h, apply, confirm, as_json)
 
 
 @lvm.command("plan-remove")
@@ -129,13 +130,13 @@ def plan_reduce(lv: str, size: str, host: str, apply: bool, confirm: tuple[str, 
 @click.option("--wipe", is_flag=True, help="Zero the whole LV before removing it.")
 @APPLY
 @CONFIRM
-@SUDO
+@host_options
 @JSON
 def plan_remove(lv: str, host: str, wipe: bool, apply: bool, confirm: tuple[str, ...],
-                sudo: bool, as_json: bool) -> None:
+                conn: HostOptions, as_json: bool) -> None:
     """Remove LV, unless a domU config names it, it is open, or it has snapshots."""
-    with connect(host) as h:
-        _run(plan_lv_remove(_facts(h, sudo), lv, wipe=wipe), h, apply, confirm, as_json)
+    with conn.connect(host) as h:
+        _run(plan_lv_remove(_facts(h), lv, wipe=wipe), h, apply, confirm, as_json)
 
 
 @lvm.command("plan-snapshot")
@@ -144,13 +145,13 @@ def plan_remove(lv: str, host: str, wipe: bool, apply: bool, confirm: tuple[str,
 @click.argument("size")
 @HOST
 @APPLY
-@SUDO
+@host_options
 @JSON
-def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, sudo: bool,
+def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, conn: HostOptions,
                   as_json: bool) -> None:
     """Snapshot LV as NAME with SIZE of change space, before a risky change."""
-    with connect(host) as h:
-        _run(plan_snapshot_create(_facts(h, sudo), lv, name, size), h, apply, (), as_json)
+    with conn.connect(host) as h:
+        _run(plan_snapshot_create(_facts(h), lv, name, size), h, apply, (), as_json)
 
 
 @lvm.command("plan-snapshot-remove")
@@ -158,13 +159,13 @@ def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, sudo: b
 @HOST
 @APPLY
 @CONFIRM
-@SUDO
+@host_options
 @JSON
 def plan_snapshot_drop(snapshot: str, host: str, apply: bool, confirm: tuple[str, ...],
-                       sudo: bool, as_json: bool) -> None:
+                       conn: HostOptions, as_json: bool) -> None:
     """Remove a snapshot once the risky change went well."""
-    with connect(host) as h:
-        _run(plan_snapshot_remove(_facts(h, sudo), snapshot), h, apply, confirm, as_json)
+    with conn.connect(host) as h:
+        _run(plan_snapshot_remove(_facts(h), snapshot), h, apply, confirm, as_json)
 
 
 @lvm.command("plan-vgcreate")
@@ -173,13 +174,13 @@ def plan_snapshot_drop(snapshot: str, host: str, apply: bool, confirm: tuple[str
 @HOST_OPT
 @APPLY
 @CONFIRM
-@SUDO
+@host_options
 @JSON
 def plan_vgcreate(name: str, devices: tuple[str, ...], host: str, apply: bool,
-                  confirm: tuple[str, ...], sudo: bool, as_json: bool) -> None:
+                  confirm: tuple[str, ...], conn: HostOptions, as_json: bool) -> None:
     """Create VG NAME on DEVICES (each is initialised as a PV: --confirm DEVICE)."""
-    with connect(host) as h:
-        _run(plan_vg_create(_facts(h, sudo), name, list(devices)), h, apply, confirm, as_json)
+    with conn.connect(host) as h:
+        _run(plan_vg_create(_facts(h), name, list(devices)), h, apply, confirm, as_json)
 
 
 @lvm.command("plan-vgextend")
@@ -188,10 +189,10 @@ def plan_vgcreate(name: str, devices: tuple[str, ...], host: str, apply: bool,
 @HOST_OPT
 @APPLY
 @CONFIRM
-@SUDO
+@host_options
 @JSON
 def plan_vgextend(vg: str, devices: tuple[str, ...], host: str, apply: bool,
-                  confirm: tuple[str, ...], sudo: bool, as_json: bool) -> None:
+                  confirm: tuple[str, ...], conn: HostOptions, as_json: bool) -> None:
     """Add DEVICES to VG (each is initialised as a PV: --confirm DEVICE)."""
-    with connect(host) as h:
-        _run(plan_vg_extend(_facts(h, sudo), vg, list(devices)), h, apply, confirm, as_json)
+    with conn.connect(host) as h:
+        _run(plan_vg_extend(_facts(h), vg, list(devices)), h, apply, confirm, as_json)

@@ -7,8 +7,8 @@ import sys
 import click
 
 from fxkit.cli import jsonout
+from fxkit.cli.hostopts import HostOptions, host_options
 from fxkit.cli.plans import show_or_apply
-from fxkit.connect import connect
 from fxkit.host import Host
 from fxkit.net.drift import check_drift
 from fxkit.net.plans import (
@@ -46,10 +46,11 @@ def _show_or_apply(plan: Plan, h: Host, apply: bool, confirm: tuple[str, ...] = 
 
 @net.command()
 @HOST
+@host_options
 @JSON
-def show(host: str, as_json: bool) -> None:
+def show(host: str, conn: HostOptions, as_json: bool) -> None:
     """Bridges with their ports, each vif with its domU, and who reaches which uplink."""
-    with connect(host) as h:
+    with conn.connect(host) as h:
         facts = _facts(h)
         topo = build_topology(facts, read_externals(h))
     if as_json:
@@ -74,16 +75,17 @@ def show(host: str, as_json: bool) -> None:
 
 @net.command()
 @HOST
+@host_options
 @click.option("-o", "--output", default="fx.svg", show_default=True,
               help="File to write: .svg or .png.")
 @click.option("--title", default=None, help="Figure title (default: '<host>: network "
               "configuration').")
-def diagram(host: str, output: str, title: str | None) -> None:
+def diagram(host: str, conn: HostOptions, output: str, title: str | None) -> None:
     """Draw the network (external devices, NICs, VLANs, bridges, vifs, domUs) to a file."""
     from fxkit.viz import diagram as draw  # matplotlib only when drawing
     from fxkit.viz import save_figure
 
-    with connect(host) as h:
+    with conn.connect(host) as h:
         fig = draw(h, title)
     path = save_figure(fig, output)
     click.echo(f"{path}: written ({path.stat().st_size} bytes)")
@@ -91,6 +93,7 @@ def diagram(host: str, output: str, title: str | None) -> None:
 
 @net.command("plan-bridge")
 @HOST
+@host_options
 @click.argument("bridge")
 @click.option("--uplink", default=None, help="NIC (eth1) or VLAN sub-interface (eth0.42).")
 @click.option("--stp/--no-stp", default=False, show_default=True)
@@ -99,10 +102,10 @@ def diagram(host: str, output: str, title: str | None) -> None:
 @PERSIST
 @APPLY
 @JSON
-def plan_bridge(host: str, bridge: str, uplink: str | None, stp: bool, forward_delay: int,
-                persist: bool, apply: bool, as_json: bool) -> None:
+def plan_bridge(host: str, conn: HostOptions, bridge: str, uplink: str | None, stp: bool,
+                forward_delay: int, persist: bool, apply: bool, as_json: bool) -> None:
     """Create BRIDGE (with its uplink), idempotently."""
-    with connect(host) as h:
+    with conn.connect(host) as h:
         plan = plan_bridge_create(_facts(h), bridge, uplink, stp=stp,
                                   forward_delay=forward_delay * 100,
                                   persisted=read_persisted(h) if persist else None)
@@ -111,15 +114,16 @@ def plan_bridge(host: str, bridge: str, uplink: str | None, stp: bool, forward_d
 
 @net.command("plan-attach")
 @HOST
+@host_options
 @click.argument("iface")
 @click.argument("bridge")
 @PERSIST
 @APPLY
 @JSON
-def plan_attach_cmd(host: str, iface: str, bridge: str, persist: bool, apply: bool,
-                    as_json: bool) -> None:
+def plan_attach_cmd(host: str, conn: HostOptions, iface: str, bridge: str, persist: bool,
+                    apply: bool, as_json: bool) -> None:
     """Plug IFACE into BRIDGE."""
-    with connect(host) as h:
+    with conn.connect(host) as h:
         plan = plan_attach(_facts(h), iface, bridge,
                            persisted=read_persisted(h) if persist else None)
         _show_or_apply(plan, h, apply, as_json=as_json)
@@ -127,29 +131,32 @@ def plan_attach_cmd(host: str, iface: str, bridge: str, persist: bool, apply: bo
 
 @net.command("plan-detach")
 @HOST
+@host_options
 @click.argument("iface")
 @PERSIST
 @APPLY
 @JSON
-def plan_detach_cmd(host: str, iface: str, persist: bool, apply: bool, as_json: bool) -> None:
+def plan_detach_cmd(host: str, conn: HostOptions, iface: str, persist: bool, apply: bool,
+                    as_json: bool) -> None:
     """Unplug IFACE from its bridge."""
-    with connect(host) as h:
+    with conn.connect(host) as h:
         plan = plan_detach(_facts(h), iface, persisted=read_persisted(h) if persist else None)
         _show_or_apply(plan, h, apply, as_json=as_json)
 
 
 @net.command("plan-delete")
 @HOST
+@host_options
 @click.argument("bridge")
 @APPLY
 @click.option("--confirm", multiple=True, help="Name of the bridge, to allow deleting it.")
 @JSON
-def plan_delete_cmd(host: str, bridge: str, apply: bool, confirm: tuple[str, ...],
-                    as_json: bool) -> None:
+def plan_delete_cmd(host: str, conn: HostOptions, bridge: str, apply: bool,
+                    confirm: tuple[str, ...], as_json: bool) -> None:
     """Delete BRIDGE, refused while a running vif or a domU config uses it."""
     from fxkit.xen.facts import read_configs
 
-    with connect(host) as h:
+    with conn.connect(host) as h:
         configs, _ = read_configs(h)
         plan = plan_bridge_delete(_facts(h), bridge, configs=configs,
                                   persisted=read_persisted(h))
@@ -158,9 +165,10 @@ def plan_delete_cmd(host: str, bridge: str, apply: bool, confirm: tuple[str, ...
 
 @net.command()
 @HOST
-def drift(host: str) -> None:
+@host_options
+def drift(host: str, conn: HostOptions) -> None:
     """Compare live bridges with /etc/network/interfaces(.d); exit 1 if they differ."""
-    with connect(host) as h:
+    with conn.connect(host) as h:
         found = check_drift(_facts(h), read_persisted(h))
     for d in found:
         click.echo(str(d))

@@ -1,4 +1,4 @@
-"""How the CLI shows a plan and applies it: text or ``--json``, applied under the host lock."""
+"""How the CLI shows a plan and applies it: text or ``--json``; ``Plan.apply`` holds the lock."""
 
 from __future__ import annotations
 
@@ -8,19 +8,17 @@ from typing import Any
 import click
 
 from fxkit.cli import jsonout
-from fxkit.hostlock import HostLock
 
 
 def show_or_apply(plan: Any, host: Any, apply: bool, confirm: Iterable[str] = (), *,
                   as_json: bool = False, command: str = "fxkit") -> None:
-    """Print ``plan`` (a dry-run); with ``apply``, run it holding ``host``'s apply lock, as
-    a runbook does, so the CLI and runbooks never change a host at the same time."""
+    """Print ``plan`` (a dry-run); with ``apply``, run it: ``Plan.apply`` holds ``host``'s
+    apply lock (naming ``command``), so the CLI and runbooks never change a host at once."""
     outcome = None
     if apply and not plan.empty:
         if not as_json:
             click.echo(str(plan))
-        with HostLock(host, runbook=command):
-            outcome = plan.apply(host, confirm=list(confirm))
+        outcome = plan.apply(host, confirm=list(confirm), holder=command)
         if not as_json:
             click.echo(str(outcome))
     elif not as_json:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
 import click
 
 from fxkit.cli import exits, jsonout
+from fxkit.cli.hostopts import HostOptions, host_options
 from fxkit.cli.jsonout import JSON_OPTION as JSON
-from fxkit.runbook.records import find_run, list_runs, verify_run
+from fxkit.cli.resume import resume
+from fxkit.errors import FxkitError
+from fxkit.runbook.records import RESUMABLE, find_run, heads_of, list_runs, verify_run
 
 RUNS_DIR = click.option("--runs-dir", default=lambda: os.environ.get("FXKIT_RUNS_DIR") or "runs",
                         show_default="$FXKIT_RUNS_DIR, else runs", type=click.Path(file_okay=False),
@@ -25,21 +29,30 @@ RUNS_DIR = click.option("--runs-dir", default=lambda: os.environ.get("FXKIT_RUNS
 @click.option("--apply", is_flag=True, help="Make the change (default: dry-run).")
 @click.option("--confirm", default=None, metavar="NAME",
               help="Name of what a destructive runbook destroys (e.g. lvm/scratch).")
+@host_options
 @RUNS_DIR
 @click.option("-v", "--verbose", is_flag=True, help="Also show each cell and every command "
-              "run on the host, with its output.")
+              "run on the host, with its output, and which ssh_config parser resolved HOST.")
 @click.option("-q", "--quiet", is_flag=True, help="Show the outcome only.")
 @JSON
-def run(runbook: str, params: tuple[tuple[str, str], ...], host: str, apply: bool,
-        confirm: str | None, runs_dir: str, verbose: bool, quiet: bool, as_json: bool) -> None:
+@click.pass_context
+def run(ctx: click.Context, runbook: str, params: tuple[tuple[str, str], ...], host: str,
+        apply: bool, confirm: str | None, conn: HostOptions, runs_dir: str, verbose: bool,
+        quiet: bool, as_json: bool) -> None:
     """Run RUNBOOK (a name from `fxkit runbooks`, or a path) against a host, and record it.
 
     Parameters are checked before anything starts. Each step is shown as it starts and
     ends. The executed notebook and its JSON record are written under runs/DATE/.
+
+    --sudo sets the runbook's sudo parameter (every command through `sudo -n`); -F and
+    --accept-new-host-key reach the runbook's kernel as $FXKIT_SSH_CONFIG and
+    $FXKIT_ACCEPT_NEW_HOST_KEY=1, which fxkit.connect reads.
+
     Exit status: 0 done, 1 failed, 3 refused (bad parameter, missing --confirm, host
     locked), 4 host unreachable, 130 interrupted. Ctrl-C (or SIGTERM) lets the step in
     progress finish, then stops and releases the host lock; a second one stops the step.
     """
+    from fxkit.cli.hostopts import show_ssh_resolution
     from fxkit.cli.progress import NORMAL, QUIET, VERBOSE, LiveProgress, stop_on_signals
     from fxkit.runbook.live import RunControl
     from fxkit.runbook.runner import run_runbook
@@ -48,14 +61,21 @@ def run(runbook: str, params: tuple[tuple[str, str], ...], host: str, apply: boo
         raise click.UsageError("-v and -q contradict each other: give one")
     given: dict[str, str] = {}
     for name, value in params:
-        if name in ("host", "apply", "confirm"):
+        if name in ("host", "apply", "confirm", "sudo"):
             raise click.UsageError(f"use --{name} rather than -p {name}")
         given[name] = value
     level = QUIET if quiet or as_json else VERBOSE if verbose else NORMAL
+    if verbose or ctx.find_root().params.get("verbose"):   # `fxkit -v run` too
+        # the kernel resolves HOST again, the same way, where nobody sees its log
+        show_ssh_resolution(ctx)
+        with contextlib.suppress(FxkitError):   # the run itself reports it properly
+            conn.connect(host).close()          # resolves ssh_config; connects to nothing
     control = RunControl()
     with stop_on_signals(control, lambda text: click.echo("\n" + text, err=True)):
         rec = run_runbook(runbook, given, host=host, apply=apply, confirm=confirm,
-                          runs_dir=runs_dir, observer=LiveProgress(level), control=control)
+                          sudo=conn.sudo, ssh_config=conn.ssh_config,
+                          accept_new_host_key=conn.accept_new_host_key, runs_dir=runs_dir,
+                          observer=LiveProgress(level), control=control)
     code = exits.for_record(rec)
     if as_json:
         jsonout.echo(jsonout.run_doc(rec, code))
@@ -71,6 +91,8 @@ def run(runbook: str, params: tuple[tuple[str, str], ...], host: str, apply: boo
         click.echo(f"notebook: {rec.notebook}")
         click.echo(f"record:   {rec.record_path}")
         click.echo(f"show it:  fxkit runs show {rec.id}")
+    if rec.status in RESUMABLE and rec.target is not None and code != exits.REFUSED:
+        click.echo(f"resume:   fxkit runs resume {rec.id}   (dry-run; then --apply)")
     sys.exit(code)
 
 
@@ -84,7 +106,10 @@ def run(runbook: str, params: tuple[tuple[str, str], ...], host: str, apply: boo
 @click.pass_context
 def runs(ctx: click.Context, host: str | None, runbook: str | None, status: str | None,
          runs_dir: str, as_json: bool) -> None:
-    """List past runbook runs (newest last); `runs show ID`, `runs verify ID`."""
+    """List past runbook runs (newest last); `runs show ID`, `runs verify ID`, `runs resume ID`.
+
+    A run marked running whose process is gone (killed) is shown as stale.
+    """
     ctx.obj = {"runs_dir": runs_dir}
     if ctx.invoked_subcommand is not None:
         return
@@ -97,7 +122,8 @@ def runs(ctx: click.Context, host: str | None, runbook: str | None, status: str 
         return
     for r in records:
         by = "" if r.started_by == "fxkit run" else f"  ({r.started_by})"
-        click.echo(f"{r.id:<44} {r.status:<11} {'changed' if r.changed else '-':<8} "
+        status = "stale" if r.shown_status != r.status else r.status
+        click.echo(f"{r.id:<44} {status:<11} {'changed' if r.changed else '-':<8} "
                    f"{r.host:<12} {r.operator}{by}")
 
 
@@ -123,11 +149,17 @@ def show(ctx: click.Context, run_id: str, all_commands: bool, as_json: bool) -> 
 def verify(ctx: click.Context, run_id: str, audit_path: str | None) -> None:
     """Check a run's notebook sha256, its record's seal and its audit lines in the log.
 
-    Runs started by plain papermill are checked the same way, except for the notebook:
-    papermill writes it after the kernel (which keeps the record) has exited.
+    The audit log's hash chain from the run on is checked too, against the anchor file
+    beside it and the head every record in the runs directory keeps: truncating the log,
+    rewriting it, or re-sealing an edited record shows. Runs started by plain papermill
+    are checked the same way, except for the notebook: papermill writes it after the
+    kernel (which keeps the record) has exited.
     """
     rec = find_run(ctx.obj["runs_dir"], run_id)
-    problems = verify_run(rec, audit_path)
+    log = audit_path or rec.audit_log
+    others = heads_of([r for r in list_runs(ctx.obj["runs_dir"]) if r.id != rec.id], log) \
+        if log else []
+    problems = verify_run(rec, audit_path, heads=others)
     if problems:
         for p in problems:
             click.secho(f"{rec.id}: {p}", fg="red", err=True)
@@ -135,29 +167,45 @@ def verify(ctx: click.Context, run_id: str, audit_path: str | None) -> None:
     notebook = (f"notebook sha256 {rec.notebook_sha256[:16]}... matches" if rec.notebook_sha256
                 else "notebook not checked (written by papermill after the run)")
     click.echo(f"{rec.id}: {notebook}; record sealed in the audit log; "
-               f"{len(rec.audit_lines)} audit line(s) intact")
+               f"{len(rec.audit_lines)} audit line(s) intact; chain anchored "
+               f"(anchor file, {len(others) + 1} record(s))")
 
 
 @runs.command()
 @click.argument("host")
 @click.option("--yes", is_flag=True, help="Do not ask; I checked that the holder's run is gone.")
-def unlock(host: str, yes: bool) -> None:
+@host_options
+def unlock(host: str, yes: bool, conn: HostOptions) -> None:
     """Remove a stale apply lock on HOST (left by a run that died)."""
-    from fxkit.connect import connect
-    from fxkit.hostlock import break_lock, current_owner
+    from fxkit.hostlock import LOCK_DIR, break_lock, current_owner, is_locked
 
-    with connect(host) as h:
+    with conn.connect(host) as h:
         holder = current_owner(h)
+        if holder is None and is_locked(h):   # its holder died between mkdir and owner file
+            click.echo(f"{host}: {LOCK_DIR} exists without its owner file")
+            if not yes:
+                click.confirm("Is no fxkit run applying there now? Remove the lock", abort=True)
+            break_lock(h)
+            click.echo(f"{host}: lock removed")
+            return
         if holder is None:
             click.echo(f"{host}: not locked")
             return
         click.echo(f"{host}: locked by {holder.describe()}")
+        click.echo(f"{host}: " + {
+            "dead": f"that process (pid {holder.pid}) is gone: the lock is stale",
+            "alive": f"that process (pid {holder.pid}) is still running on this machine",
+            "unknown": f"fxkit cannot tell from here whether pid {holder.pid} on "
+                       f"{holder.machine} still runs"}[holder.liveness()])
         if not yes:
             click.confirm("Is that run really gone? Remove the lock", abort=True)
-        break_lock(h)
+        break_lock(h, token=holder.token)   # unless someone took it meanwhile
         click.echo(f"{host}: lock removed")
 
 
 def _first_line(text: object) -> str:
     lines = str(text or "").splitlines()
     return lines[0] if lines else ""
+
+
+runs.add_command(resume)

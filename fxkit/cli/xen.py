@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from fxkit.cli import jsonout
+from fxkit.cli.hostopts import HostOptions, host_options
 from fxkit.cli.plans import show_or_apply
-from fxkit.connect import connect
 from fxkit.plan import Plan
 from fxkit.xen.config import DomainConfig
 from fxkit.xen.macs import stable_mac
@@ -25,7 +25,6 @@ HOST = click.argument("host", default="lab")
 TOOL = click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True,
                     help="Toolstack: xl (Xen >= 4.5) or xm (older hosts).")
 APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
-SUDO = click.option("--sudo", is_flag=True, help="Run xl, xm and the LVM tools via sudo -n.")
 JSON = jsonout.JSON_OPTION
 
 
@@ -42,12 +41,12 @@ def _show_or_apply(plan: Plan, host: object, apply: bool, confirm: tuple[str, ..
 @xen.command("list")
 @HOST
 @TOOL
-@SUDO
+@host_options
 @JSON
-def list_(host: str, tool: str, sudo: bool, as_json: bool) -> None:
+def list_(host: str, tool: str, conn: HostOptions, as_json: bool) -> None:
     """Running domains: name, id, memory (MiB), vcpus, state, cpu seconds."""
-    with connect(host) as h:
-        domains = Toolstack(h, tool, sudo=sudo).list()
+    with conn.connect(host) as h:
+        domains = Toolstack(h, tool).list()
     if as_json:
         jsonout.echo(jsonout.xen_list_doc(host, tool, domains))
         return
@@ -59,9 +58,10 @@ def list_(host: str, tool: str, sudo: bool, as_json: bool) -> None:
 @xen.command()
 @HOST
 @TOOL
-def info(host: str, tool: str) -> None:
+@host_options
+def info(host: str, tool: str, conn: HostOptions) -> None:
     """Host memory and CPUs as the hypervisor sees them."""
-    with connect(host) as h:
+    with conn.connect(host) as h:
         i = Toolstack(h, tool).info()
         click.echo(f"{i.host}: Xen {i.version}, {i.nr_cpus} CPUs, {i.total_memory} MiB, "
                    f"{i.free_memory} MiB free")
@@ -70,10 +70,12 @@ def info(host: str, tool: str) -> None:
 @xen.command()
 @click.argument("path")
 @HOST
-@click.option("--style", type=click.Choice(["xl", "xm"]), default="xl", show_default=True)
-def config(path: str, host: str, style: str) -> None:
+@click.option("--style", type=click.Choice(["xl", "xm"]), default="xl", show_default=True,
+              help="Print it back in xl's or xm's syntax.")
+@host_options
+def config(path: str, host: str, style: str, conn: HostOptions) -> None:
     """Parse a domain config on HOST and print it back, with its disks and vifs."""
-    with connect(host) as h:
+    with conn.connect(host) as h:
         c = DomainConfig.parse(h.read_file(path), path)
     click.echo(c.render(style), nl=False)
     for d in c.disks:
@@ -102,16 +104,16 @@ def mac(name: str, index: int, prefix: str) -> None:
 @click.option("--bridge", "bridges", multiple=True, help="One vif per --bridge (default xenbr0).")
 @TOOL
 @APPLY
-@SUDO
+@host_options
 @JSON
 def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_size: str,
-           vg: str, bridges: tuple[str, ...], tool: str, apply: bool, sudo: bool,
+           vg: str, bridges: tuple[str, ...], tool: str, apply: bool, conn: HostOptions,
            as_json: bool) -> None:
     """Plan a domU from nothing: LVs, filesystems, /etc/xen/NAME.cfg, start."""
     spec = DomuSpec(name, memory=memory, vcpus=vcpus, root_size=root_size,
                     swap_size=swap_size, vg=vg, bridges=bridges or ("xenbr0",))
-    with connect(host) as h:
-        _show_or_apply(plan_domu_create(read_domu_facts(h, tool, sudo=sudo), spec), h, apply,
+    with conn.connect(host) as h:
+        _show_or_apply(plan_domu_create(read_domu_facts(h, tool), spec), h, apply,
                        as_json=as_json)
 
 
@@ -123,13 +125,13 @@ def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_s
 @click.option("--confirm", multiple=True, help="Name each thing destroyed (repeat).")
 @TOOL
 @APPLY
-@SUDO
+@host_options
 @JSON
 def remove(name: str, host: str, keep_disks: bool, wipe: bool, confirm: tuple[str, ...],
-           tool: str, apply: bool, sudo: bool, as_json: bool) -> None:
+           tool: str, apply: bool, conn: HostOptions, as_json: bool) -> None:
     """Plan shutting a domU down and deleting its config (and LVs)."""
-    with connect(host) as h:
-        plan = plan_domu_remove(read_domu_facts(h, tool, sudo=sudo), name,
+    with conn.connect(host) as h:
+        plan = plan_domu_remove(read_domu_facts(h, tool), name,
                                 remove_disks=not keep_disks, wipe=wipe)
         _show_or_apply(plan, h, apply, confirm, as_json)
 
@@ -140,11 +142,11 @@ def _lifecycle(action: str, planner: object) -> None:
     @HOST
     @TOOL
     @APPLY
-    @SUDO
+    @host_options
     @JSON
-    def cmd(name: str, host: str, tool: str, apply: bool, sudo: bool, as_json: bool) -> None:
-        with connect(host) as h:
-            plan = planner(read_domu_facts(h, tool, sudo=sudo), name)  # type: ignore[operator]
+    def cmd(name: str, host: str, tool: str, apply: bool, conn: HostOptions, as_json: bool) -> None:
+        with conn.connect(host) as h:
+            plan = planner(read_domu_facts(h, tool), name)  # type: ignore[operator]
             _show_or_apply(plan, h, apply, as_json=as_json)
     cmd.__doc__ = f"Plan to {action} domU NAME."
 
@@ -158,7 +160,8 @@ _lifecycle("reboot", plan_domu_reboot)
 @click.argument("name")
 @HOST
 @TOOL
-def console(name: str, host: str, tool: str) -> None:
+@host_options
+def console(name: str, host: str, tool: str, conn: HostOptions) -> None:
     """Print the recent console output of domU NAME (never attaches)."""
-    with connect(host) as h:
+    with conn.connect(host) as h:
         click.echo(Toolstack(h, tool).console(name), nl=False)

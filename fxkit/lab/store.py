@@ -39,7 +39,7 @@ from fxkit.lab.state import SECTIONS, LabFile, LabState
 
 SCENARIOS_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = "fx"
-_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
 
 
 @dataclass

@@ -16,11 +16,12 @@ import re
 from dataclasses import dataclass, field
 
 from fxkit.errors import ParseError
+from fxkit.excerpt import excerpt
 
 _UNITS = {"": 1, "B": 1, "KB": 1024, "KIB": 1024, "MB": 1024 ** 2, "MIB": 1024 ** 2,
           "GB": 1024 ** 3, "GIB": 1024 ** 3, "TB": 1024 ** 4, "TIB": 1024 ** 4,
           "PB": 1024 ** 5, "PIB": 1024 ** 5, "SE": 512}
-_SIZE = re.compile(r"^<?\s*([\d.]+)\s*([A-Za-z]*)$")
+_SIZE = re.compile(r"<?\s*([0-9]{1,20}(?:\.[0-9]{1,20})?)\s*([A-Za-z]*)\Z")
 
 
 def display_bytes(text: str) -> int:
@@ -30,7 +31,7 @@ def display_bytes(text: str) -> int:
     """
     m = _SIZE.match(text.strip())
     if not m or m.group(2).upper() not in _UNITS:
-        raise ParseError(f"size {text!r} is not an lvm display size")
+        raise ParseError(f"size {excerpt(text)} is not an lvm display size")
     return round(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
@@ -65,7 +66,7 @@ def parse_blocks(text: str, keys: tuple[str, ...] = _PV_KEYS + _VG_KEYS + _LV_KE
     blocks: list[Block] = []
     for raw in text.splitlines():
         line = raw.strip()
-        head = re.match(r"^--- (.*) ---$", line)
+        head = re.match(r"--- (.*) ---\Z", line)
         if head:
             blocks.append(Block(head.group(1)))
             continue
@@ -99,10 +100,10 @@ class PvDisplay:
 
 def _int(block: Block, key: str) -> int:
     value = block.get(key)
-    try:
-        return int(value.split()[0])
-    except (ValueError, IndexError) as e:
-        raise ParseError(f"{block.title}: {key!r} is {value!r}, not a number") from e
+    first = value.split()[0] if value.split() else ""
+    if not (first.isascii() and first.isdecimal() and len(first) <= 20):
+        raise ParseError(f"{excerpt(block.title)}: {key!r} is {excerpt(value)}, not a number")
+    return int(first)
 
 
 def parse_pvdisplay(text: str) -> list[PvDisplay]:
@@ -177,9 +178,8 @@ def parse_lvdisplay(text: str) -> list[LvDisplay]:
         name = b.get("LV Name")
         if not path and name.startswith("/dev/"):   # lvm1-compatible form: LV Name is a path
             path, name = name, name.rsplit("/", 1)[-1]
-        opened = b.get("# open")
         out.append(LvDisplay(path, name, b.get("VG Name"), b.get("LV UUID"), b.get("LV Status"),
-                             int(opened) if opened else None, b.get("LV Size"),
+                             _int(b, "# open") if b.get("# open") else None, b.get("LV Size"),
                              _int(b, "Current LE"), _int(b, "Segments"),
                              b.get("LV snapshot status"), b.get("Block device")))
     return out
@@ -195,7 +195,7 @@ def _colon(text: str, fields: int, what: str) -> list[list[str]]:
         parts = line.strip().split(":")
         if len(parts) != fields:
             raise ParseError(f"{what} -c line has {len(parts)} fields, expected {fields}: "
-                             f"{line!r}")
+                             f"{excerpt(line)}")
         rows.append(parts)
     return rows
 
@@ -224,5 +224,6 @@ def _typed(row: dict[str, str]) -> dict[str, str | int]:
     for k, v in row.items():
         if k.startswith("_"):
             continue
-        out[k] = int(v) if re.fullmatch(r"-?\d+", v) and k not in ("name", "vg", "uuid") else v
+        out[k] = int(v) if re.fullmatch(r"-?[0-9]{1,20}", v) and k not in ("name", "vg", "uuid") \
+            else v
     return out

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from fxkit.errors import InvalidRequest, PreconditionFailed
 from fxkit.lvm.facts import LvmFacts
+from fxkit.lvm.guest import guest_resize_argv, guest_target
 from fxkit.lvm.names import validate_lv_name
 from fxkit.lvm.plans_shrink import plan_lv_reduce
 from fxkit.lvm.sizes import human, target_extents
@@ -165,6 +166,8 @@ def plan_lv_extend(facts: LvmFacts, ref: str, size: str | int, *, resize_fs: boo
     users = facts.require_users(full, "grow").running.get(full, ()) if resize_fs else \
         facts.running_users.get(full, ())
     info = facts.fs(lv)
+    for target_host in (guest_ssh or {}).values():
+        guest_target(target_host)       # refused before anything is planned
     ssh_to = [(u, (guest_ssh or {})[u]) for u in users if u in (guest_ssh or {})]
     if users and resize_fs and ssh_to and (info is None or info.type in EXT_FS):
         for dom, target_host in ssh_to:
@@ -172,10 +175,9 @@ def plan_lv_extend(facts: LvmFacts, ref: str, size: str | int, *, resize_fs: boo
             if not vdev:
                 raise PreconditionFailed(f"no device name for {full} in {dom}'s config: "
                                          "cannot tell which device to grow inside the guest")
+            argv = guest_resize_argv(target_host, vdev)   # both checked: the guest's shell
             steps.append(Step(f"Grow the filesystem on {full} inside {dom} (/dev/{vdev}), "
-                              "over SSH from dom0",
-                              ("ssh", "-o", "BatchMode=yes", target_host, "resize2fs",
-                               f"/dev/{vdev}"), timeout=3600))
+                              "over SSH from dom0", argv, timeout=3600))
         warnings.append(f"{full} is a disk of the running domU {', '.join(users)}: its "
                         "filesystem is grown inside the guest over SSH; the guest must "
                         "already see the new size (recent kernels do; else reboot it first)")

@@ -25,8 +25,16 @@ from fxkit.errors import InvalidRequest
 SECTOR = 512
 _UNITS = {"b": 1, "s": 512, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4,
           "p": 1024 ** 5, "e": 1024 ** 6}
-_SIZE = re.compile(r"^([+-]?)(\d+(?:\.\d*)?|\.\d+)([bBsSkKmMgGtTpPeE]?)$")
-_EXTENTS = re.compile(r"^([+-]?)(\d+)(?:%(VG|FREE|PVS|ORIGIN))?$")
+_SIZE = re.compile(r"([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([bBsSkKmMgGtTpPeE]?)\Z")
+_EXTENTS = re.compile(r"([+-]?)([0-9]+)(?:%(VG|FREE|PVS|ORIGIN))?\Z")
+# lvm2 counts bytes and extents in 64 bits: a longer number is no size at all (and a
+# 5,000-digit one would cost Python seconds to convert).
+MAX_BYTES = 2 ** 64
+_MAX_CHARS = 40
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= _MAX_CHARS else text[:_MAX_CHARS] + "...")
 
 
 @dataclass(frozen=True)
@@ -48,26 +56,32 @@ class SizeRequest:
 
 def parse_size(text: str, *, allow_sign: bool = True) -> SizeRequest:
     """An ``-L`` argument (``10G``, ``512M``, ``+5G``, ``1.5g``; default unit MiB)."""
-    m = _SIZE.match(text.strip())
+    m = _SIZE.match(text.strip()) if len(text) <= _MAX_CHARS else None
     if not m:
-        raise InvalidRequest(f"size {text!r} is not understood: write a number and a unit, "
+        raise InvalidRequest(f"size {_shown(text)} is not understood: write a number and a unit, "
                              "e.g. 10G, 512M, +5G (units b s k m g t p e, powers of 1024)")
     sign, number, unit = m.groups()
     if sign and not allow_sign:
-        raise InvalidRequest(f"size {text!r}: a new LV's size cannot be relative; drop {sign!r}")
-    value = Fraction(number) * _UNITS[(unit or "m").lower()]
-    return SizeRequest(sign, "bytes", math.ceil(value))
+        raise InvalidRequest(f"size {_shown(text)}: a new LV's size cannot be relative; "
+                             f"drop {sign!r}")
+    value = math.ceil(Fraction(number) * _UNITS[(unit or "m").lower()])
+    if value >= MAX_BYTES:
+        raise InvalidRequest(f"size {_shown(text)} is larger than lvm2 can count (16 EiB): "
+                             "check the number and the unit")
+    return SizeRequest(sign, "bytes", value)
 
 
 def parse_extents(text: str, *, allow_sign: bool = True) -> SizeRequest:
     """An ``-l`` argument: ``50``, ``+10``, ``100%FREE``, ``50%VG``."""
-    m = _EXTENTS.match(text.strip())
+    m = _EXTENTS.match(text.strip()) if len(text) <= _MAX_CHARS else None
     if not m:
-        raise InvalidRequest(f"extent count {text!r} is not understood: write e.g. 50, +10, "
+        raise InvalidRequest(f"extent count {_shown(text)} is not understood: write e.g. 50, +10, "
                              "100%FREE or 50%VG")
     sign, number, of = m.groups()
     if sign and not allow_sign:
-        raise InvalidRequest(f"extent count {text!r}: a new LV's size cannot be relative")
+        raise InvalidRequest(f"extent count {_shown(text)}: a new LV's size cannot be relative")
+    if int(number) >= MAX_BYTES:
+        raise InvalidRequest(f"extent count {_shown(text)} is larger than lvm2 can count")
     if of:
         return SizeRequest(sign, "percent", int(number), of)
     return SizeRequest(sign, "extents", int(number))

@@ -4,18 +4,20 @@
     >>> state.lv("lvm/secours-root").attr.open
     True
 
-Plans live in ``fxkit.lvm.plans``; names and sizes in ``fxkit.lvm.names`` and
+Records live in ``fxkit.lvm.records``, their parsers in ``fxkit.lvm.reports`` (both
+re-exported here); plans in ``fxkit.lvm.plans``; names and sizes in ``fxkit.lvm.names`` and
 ``fxkit.lvm.sizes``; the classic ``*display`` parsers in ``fxkit.lvm.display``.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from fxkit.errors import InvalidRequest, ParseError
+from fxkit.errors import InvalidRequest
 from fxkit.lvm.names import LvRef, parse_lv_ref
+from fxkit.lvm.records import LogicalVolume, LvAttr, PhysicalVolume, Segment, VolumeGroup
+from fxkit.lvm.reports import parse_lvs_json, parse_pvs_json, parse_vgs_json
 from fxkit.privilege import become
 
 if TYPE_CHECKING:
@@ -27,116 +29,10 @@ VG_FIELDS = ("vg_name,vg_uuid,vg_attr,vg_size,vg_free,vg_extent_size,vg_extent_c
              "vg_free_count,pv_count,lv_count,snap_count,vg_seqno")
 LV_FIELDS = "lv_name,vg_name,lv_attr,lv_size,lv_uuid,lv_path,lv_dm_path,origin,data_percent,devices"
 REPORT_ARGS = ("--reportformat", "json", "--units", "b", "--nosuffix", "-o")
-
-# lv_attr characters, from lvs(8) and lvm2's lib/metadata/lv.c (lv_attr_dup)
-_VOLUME_TYPES = {"-": "plain", "o": "origin", "O": "merging origin", "s": "snapshot",
-                 "S": "merging snapshot", "m": "mirrored", "r": "raid", "t": "thin pool",
-                 "V": "thin volume", "C": "cache", "p": "pvmove", "i": "mirror/raid image",
-                 "l": "mirror log", "e": "raid metadata or pool metadata spare"}
-
-
-@dataclass(frozen=True)
-class LvAttr:
-    """The 10 characters of ``lv_attr``, decoded."""
-
-    raw: str
-
-    def __post_init__(self) -> None:
-        if len(self.raw) < 10:
-            raise ParseError(f"lv_attr {self.raw!r} has fewer than 10 characters")
-
-    @property
-    def volume_type(self) -> str:
-        return _VOLUME_TYPES.get(self.raw[0], self.raw[0])
-
-    @property
-    def writable(self) -> bool:
-        return self.raw[1] == "w"
-
-    @property
-    def active(self) -> bool:
-        return self.raw[4] == "a"
-
-    @property
-    def open(self) -> bool:
-        return self.raw[5] == "o"
-
-    @property
-    def is_origin(self) -> bool:
-        return self.raw[0] in "oO"
-
-    @property
-    def is_snapshot(self) -> bool:
-        return self.raw[0] in "sS"
-
-    @property
-    def state_known(self) -> bool:
-        """False when lvm2 could not ask device-mapper (``XX`` in the state columns)."""
-        return self.raw[4:6] != "XX"
-
-
-@dataclass(frozen=True)
-class PhysicalVolume:
-    name: str
-    vg: str | None
-    fmt: str
-    attr: str
-    size_bytes: int
-    free_bytes: int
-    uuid: str
-    dev_size: int
-    pe_start: int
-    pe_count: int
-    pe_alloc_count: int
-
-    @property
-    def free_extents(self) -> int:
-        return self.pe_count - self.pe_alloc_count
-
-
-@dataclass(frozen=True)
-class VolumeGroup:
-    name: str
-    uuid: str
-    attr: str
-    size_bytes: int
-    free_bytes: int
-    extent_size: int
-    extent_count: int
-    free_count: int
-    pv_count: int
-    lv_count: int
-    snap_count: int
-    seqno: int
-
-
-@dataclass(frozen=True)
-class Segment:
-    pv: str
-    pe: int
-
-
-@dataclass(frozen=True)
-class LogicalVolume:
-    name: str
-    vg: str
-    attr: LvAttr
-    size_bytes: int
-    uuid: str
-    path: str
-    dm_path: str
-    origin: str
-    data_percent: str
-    segments: tuple[Segment, ...]
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.vg}/{self.name}"
-
-    @property
-    def ref(self) -> LvRef:
-        return LvRef(self.vg, self.name)
-
+__all__ = ["LV_FIELDS", "PV_FIELDS", "REPORT_ARGS", "VG_FIELDS", "LogicalVolume", "LvAttr",
+           "LvmState", "PhysicalVolume", "Segment", "VolumeGroup", "parse_lvs_json",
+           "parse_pvs_json", "parse_vgs_json", "read_lv", "read_lvm", "read_lvs", "read_pvs",
+           "read_vgs", "require_lv"]
 
 @dataclass(frozen=True)
 class LvmState:
@@ -166,70 +62,6 @@ class LvmState:
     def extents(self, lv: LogicalVolume) -> int:
         vg = self.vg(lv.vg)
         return lv.size_bytes // vg.extent_size if vg else 0
-
-
-# -- parsers -----------------------------------------------------------------------------
-
-def _rows(text: str, kind: str) -> list[dict[str, str]]:
-    try:
-        data = json.loads(text)
-        rows = data["report"][0][kind]
-    except (ValueError, KeyError, IndexError, TypeError) as e:
-        raise ParseError(f"not an lvm2 JSON {kind}s report ({e}): {text[:200]!r}") from e
-    if not isinstance(rows, list):
-        raise ParseError(f"lvm2 JSON report: '{kind}' is not a list")
-    return rows
-
-
-def _int(row: dict[str, str], key: str, default: int = 0) -> int:
-    value = row.get(key, "")
-    if value.strip() == "":
-        return default
-    try:
-        return int(value.strip())
-    except ValueError as e:
-        raise ParseError(f"field {key}={value!r} is not a byte count; read it with "
-                         "--units b --nosuffix") from e
-
-
-def parse_pvs_json(text: str) -> list[PhysicalVolume]:
-    return [PhysicalVolume(r["pv_name"], r.get("vg_name") or None, r.get("pv_fmt", ""),
-                           r.get("pv_attr", ""), _int(r, "pv_size"), _int(r, "pv_free"),
-                           r.get("pv_uuid", ""), _int(r, "dev_size"), _int(r, "pe_start"),
-                           _int(r, "pv_pe_count"), _int(r, "pv_pe_alloc_count"))
-            for r in _rows(text, "pv")]
-
-
-def parse_vgs_json(text: str) -> list[VolumeGroup]:
-    return [VolumeGroup(r["vg_name"], r.get("vg_uuid", ""), r.get("vg_attr", ""),
-                        _int(r, "vg_size"), _int(r, "vg_free"), _int(r, "vg_extent_size"),
-                        _int(r, "vg_extent_count"), _int(r, "vg_free_count"),
-                        _int(r, "pv_count"), _int(r, "lv_count"), _int(r, "snap_count"),
-                        _int(r, "vg_seqno"))
-            for r in _rows(text, "vg")]
-
-
-def _segment(devices: str) -> Segment | None:
-    if not devices or "(" not in devices:
-        return None
-    pv, _, pe = devices.rstrip(")").rpartition("(")
-    return Segment(pv, int(pe))
-
-
-def parse_lvs_json(text: str) -> list[LogicalVolume]:
-    """LVs from an lvs JSON report; rows per segment (``devices``) are merged."""
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in _rows(text, "lv"):
-        key = (r["vg_name"], r["lv_name"])
-        entry = merged.setdefault(key, {"row": r, "segments": []})
-        seg = _segment(r.get("devices", ""))
-        if seg is not None:
-            entry["segments"].append(seg)
-    return [LogicalVolume(r["lv_name"], r["vg_name"], LvAttr(r.get("lv_attr", "-" * 10)),
-                          _int(r, "lv_size"), r.get("lv_uuid", ""), r.get("lv_path", ""),
-                          r.get("lv_dm_path", ""), r.get("origin", ""),
-                          r.get("data_percent", ""), tuple(e["segments"]))
-            for e in merged.values() for r in [e["row"]]]
 
 
 def _report(host: Host, tool: str, fields: str, sudo: bool) -> str:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 MAIN = "/etc/network/interfaces"
 DIRECTORY = "/etc/network/interfaces.d"
-_VLAN_NAME = re.compile(r"^(?P<raw>.+)\.(?P<vid>\d{1,4})$")
+_VLAN_NAME = re.compile(r"(?P<raw>.+)\.(?P<vid>[0-9]{1,4})\Z")
 _STANZA_WORDS = ("iface", "mapping", "auto", "allow-auto", "source", "source-directory")
 
 
@@ -86,7 +86,8 @@ def parse_interfaces(text: str, path: str = MAIN) -> tuple[list[Stanza], list[st
         head = words[0]
         if head == "iface":
             if len(words) < 4:
-                raise ParseError(f"{path}: line {n}: `{line}` needs `iface NAME FAMILY METHOD`")
+                raise ParseError(f"{path}: line {n}: `{line[:80]}` needs "
+                                 "`iface NAME FAMILY METHOD`")
             current = Stanza(words[1], words[2], words[3], path=path)
             stanzas.append(current)
         elif head in ("auto", "allow-auto") or head.startswith("allow-"):
@@ -100,7 +101,7 @@ def parse_interfaces(text: str, path: str = MAIN) -> tuple[list[Stanza], list[st
         elif current is not None:
             current.options.append((head, " ".join(words[1:])))
         else:
-            raise ParseError(f"{path}: line {n}: option `{line}` outside any iface stanza")
+            raise ParseError(f"{path}: line {n}: option `{line[:80]}` outside any iface stanza")
     for s in stanzas:
         s.auto = s.name in autos
     return stanzas, sources

@@ -35,8 +35,8 @@ __all__ = ["GUEST_KINDS", "Persisted", "bridge_users", "check_name", "parse_pers
            "plan_attach", "plan_bridge_create", "plan_bridge_delete", "plan_detach",
            "read_persisted", "split_vlan"]
 
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$")
-_VLAN = re.compile(r"^(?P<parent>[A-Za-z0-9_-]+)\.(?P<vid>\d{1,4})$")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}\Z")
+_VLAN = re.compile(r"(?P<parent>[A-Za-z0-9_-]+)\.(?P<vid>[0-9]{1,4})\Z")
 GUEST_KINDS = ("vif", "tap")   # plugged by Xen's hotplug scripts, never persisted
 
 

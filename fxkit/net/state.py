@@ -11,13 +11,21 @@ without the ``bridge`` tool fall back to ``brctl show``::
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from fxkit.errors import ParseError
+from fxkit.excerpt import excerpt
+from fxkit.jsonfields import (
+    BadField,
+    int_field,
+    load_json,
+    object_field,
+    record_error,
+    text_field,
+)
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -25,7 +33,7 @@ if TYPE_CHECKING:
 LINK_KINDS = ("loopback", "physical", "bridge", "vif", "tap", "veth", "vlan", "dummy", "other")
 # Xen's netback names the dom0 end of guest NIC M of domain N "vifN.M"; HVM guests also
 # get an emulated twin "vifN.M-emu" (a tap). See Xen's tools/hotplug/Linux/vif-common.sh.
-_VIF = re.compile(r"^vif(\d+)\.(\d+)(-emu)?$")
+_VIF = re.compile(r"vif([0-9]+)\.([0-9]+)(-emu)?\Z")
 
 
 @dataclass(frozen=True)
@@ -101,39 +109,43 @@ class NetState:
 # -- pure parsers ----------------------------------------------------------------------------
 
 def _load_json(text: str, what: str) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(text or "[]")
-    except json.JSONDecodeError as e:
-        raise ParseError(f"{what}: not JSON ({e}); is iproute2 older than 4.13? "
-                         "fxkit needs `ip -j`") from e
-    if not isinstance(data, list):
-        raise ParseError(f"{what}: expected a JSON list, got {type(data).__name__}")
+    data = load_json(text or "[]", what, "is iproute2 older than 4.13? fxkit needs `ip -j`")
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise ParseError(f"{what}: expected a JSON list of objects, got {excerpt(data)}")
     return data
 
 
 def classify(item: Mapping[str, Any]) -> tuple[str, int | None, str | None]:
     """(kind, vlan id, parent) of one ``ip -j -d link`` record."""
-    name = str(item.get("ifname", ""))
-    info = item.get("linkinfo") or {}
-    info_kind = info.get("info_kind")
-    data = info.get("info_data") or {}
+    try:
+        return _classify(item)
+    except BadField as e:
+        raise record_error("ip -j -d link show", item, e) from None
+
+
+def _classify(item: Mapping[str, Any]) -> tuple[str, int | None, str | None]:
+    name = text_field(item, "ifname", "")
+    info = object_field(item, "linkinfo")
+    info_kind = text_field(info, "info_kind")
+    data = object_field(info, "info_data")
     vif = _VIF.match(name)
-    if item.get("link_type") == "loopback":
+    link = text_field(item, "link")
+    if text_field(item, "link_type") == "loopback":
         return "loopback", None, None
     if info_kind == "vlan":
-        return "vlan", int(data["id"]) if "id" in data else None, item.get("link")
+        return "vlan", int_field(data, "id"), link
     if info_kind == "bridge":
         return "bridge", None, None
     if info_kind == "tun":
-        return ("tap" if data.get("type", "tap") == "tap" else "other"), None, None
+        return ("tap" if text_field(data, "type", "tap") == "tap" else "other"), None, None
     if vif and not vif.group(3) and info_kind in (None, "veth"):
         # real netback vifs have no info_kind; test rigs stand them in with veth pairs
-        return "vif", None, item.get("link")
+        return "vif", None, link
     if info_kind == "veth":
-        return "veth", None, item.get("link")
+        return "veth", None, link
     if info_kind == "dummy":
         return "dummy", None, None
-    if info_kind is None and (item.get("parentbus") == "xen-backend"):
+    if info_kind is None and (text_field(item, "parentbus") == "xen-backend"):
         return "vif", None, None
     return ("physical" if info_kind is None else "other"), None, None
 
@@ -143,20 +155,25 @@ def parse_ip_links(text: str) -> list[Link]:
     links = []
     for item in _load_json(text, "ip -j -d link show"):
         try:
-            name = str(item["ifname"])
-            kind, vid, parent = classify(item)
+            name = text_field(item, "ifname")
+            if not name:
+                raise BadField("it has no ifname")
+            kind, vid, parent = _classify(item)
             vif = _VIF.match(name)
-            slave = (item.get("linkinfo") or {}).get("info_slave_data") or {}
+            slave = object_field(object_field(item, "linkinfo"), "info_slave_data")
+            flags = item.get("flags", [])
+            if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+                raise BadField(f"flags is {excerpt(flags, 30)}, not a list of strings")
             links.append(Link(
-                name=name, kind=kind, mac=str(item.get("address", "")),
-                state=str(item.get("operstate", "UNKNOWN")), mtu=int(item.get("mtu", 0)),
-                ifindex=int(item.get("ifindex", 0)), admin_up="UP" in item.get("flags", []),
-                master=item.get("master"), vlan_id=vid, parent=parent,
+                name=name, kind=kind, mac=text_field(item, "address", ""),
+                state=text_field(item, "operstate", "UNKNOWN"), mtu=int_field(item, "mtu", 0),
+                ifindex=int_field(item, "ifindex", 0), admin_up="UP" in flags,
+                master=text_field(item, "master"), vlan_id=vid, parent=parent,
                 domid=int(vif.group(1)) if vif else None,
                 devid=int(vif.group(2)) if vif else None,
-                port_state=slave.get("state")))
-        except (KeyError, TypeError, ValueError) as e:
-            raise ParseError(f"ip -j -d link show: record {item!r:.80} lacks {e}") from e
+                port_state=text_field(slave, "state")))
+        except (BadField, ValueError) as e:
+            raise record_error("ip -j -d link show", item, e) from None
     return links
 
 
@@ -164,23 +181,42 @@ def bridges_from_ip(text: str, links: list[Link]) -> list[Bridge]:
     """The bridges in ``ip -j -d link show`` output, with STP and forward delay."""
     out = []
     for item in _load_json(text, "ip -j -d link show"):
-        info = item.get("linkinfo") or {}
-        if info.get("info_kind") != "bridge":
-            continue
-        data = info.get("info_data") or {}
-        name = item["ifname"]
-        out.append(Bridge(
-            name=name, mac=item.get("address", ""), state=item.get("operstate", "UNKNOWN"),
-            stp=bool(data.get("stp_state", 0)), bridge_id=str(data.get("bridge_id", "")),
-            ports=tuple(ln.name for ln in links if ln.master == name),
-            forward_delay=data.get("forward_delay")))
+        try:
+            info = object_field(item, "linkinfo")
+            if text_field(info, "info_kind") != "bridge":
+                continue
+            data = object_field(info, "info_data")
+            name = text_field(item, "ifname")
+            if not name:
+                raise BadField("it has no ifname")
+            stp = data.get("stp_state", 0)
+            if type(stp) not in (int, bool):
+                raise BadField(f"stp_state is {excerpt(stp, 30)}, not a number")
+            bridge_id = data.get("bridge_id", "")
+            if not isinstance(bridge_id, (str, int)) or isinstance(bridge_id, bool):
+                raise BadField(f"bridge_id is {excerpt(bridge_id, 30)}")
+            out.append(Bridge(
+                name=name, mac=text_field(item, "address", ""),
+                state=text_field(item, "operstate", "UNKNOWN"), stp=bool(stp),
+                bridge_id=str(bridge_id), ports=tuple(ln.name for ln in links if ln.master == name),
+                forward_delay=int_field(data, "forward_delay")))
+        except BadField as e:
+            raise record_error("ip -j -d link show", item, e) from None
     return out
 
 
 def parse_bridge_links(text: str) -> dict[str, tuple[str, str]]:
     """Parse ``bridge -j link show``: {port: (master, state)}."""
-    return {str(p["ifname"]): (str(p.get("master", "")), str(p.get("state", "")))
-            for p in _load_json(text, "bridge -j link show")}
+    out = {}
+    for p in _load_json(text, "bridge -j link show"):
+        try:
+            name = text_field(p, "ifname")
+            if not name:
+                raise BadField("it has no ifname")
+            out[name] = (text_field(p, "master", ""), text_field(p, "state", ""))
+        except BadField as e:
+            raise record_error("bridge -j link show", p, e) from None
+    return out
 
 
 def parse_brctl_show(text: str) -> dict[str, Bridge]:
@@ -196,11 +232,11 @@ def parse_brctl_show(text: str) -> dict[str, Bridge]:
         fields_ = line.split()
         if line[0] in "\t ":          # continuation: one more port
             if current is None:
-                raise ParseError(f"brctl show: port line {line!r} before any bridge")
+                raise ParseError(f"brctl show: port line {excerpt(line)} before any bridge")
             current["ports"].append(fields_[0])
             continue
         if len(fields_) < 3:
-            raise ParseError(f"brctl show: cannot read bridge line {line!r}")
+            raise ParseError(f"brctl show: cannot read bridge line {excerpt(line)}")
         current = {"name": fields_[0], "bridge_id": fields_[1], "stp": fields_[2] == "yes",
                    "ports": fields_[3:4]}
         bridges[fields_[0]] = current
@@ -270,15 +306,25 @@ EXTERNAL_PATH = "/etc/fxkit/networks.json"
 
 def parse_externals(text: str) -> list[ExternalNetwork]:
     """Parse the site's description of external networks (``/etc/fxkit/networks.json``)."""
-    try:
-        data = json.loads(text)
-        return [ExternalNetwork(str(e["name"]), str(e["device"]),
-                                int(e["vlan"]) if e.get("vlan") is not None else None,
-                                str(e.get("label", "")))
-                for e in data.get("external", [])]
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
-        raise ParseError(f"{EXTERNAL_PATH}: {e}; expected "
-                         '{"external": [{"name": ..., "device": "eth0", "vlan": null}]}') from e
+    expected = '{"external": [{"name": ..., "device": "eth0", "vlan": null}]}'
+    data = load_json(text, EXTERNAL_PATH, f"expected {expected}")
+    entries = data.get("external", []) if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ParseError(f"{EXTERNAL_PATH}: expected {expected}, got {excerpt(data)}")
+    out = []
+    for e in entries:
+        try:
+            if not isinstance(e, dict):
+                raise BadField("it is not an object")
+            name, device = text_field(e, "name"), text_field(e, "device")
+            vlan = int_field(e, "vlan")
+            if not name or not device or vlan is not None and not 0 <= vlan <= 4095:
+                raise BadField("it needs a name, a device and a VLAN id from 0 to 4095 or null")
+            out.append(ExternalNetwork(name, device, vlan, text_field(e, "label", "")))
+        except BadField as err:
+            raise ParseError(f"{EXTERNAL_PATH}: network {excerpt(e)}: {err}; expected "
+                             f"{expected}") from None
+    return out
 
 
 def read_externals(host: Host) -> list[ExternalNetwork]:

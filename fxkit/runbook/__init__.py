@@ -15,9 +15,11 @@ From Python (what ``fxkit run`` does)::
 and report tail every runbook ends with; ``check`` is the cell after every runbook's
 parameters (the same checks inside the kernel, and the record under plain papermill:
 ``journal``); ``events`` and ``live`` carry live progress out and a stop request in;
-``catalog`` finds runbooks and says what each one does. The host lock itself is
-``fxkit.hostlock``; the tables and pictures a runbook shows are ``fxkit.display``'s,
-re-exported here.
+``catalog`` finds runbooks and says what each one does; ``targets`` resolves a relative
+size once, into the absolute target a run records, and ``resume`` continues a failed,
+interrupted or killed run toward it; ``redact`` masks secrets inside the runbook's kernel.
+The host lock itself is ``fxkit.hostlock`` (``Plan.apply`` takes it); the tables and
+pictures a runbook shows are ``fxkit.display``'s, re-exported here.
 """
 
 from fxkit.display import Picture, Table, picture, table, vg_usage_chart

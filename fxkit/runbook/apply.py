@@ -2,8 +2,12 @@
 
     >>> apply_plan(fx, plan, apply=apply, confirm=confirm, runbook="lv-extend")  # doctest: +SKIP
 
-Dry-run shows the plan and reports "nothing changed"; with ``apply=True`` it takes
-the host lock, applies with a progress line per step and reports what changed. The
+Dry-run shows the plan and reports "nothing changed"; with ``apply=True`` it notes
+the run's absolute target in its record (relative sizes as the plan resolved them,
+``targets``), applies under the host lock (``Plan.apply`` takes it; the lock names this
+run) with a progress line per step and reports what changed. A step whose connection
+was lost is reported as "outcome unknown" with what the host said when re-read, never
+as "nothing changed"; a failed or stopped run points to ``fxkit runs resume``. The
 outcome is displayed with the ``OUTCOME_MIME`` type, so the runner (or anyone reading
 the executed notebook) finds it there. Output is deterministic: no times, no pids.
 Under ``fxkit run`` each step's start and end also go to the runner as live events
@@ -13,6 +17,7 @@ Under ``fxkit run`` each step's start and end also go to the runner as live even
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,8 +25,11 @@ from typing import TYPE_CHECKING, Any
 from fxkit.display import show
 from fxkit.errors import ApplyFailed, FxkitError
 from fxkit.hostlock import HostLock
-from fxkit.runbook import journal
-from fxkit.runbook.events import RunInterrupted, emit, stop_requested
+from fxkit.plan import REREAD_NOT_DONE
+from fxkit.reread import why_unknown
+from fxkit.runbook import check, journal, targets
+from fxkit.runbook.events import RECORD_ENV, RUN_ENV, RunInterrupted, emit, stop_requested
+from fxkit.runbook.notes import note_target
 from fxkit.secrets import mask
 
 if TYPE_CHECKING:
@@ -54,7 +62,7 @@ def report_outcome(status: str, changed: bool, reason: str, *, runbook: str = ""
                **extra}
     mark = {"dry-run": "Dry run", "succeeded": "Done", "failed": "FAILED",
             "interrupted": "INTERRUPTED"}.get(status, status)
-    lines = [f"{mark}: {'changed' if changed else 'nothing changed'}. {outcome['reason']}"]
+    lines = [f"{mark}: {_changed(outcome)}. {outcome['reason']}"]
     lines += [f"  ran: {s}" for s in outcome["steps"]]
     lines += [f"  skipped (already done): {s}" for s in outcome["skipped"]]
     text = "\n".join(lines)
@@ -65,8 +73,14 @@ def report_outcome(status: str, changed: bool, reason: str, *, runbook: str = ""
     return outcome
 
 
+def _changed(outcome: dict[str, Any]) -> str:
+    if outcome.get("unknown"):
+        return "outcome unknown" + (", changed" if outcome["changed"] else "")
+    return "changed" if outcome["changed"] else "nothing changed"
+
+
 def _markdown(mark: str, changed: bool, outcome: dict[str, Any]) -> str:
-    md = [f"**{mark}: {'changed' if changed else 'nothing changed'}.** {outcome['reason']}"]
+    md = [f"**{mark}: {_changed(outcome)}.** {outcome['reason']}"]
     md += [f"- ran: {s}" for s in outcome["steps"]]
     md += [f"- skipped (already done): {s}" for s in outcome["skipped"]]
     return "\n".join(md)
@@ -93,10 +107,11 @@ class _Tracker:
         original = step.needed
 
         def needed(host: Host) -> bool:
-            self.current, self.started = n, time.monotonic()
-            emit("step_start", n=n, total=self.total, sentence=mask(step.description),
-                 command=step.command, settles=step.settled is not None,
-                 timeout=step.timeout, settle_seconds=step.settle_seconds)
+            if self.current != n:   # not a re-read after a lost connection: the step starts
+                self.current, self.started = n, time.monotonic()
+                emit("step_start", n=n, total=self.total, sentence=mask(step.description),
+                     command=step.command, settles=step.settled is not None,
+                     timeout=step.timeout, settle_seconds=step.settle_seconds)
             if original is None or original(host):
                 return True
             self.skipped.add(n)
@@ -147,6 +162,7 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
         return report_outcome("succeeded", False, f"Nothing to do: {why}.",
                               runbook=runbook, host=host)
     tracker = _Tracker(plan)
+    target = _note_target(plan)
     emit("apply", title=mask(plan.title), total=tracker.total, host=host.name,
          steps=[{"n": n, "sentence": mask(s.description), "command": s.command}
                 for n, s in enumerate(plan.steps, 1)])
@@ -154,30 +170,22 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
     try:
         if stop_requested():
             raise RunInterrupted("stopped by the operator before the first step")
-        with HostLock(host, runbook=runbook):
-            outcome = tracker.plan.apply(host, confirm=confirm or None,
-                                         progress=tracker.finished)
+        outcome = tracker.plan.apply(host, confirm=confirm or None, progress=tracker.finished,
+                                     lock=HostLock(host, runbook=runbook, run_id=run_id()))
         status = "succeeded"
     except ApplyFailed as e:
-        emit("step_end", n=tracker.current, total=tracker.total, outcome="failed",
-             seconds=tracker.elapsed(), error=mask(str(e.cause)).splitlines()[0])
-        done = [s.description for s in e.done]
-        report_outcome("failed", bool(done), f"Step {getattr(e.step, 'description', '?')!r} "
-                       f"failed; run the runbook again once fixed (done steps are skipped).",
-                       runbook=runbook, host=host, steps=done,
-                       changes=[s.command for s in e.done], error=mask(str(e.cause)),
-                       cause=type(e.cause).__name__)
+        _failed(host, tracker, runbook, e, target)
         raise
     except (RunInterrupted, KeyboardInterrupt) as e:
         status = "interrupted"
-        _interrupted(host, tracker, runbook, e)
+        _interrupted(host, tracker, runbook, e, target)
         if isinstance(e, KeyboardInterrupt):
             raise RunInterrupted(f"{runbook}: stopped by the operator during step "
                                  f"{tracker.current}/{tracker.total}") from None
         raise
     except FxkitError as e:
         report_outcome("failed", False, mask(str(e)).splitlines()[0], runbook=runbook,
-                       host=host, cause=type(e).__name__)
+                       host=host, cause=type(e).__name__, **_target(target))
         raise
     finally:
         emit("applied", status=status)
@@ -187,10 +195,77 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
            else "Every step was already done (re-checked before running).")
     return report_outcome("succeeded", bool(ran), why, runbook=runbook, host=host,
                           steps=ran, skipped=skipped,
-                          changes=[s.command for s, _ in outcome.ran])
+                          changes=[s.command for s, _ in outcome.ran], **_target(target))
 
 
-def _interrupted(host: Host, tracker: _Tracker, runbook: str, why: BaseException) -> None:
+def run_id() -> str:
+    """The id of the run this kernel belongs to (``fxkit run``'s, or its own record's)."""
+    if rid := os.environ.get(RUN_ENV):
+        return rid
+    run = journal.active()
+    return run.rec.id if run is not None else ""
+
+
+def resume_hint() -> str:
+    """How to continue this run, for a failure or stop message."""
+    rid = run_id()
+    if not rid:
+        return "Run the runbook again (dry-run first): steps already done are skipped."
+    return (f"Resume it with `fxkit runs resume {rid}` (a dry-run; then --apply): it "
+            "continues toward the same target, and steps already done are skipped.")
+
+
+def _note_target(plan: Plan) -> dict[str, str]:
+    """Resolve the run's relative sizes from ``plan`` and note them in its record now,
+    before any step: a run that dies during its apply still says where it was going."""
+    checked = check.last_checked()
+    target = targets.resolve(plan, checked.values if checked else {})
+    if (path := os.environ.get(RECORD_ENV)) and os.environ.get(RUN_ENV):
+        try:
+            note_target(path, target)
+        except (OSError, ValueError, TypeError):
+            pass   # the outcome carries it too; the runner records it from there
+    elif (run := journal.active()) is not None:
+        run.note_target(target)
+    return target
+
+
+def _target(target: dict[str, str]) -> dict[str, Any]:
+    return {"target": target} if target else {}
+
+
+def _failed(host: Host, tracker: _Tracker, runbook: str, e: ApplyFailed,
+            target: dict[str, str]) -> None:
+    """Report a failed apply: what ran, and for a lost connection what the host says now."""
+    step = e.step
+    first = (mask(str(e.cause)).splitlines() or [""])[0]
+    emit("step_end", n=tracker.current, total=tracker.total,
+         outcome="unknown" if e.unknown else "failed", seconds=tracker.elapsed(), error=first)
+    done = [s.description for s in e.done]
+    changes = [s.command for s in e.done]
+    extra: dict[str, Any] = {}
+    if e.unknown and step is not None:
+        in_place = e.reread != REREAD_NOT_DONE
+        extra["unknown"] = {"step": mask(step.description), "command": step.command,
+                            "reread": e.reread, "error": first}
+        if in_place:
+            changes.append(step.command)
+        why = (f"During step {tracker.current}/{tracker.total} ({step.description}) "
+               f"{why_unknown(e.cause)}: whether `{step.command}` took effect is unknown; "
+               f"{e.reread}.")
+        changed = bool(done) or in_place
+    elif step is None:   # every step ran; releasing the lock failed
+        why, changed = mask(str(e)).splitlines()[0], bool(done)
+    else:
+        why = f"Step {step.description!r} failed."
+        changed = bool(done)
+    report_outcome("failed", changed, f"{why} {resume_hint()}", runbook=runbook, host=host,
+                   steps=done, changes=changes, error=mask(str(e.cause)),
+                   cause=type(e.cause).__name__, **extra, **_target(target))
+
+
+def _interrupted(host: Host, tracker: _Tracker, runbook: str, why: BaseException,
+                 target: dict[str, str]) -> None:
     """Report a run the operator stopped: what ran, what did not; the lock is released."""
     n, total = tracker.current, tracker.total
     during = isinstance(why, KeyboardInterrupt) and n and (n not in tracker.skipped)
@@ -201,7 +276,6 @@ def _interrupted(host: Host, tracker: _Tracker, runbook: str, why: BaseException
     else:
         where = f"Stopped after step {n}/{total}." if n else "Stopped before the first step."
     done = [s.description for s in tracker.done]
-    report_outcome("interrupted", bool(done), f"{where} Run the runbook again (dry-run first) "
-                   "to finish: steps already done are skipped.", runbook=runbook, host=host,
-                   steps=done, changes=[s.command for s in tracker.done],
-                   not_run=tracker.not_run())
+    report_outcome("interrupted", bool(done), f"{where} {resume_hint()}", runbook=runbook,
+                   host=host, steps=done, changes=[s.command for s in tracker.done],
+                   not_run=tracker.not_run(), **_target(target))

@@ -11,7 +11,8 @@ confirmations, unknown parameters) to the values the kernel holds, so papermill 
 directly refuses what ``fxkit run`` refuses, before any command reaches the host. The
 values are replaced by their checked form (``"no"`` for a yes/no parameter becomes
 False; ``apply`` and ``sudo`` must already be True or False). When papermill, not
-``fxkit run``, runs the notebook, this also starts the run's record (``journal``).
+``fxkit run``, runs the notebook, this also starts the run's record (``journal``). From
+then on the kernel masks secrets in its own outputs (``redact.protect_kernel``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fxkit import audit
 from fxkit.errors import RunbookError
 from fxkit.runbook import journal
 from fxkit.runbook.catalog import find_runbook
-from fxkit.runbook.events import RunInterrupted, emit, stop_requested, under_fxkit_run
+from fxkit.runbook.events import (
+    RUN_ENV,
+    RunInterrupted,
+    emit,
+    stop_requested,
+    under_fxkit_run,
+)
 from fxkit.runbook.params import ParamSpec, read_specs, specs_of_cell, validate
+from fxkit.runbook.redact import protect_kernel
 
 INJECTED = "# Parameters"                     # papermill's first line of the cell it injects
 # what `papermill --inject-paths` adds (input first, then output)
@@ -52,6 +61,7 @@ class Checked:
 def check_parameters(namespace: MutableMapping[str, Any], *, runbook: str) -> Checked:
     """Check the parameters in ``namespace`` (the notebook's ``globals()``), or raise
     ``InvalidRequest`` before anything runs; then start the record under plain papermill."""
+    protect_kernel(namespace.get("get_ipython", lambda: None)())
     specs, given, exact = declared_and_given(namespace, runbook)
     paths = {n: str(namespace.get(n) or "") for n in PATHS if n in given}
     values = {n: namespace[n] for n in specs if n in namespace}
@@ -60,15 +70,29 @@ def check_parameters(namespace: MutableMapping[str, Any], *, runbook: str) -> Ch
     if stop_requested():
         raise RunInterrupted(f"{runbook}: stopped by the operator before anything ran")
     namespace.update(checked)
+    _LAST[:] = [Checked(runbook, checked)]
     record = None
+    audit.CONTEXT.pop("run", None)
+    if os.environ.get(RUN_ENV):
+        audit.CONTEXT["run"] = os.environ[RUN_ENV]
     if not under_fxkit_run():
         told = {n: checked[n] for n in given if n in checked} if exact else dict(checked)
         told.setdefault("host", checked.get("host", ""))
         shell = namespace["get_ipython"]() if "get_ipython" in namespace else None
         record = journal.begin(runbook, told, host=str(checked.get("host", "")), shell=shell,
                                source=paths.get(PATHS[0], ""), output=paths.get(PATHS[1], ""))
+        if (run := journal.active()) is not None:
+            audit.CONTEXT["run"] = run.rec.id
     emit("checked", runbook=runbook, pid=os.getpid())
     return Checked(runbook, checked, record)
+
+
+_LAST: list[Checked] = []   # the parameters this kernel checked last (its run's)
+
+
+def last_checked() -> Checked | None:
+    """The parameters the check cell of the runbook running in this kernel accepted."""
+    return _LAST[0] if _LAST else None
 
 
 def declared_and_given(namespace: MutableMapping[str, Any],

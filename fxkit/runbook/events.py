@@ -24,6 +24,7 @@ from fxkit.errors import RunbookError
 EVENTS_ENV = "FXKIT_RUN_EVENTS"   # the kernel appends events here
 STOP_ENV = "FXKIT_RUN_STOP"       # exists: stop before the next step
 RUN_ENV = "FXKIT_RUN_ID"          # set: `fxkit run` keeps the record, not the kernel
+RECORD_ENV = "FXKIT_RUN_RECORD"   # that record's file: the kernel notes the run's target in it
 
 
 class RunInterrupted(RunbookError):
@@ -63,8 +64,9 @@ class Channel:
         self.events.touch()
         self._offset = 0
 
-    def env(self, run_id: str) -> dict[str, str]:
-        return {EVENTS_ENV: str(self.events), STOP_ENV: str(self.stop_file), RUN_ENV: run_id}
+    def env(self, run_id: str, record: str | Path = "") -> dict[str, str]:
+        return {EVENTS_ENV: str(self.events), STOP_ENV: str(self.stop_file), RUN_ENV: run_id,
+                **({RECORD_ENV: str(record)} if record else {})}
 
     def request_stop(self) -> None:
         self.stop_file.touch()

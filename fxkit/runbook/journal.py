@@ -26,6 +26,7 @@ from typing import Any
 
 from fxkit import audit
 from fxkit.runbook.catalog import git_revision
+from fxkit.runbook.notes import this_process
 from fxkit.runbook.records import RunRecord, claim_record, seal, sha256_file
 from fxkit.secrets import mask
 
@@ -61,7 +62,7 @@ class Journal:
             operator=_operator(), machine=socket.gethostname(), start=_iso(start),
             notebook=str(Path(output).resolve()) if output else "",
             audit_log=str(audit.default_path()), started_by="papermill",
-            record_file=str(path))
+            record_file=str(path), **this_process())
         self._offset = len(audit.AuditLog(self.rec.audit_log).lines())
         self._clock = time.monotonic()
         self._cell_running = False
@@ -80,6 +81,11 @@ class Journal:
             shell.events.register("pre_run_cell", self._pre_run_cell)
             shell.events.register("post_run_cell", self._post_run_cell)
         atexit.register(self.finish)
+
+    def note_target(self, target: dict[str, str]) -> None:
+        """The absolute target the run's plan resolved, saved before its first step."""
+        self.rec.target = dict(target)
+        self.rec.save()
 
     def outcome(self, outcome: dict[str, Any]) -> None:
         self.rec.outcome = outcome

@@ -133,6 +133,8 @@ class Watcher:
                 entry = json.loads(raw)
             except ValueError:
                 continue
+            if not isinstance(entry, dict) or entry.get("phase") == "started":
+                continue   # a command is shown once it has returned (its "ended" line)
             if entry.get("host") in self.hosts and "run_id" not in entry:
                 out.append({**entry, "event": "command", "logged": entry.get("time"),
                             "time": time.time()})

@@ -22,6 +22,7 @@ from typing import Any
 from fxkit.errors import InvalidRequest
 from fxkit.lvm.names import lv_name_problem, vg_name_problem
 from fxkit.lvm.sizes import parse_extents, parse_size
+from fxkit.secrets import Secret, has_url_password, mask
 
 # Parameters every runbook has, in its ``parameters`` cell.
 COMMON = ("host", "apply", "sudo")
@@ -165,11 +166,13 @@ def _lv(value: str) -> str | None:
 
 
 def _size(value: str) -> str | None:
-    """LVM's -L syntax (``20G``, ``+256M``, ``512m``) or -l extents (``100%FREE``)."""
+    """LVM's -L syntax (``20G``, ``+256M``, ``512m``) or -l extents (``100%FREE``, or
+    ``-l 2816``: the absolute target a run records for a relative size)."""
+    text = value[2:].strip() if value.startswith("-l") else value
     try:
-        (parse_extents if "%" in value else parse_size)(value)
+        (parse_extents if "%" in text or text != value else parse_size)(text)
     except InvalidRequest:
-        return "is not an LVM size (e.g. 20G, +256M, 512M, 100%FREE)"
+        return "is not an LVM size (e.g. 20G, +256M, 512M, 100%FREE, -l 2816)"
     return None
 
 
@@ -248,6 +251,12 @@ def validate(given: Mapping[str, Any], specs: Mapping[str, ParamSpec], *,
             f"{', '.join(sorted(specs))}. Nothing was run.")
     out: dict[str, Any] = {}
     for name, value in given.items():
+        if isinstance(value, str) and has_url_password(value):
+            _forget_passwords(value)
+            raise InvalidRequest(
+                f"{runbook}: parameter {name} holds a password ({mask(value)}); fxkit never "
+                "takes a password, in a URL or otherwise, so it is never stored. Log in with "
+                "SSH keys or the agent: ssh://user@host. Nothing was run.")
         if SECRET_NAMES.search(name):
             raise InvalidRequest(f"{runbook}: parameter {name} looks like a secret; secrets are "
                                  "never runbook parameters (they would be stored in the executed "
@@ -265,6 +274,12 @@ def validate(given: Mapping[str, Any], specs: Mapping[str, ParamSpec], *,
                     raise _bad(runbook, name, value, problem, FIXES.get(name, "see the runbook"))
         out[name] = value
     return out
+
+
+def _forget_passwords(value: str) -> None:
+    """Mark the passwords in ``value`` secret in this process: masked wherever they go."""
+    for match in re.finditer(r"://[^\s/@:]*:([^\s/@]+)@", value):
+        Secret(match.group(1))
 
 
 def _bad(runbook: str, name: str, value: Any, problem: str, fix: str) -> InvalidRequest:

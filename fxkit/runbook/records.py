@@ -6,6 +6,10 @@ A run lives in ``runs/DATE/TIME-RUNBOOK-HOST.ipynb`` with its record in the
     >>> rec = find_run("runs", "041512-lv-create")     # doctest: +SKIP
     >>> verify_run(rec)                                 # doctest: +SKIP
     []
+
+A record also says which process keeps it (a "running" record whose process is gone is
+stale: ``liveness``), the absolute target its plan resolved (``target``, for ``fxkit runs
+resume``), and the audit log's head when sealed (``audit_head``: an anchor of the chain).
 """
 
 from __future__ import annotations
@@ -14,13 +18,18 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import json
+import os
 import re
+import socket
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fxkit.audit import AuditLog, line_hash
+from fxkit import audit
+from fxkit.audit import AuditLog, Head, line_hash
 from fxkit.errors import RunbookError
+from fxkit.hostlock import process_alive
 
 
 @dataclass
@@ -51,6 +60,15 @@ class RunRecord:
     # (the runbook's own kernel, when papermill or Jupyter ran the notebook directly)
     started_by: str = "fxkit run"
     record_file: str = ""  # where this record is, when not beside the notebook
+    pid: int = 0           # the process keeping this record (the runner, or the kernel)
+    pid_start: int = 0     # ...its start time (clock ticks since boot), against pid reuse
+    boot_id: str = ""      # ...and its machine's boot: a "running" record outlives neither
+    # absolute values of the relative parameters, as the plan resolved them when made
+    # (``targets``); None: the run never reached its apply
+    target: dict[str, str] | None = None
+    resumes: str = ""      # the id of the failed or interrupted run this one continues
+    audit_head: dict[str, Any] = field(default_factory=dict)  # {lines, sha256} at the seal
+    note: str = ""         # e.g. who finished a run whose process died
 
     @property
     def record_path(self) -> Path:
@@ -66,8 +84,24 @@ class RunRecord:
 
     def save(self) -> Path:
         path = self.record_path
-        path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, path)   # a reader (or a kill -9) never sees half a record
         return path
+
+    def liveness(self) -> str:
+        """For a "running" record: "alive", "dead" (its process is gone: stale) or "unknown"
+        (kept on another machine, or by an fxkit that did not record its pid)."""
+        if self.machine != socket.gethostname() or not self.pid:
+            return "unknown"
+        return "alive" if process_alive(self.pid, self.pid_start, self.boot_id) else "dead"
+
+    @property
+    def shown_status(self) -> str:
+        """The status, with "stale" for a running record whose process is gone."""
+        if self.status == "running" and self.liveness() == "dead":
+            return "running (stale: its process is gone)"
+        return self.status
 
     @classmethod
     def load(cls, path: str | Path) -> RunRecord:
@@ -84,14 +118,27 @@ class RunRecord:
             f"host     {self.host}    operator {self.operator}@{self.machine}",
             f"when     {self.start} -> {self.end}",
             f"params   {params}",
-            f"status   {self.status}    changed {'yes' if self.changed else 'no'}",
+            f"status   {self.shown_status}    changed {'yes' if self.changed else 'no'}",
         ]
+        if self.resumes:
+            lines.append(f"resumes  {self.resumes}")
+        if self.target:
+            lines.append("target   " + " ".join(f"{k}={v!r}" for k, v in
+                                                sorted(self.target.items()))
+                         + " (resolved when planned; `fxkit runs resume` keeps it)")
+        if self.note:
+            lines.append(f"note     {self.note}")
         if reason := self.outcome.get("reason"):
             lines.append(f"outcome  {reason}")
         if self.error:
             first = (str(self.error.get("evalue") or "").splitlines() or [""])[0]
             lines.append(f"error    cell {self.error.get('cell')}: "
                          f"{self.error.get('ename')}: {first}")
+        if unknown := self.outcome.get("unknown"):
+            lines.append(f"unknown  `{unknown.get('command')}`: outcome unknown; "
+                         f"{unknown.get('reread')}")
+        if self.status in RESUMABLE or self.shown_status != self.status:
+            lines.append(f"resume   fxkit runs resume {self.id}    (dry-run; then --apply)")
         changes = self.outcome.get("changes") or []
         lines.append(f"changes  {len(changes)} command(s) changed the host")
         lines += [f"  $ {c}" for c in changes]
@@ -149,12 +196,15 @@ def find_run(runs_dir: str | Path, run_id: str) -> RunRecord:
     raise RunbookError(f"{run_id!r} matches {len(matches)} runs ({ids}...): give more of the id")
 
 
-def verify_run(rec: RunRecord, audit_path: str | Path | None = None) -> list[str]:
+def verify_run(rec: RunRecord, audit_path: str | Path | None = None, *,
+               heads: Iterable[Head] = ()) -> list[str]:
     """Problems with a run's evidence; empty when the notebook, record and audit lines are intact.
 
-    Checks the output notebook against its recorded sha256, the record against the
-    sha256 sealed in the audit log when the run ended (``seal``), and that every
-    audit line the record copied is still in the hash-chained audit log unchanged.
+    Checks the output notebook against its recorded sha256; the record against the
+    sha256 and status sealed in the audit log when the run ended (``seal``); that every
+    audit line the record copied is still in the log unchanged; and the hash chain from
+    the run's first line on, against the anchor file, the head this record keeps and
+    ``heads`` (other records'): truncating, rewriting or appending to the log shows.
     """
     problems = []
     nb = Path(rec.notebook)
@@ -165,32 +215,57 @@ def verify_run(rec: RunRecord, audit_path: str | Path | None = None) -> list[str
     elif (digest := sha256_file(nb)) != rec.notebook_sha256:
         problems.append(f"output notebook {nb} was modified: sha256 {digest} "
                         f"!= recorded {rec.notebook_sha256}")
-    entries = AuditLog(audit_path).lines() if audit_path else _audit_of(rec)
+    log = Path(audit_path or rec.audit_log or audit.default_path())
+    raws = audit.read_lines(log) if log.exists() else []
+    entries = [e for _, e, wrong in raws if not wrong]
     seals = [e for e in entries if e.get("run_id") == rec.id]
     if not seals:
-        problems.append(f"no audit log line seals run {rec.id} (looked in "
-                        f"{audit_path or rec.audit_log}): the record cannot be checked")
+        problems.append(f"no audit log line seals run {rec.id} (looked in {log}): the record "
+                        "cannot be checked")
     elif rec.record_path.exists() and \
             (digest := sha256_file(rec.record_path)) != seals[-1].get("record_sha256"):
         problems.append(f"record {rec.record_path} was modified after the run: sha256 {digest}"
                         f" != sealed {seals[-1].get('record_sha256')}")
+    if seals and seals[-1].get("status") not in (None, rec.status):
+        problems.append(f"the record says {rec.status!r} but its seal in the audit log says "
+                        f"{seals[-1].get('status')!r}")
+    present = {_entry_hash(e): n for n, (_, e, wrong) in enumerate(raws, 1) if not wrong}
     if rec.audit_lines:
-        present = {_entry_hash(e) for e in entries}
         missing = [e for e in rec.audit_lines if _entry_hash(e) not in present]
         if missing:
             problems.append(f"{len(missing)} recorded audit line(s) are no longer in the audit "
                             f"log unchanged, first: {' '.join(missing[0].get('argv', []))}")
+    if raws:
+        mine = [present[h] for h in map(_entry_hash, [*rec.audit_lines, *seals[-1:]])
+                if h in present]
+        first = min(mine, default=1)
+        own = Head.of(rec.audit_head, f"record of run {rec.id}")
+        checks = [*heads, own] if own is not None else list(heads)
+        problems += [f"audit log {log}: {p}" for p in audit.verify(log, checks)
+                     if p.line >= first or p.line == 0]
     return problems
+
+
+def heads_of(records: Iterable[RunRecord], audit_log: str | Path) -> list[Head]:
+    """The audit log heads kept by ``records`` that were sealed in ``audit_log``."""
+    where = Path(audit_log).resolve()
+    heads = [Head.of(r.audit_head, f"record of run {r.id}") for r in records
+             if r.audit_log and Path(r.audit_log).resolve() == where]
+    return [h for h in heads if h is not None]
 
 
 def seal(rec: RunRecord, seconds: float = 0.0) -> dict[str, Any]:
     """Chain the finished record into the audit log: one line naming the run, its exit
-    status and the sha256 of its record and notebook, so editing either shows."""
+    status and the sha256 of its record and notebook, so editing either shows. The
+    record first keeps the log's head (its line count and last hash) as an anchor."""
+    log = AuditLog(rec.audit_log or None)
+    rec.audit_head = log.head().to_dict()
+    rec.save()
     params = [f"{k}={v}" for k, v in sorted(rec.parameters.items())]
     starter = ["fxkit", "run"] if rec.started_by == "fxkit run" else [rec.started_by]
     status = {"succeeded": 0, "interrupted": 130}.get(rec.status, 1)
     said = rec.outcome.get("reason", "") if rec.status == "interrupted" else ""
-    return AuditLog(rec.audit_log or None).append({
+    return log.append({
         "time": rec.end, "host": rec.host, "user": rec.operator,
         "argv": [*starter, rec.runbook, *params], "exit_status": status,
         "seconds": round(seconds, 3), "stdout_tail": said, "stderr_tail": "",
@@ -198,9 +273,7 @@ def seal(rec: RunRecord, seconds: float = 0.0) -> dict[str, Any]:
         "record_sha256": sha256_file(rec.record_path), "notebook_sha256": rec.notebook_sha256})
 
 
-def _audit_of(rec: RunRecord) -> list[dict[str, Any]]:
-    path = rec.audit_log
-    return AuditLog(path).lines() if path and Path(path).exists() else []
+RESUMABLE = ("failed", "interrupted")
 
 
 def _entry_hash(entry: dict[str, Any]) -> str:

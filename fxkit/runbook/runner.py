@@ -17,7 +17,6 @@ import datetime as _dt
 import getpass
 import json
 import os
-import re
 import shlex
 import shutil
 import socket
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fxkit import audit
+from fxkit.connect import ACCEPT_NEW_ENV, SSH_CONFIG_ENV
 from fxkit.errors import RunbookError
 from fxkit.runbook.apply import OUTCOME_MIME
 from fxkit.runbook.catalog import available_runbooks, find_runbook, git_revision
@@ -35,28 +35,29 @@ from fxkit.runbook.journal import final_status
 from fxkit.runbook.journal import runs_dir as default_runs_dir
 from fxkit.runbook.kernels import ipc_kernel_manager, kernel_name
 from fxkit.runbook.live import Observer, RunControl, Watcher
+from fxkit.runbook.notes import adopt_kernel_notes, this_process
 from fxkit.runbook.params import import_papermill, read_specs, validate
 from fxkit.runbook.records import RunRecord, claim_record, seal, sha256_file
+from fxkit.runbook.redact import scrub_notebook
 from fxkit.secrets import mask
 
 __all__ = ["available_runbooks", "failed_cell", "find_runbook", "kernel_name", "read_outcome",
            "run_runbook", "scrub_notebook"]
 
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
-                          re.DOTALL)
-
-
 def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None = None, *,
                 host: str = "lab", apply: bool = False, confirm: str | None = None,
                 sudo: bool = False, runs_dir: str | Path | None = None,
                 observer: Observer | None = None,
-                control: RunControl | None = None) -> RunRecord:
+                control: RunControl | None = None, ssh_config: str | Path | None = None,
+                accept_new_host_key: bool = False, resumes: str = "") -> RunRecord:
     """Run a runbook and return its record (also written to disk); never raises on a cell error.
 
     Parameters are checked before a kernel starts (``InvalidRequest`` if bad). A failed
     run still has its output notebook and a record with status "failed"; a run stopped
     through ``control`` has status "interrupted". ``runs_dir``: ``$FXKIT_RUNS_DIR`` or
-    ``runs`` when not given.
+    ``runs`` when not given. ``ssh_config`` and ``accept_new_host_key`` reach the
+    runbook's own ``fxkit.connect`` through its kernel's environment (``connect_env``).
+    ``resumes``: the id of the run this one continues (``fxkit runs resume``).
     """
     path = find_runbook(name_or_path)
     runbook = path.stem
@@ -86,11 +87,12 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
         runbook_revision=git_revision(path), runbook_sha256=sha256_file(path),
         parameters=params, host=str(params["host"]), operator=_operator(),
         machine=socket.gethostname(), start=_iso(start), notebook=str(out),
-        audit_log=str(audit.default_path()))
+        audit_log=str(audit.default_path()), resumes=resumes, **this_process())
     rec.save()  # a record exists even if the runner itself dies
     log = audit.AuditLog()
     offset = len(log.lines())
-    rec.error = _execute(path, out, params, rec, control or RunControl(), observer)
+    rec.error = _execute(path, out, params, rec, control or RunControl(), observer,
+                         connect_env(ssh_config, accept_new_host_key))
     end = _dt.datetime.now(_dt.UTC)
     rec.end = _iso(end)
     scrub_notebook(out)
@@ -108,13 +110,26 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
                        and "run_id" not in e]  # not another run's seal
     rec.commands = [shlex.join(e.get("argv", [])) for e in rec.audit_lines]
     rec.notebook_sha256 = sha256_file(out)
+    adopt_kernel_notes(rec)   # the target its plan resolved, noted by the kernel
     rec.save()
     seal(rec, (end - start).total_seconds())
     return rec
 
 
+def connect_env(ssh_config: str | Path | None = None,
+                accept_new_host_key: bool = False) -> dict[str, str]:
+    """The kernel's environment that makes the runbook's ``fxkit.connect(host)`` read
+    ``ssh_config`` (``$FXKIT_SSH_CONFIG``, made absolute: the kernel runs in the runbook's
+    directory) and accept a new host key (``$FXKIT_ACCEPT_NEW_HOST_KEY``)."""
+    env = {SSH_CONFIG_ENV: str(Path(ssh_config).expanduser().absolute())} if ssh_config else {}
+    if accept_new_host_key:
+        env[ACCEPT_NEW_ENV] = "1"
+    return env
+
+
 def _execute(path: Path, out: Path, params: dict[str, Any], rec: RunRecord,
-             control: RunControl, observer: Observer | None) -> dict[str, Any] | None:
+             control: RunControl, observer: Observer | None,
+             env: dict[str, str]) -> dict[str, Any] | None:
     papermill = import_papermill()
     from papermill.exceptions import PapermillExecutionError
     sockets = tempfile.mkdtemp(prefix="fxkit-kernel-")
@@ -123,7 +138,8 @@ def _execute(path: Path, out: Path, params: dict[str, Any], rec: RunRecord,
 
     def started(pid: int | None) -> None:
         control.kernel_pid = pid
-    manager = ipc_kernel_manager(sockets, channel.env(rec.id), started)
+    manager = ipc_kernel_manager(sockets, {**channel.env(rec.id, rec.record_path), **env},
+                                 started)
     watcher = Watcher(channel, observer or (lambda e: None), audit_path=Path(rec.audit_log),
                       hosts={rec.host})
     try:
@@ -168,19 +184,6 @@ def failed_cell(notebook: str | Path) -> int | None:
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             return n
     return None
-
-
-def scrub_notebook(path: str | Path) -> None:
-    """Mask known secrets and private keys anywhere in the notebook, metadata included.
-
-    papermill keeps injected parameters in the notebook and its metadata
-    (papermill #706); parameters are never secrets, but a runbook could print one.
-    """
-    p = Path(path)
-    text = p.read_text()
-    clean = _PRIVATE_KEY.sub("******", mask(text))
-    if clean != text:
-        p.write_text(clean)
 
 
 def _operator() -> str:

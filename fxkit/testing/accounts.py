@@ -16,6 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SUDOERS_DIR = Path("/etc/sudoers.d")
+# Login shells Debian packages: name -> (program, Debian package). fxkit's SSH transport
+# must pass argv through each of them untouched (tests/test_login_shells.py).
+LOGIN_SHELLS = {
+    "sh": ("/bin/sh", "dash"), "dash": ("/bin/dash", "dash"), "bash": ("/bin/bash", "bash"),
+    "zsh": ("/usr/bin/zsh", "zsh"), "tcsh": ("/usr/bin/tcsh", "tcsh"),
+    "fish": ("/usr/bin/fish", "fish"), "mksh": ("/usr/bin/mksh", "mksh"),
+    "ash": ("/usr/bin/busybox", "busybox"),
+}
 
 
 def create_user(name: str, shell: str = "/bin/sh") -> str:
@@ -28,6 +36,22 @@ def create_user(name: str, shell: str = "/bin/sh") -> str:
                     "--shell", shell, name], check=True, capture_output=True)
     subprocess.run(["usermod", "-p", "*", name], check=True, capture_output=True)
     return name
+
+
+def login_shell(name: str, directory: str | os.PathLike[str]) -> str | None:
+    """The program to give a test user as login shell ``name`` (see ``LOGIN_SHELLS``), or
+    None if its package is not installed. busybox picks its applet from the name it is run
+    as, so ``ash`` is a symlink ``DIRECTORY/ash`` to it (``directory`` must be readable by
+    the user: a TestSshd's directory is)."""
+    program = LOGIN_SHELLS[name][0]
+    if not os.path.exists(program):
+        return None
+    if name != "ash":
+        return program
+    link = Path(directory) / "ash"
+    if not link.is_symlink():
+        link.symlink_to(program)
+    return str(link)
 
 
 def remove_user(name: str) -> None:

@@ -55,6 +55,10 @@ class FunctionHost(Host):
     ``Exec`` is a mistake in the test and raises ``TypeError``.
     """
 
+    # No machine behind it: the apply lock (fxkit.hostlock) is kept in this process, so a
+    # plan applied to it runs only the plan's own commands.
+    lock_on_host = False
+
     def __init__(self, handler: Handler, *, name: str = "function-host",
                  files: Mapping[str, str] | None = None, audit: AuditLog | None = None) -> None:
         super().__init__(name, audit=audit)

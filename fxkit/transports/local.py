@@ -9,8 +9,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
+from fxkit.errors import ParseError
 from fxkit.host import Exec, Host
 from fxkit.privilege import read_as_root, write_as_root
+from fxkit.transports.argv import check_argv, encode
 
 
 @dataclass(eq=False)
@@ -21,23 +23,24 @@ class LocalHost(Host):
 
     def _exec(self, argv: tuple[str, ...], *, timeout: float | None, input: str | None,
               read_only: bool) -> Exec:
+        args = check_argv(argv)      # bytes: exact, and a lone surrogate is refused here
+        data = encode(input, "stdin") if input is not None else None
         try:
             proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                errors="replace", start_new_session=True)
+                args, stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         except FileNotFoundError:
             return Exec(127, "", f"{argv[0]}: command not found\n")
         except PermissionError:
             return Exec(126, "", f"{argv[0]}: Permission denied\n")
         try:
             # communicate() drains both pipes at once, so a chatty stderr cannot block.
-            out, err = proc.communicate(input, timeout=timeout)
-            return Exec(proc.returncode, out, err)
+            out, err = proc.communicate(data, timeout=timeout)
+            return Exec(proc.returncode, _text(out), _text(err))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
-            return Exec(-signal.SIGKILL, out, err, timed_out=True)
+            return Exec(-signal.SIGKILL, _text(out), _text(err), timed_out=True)
 
     def login(self) -> str | None:
         try:
@@ -47,8 +50,8 @@ class LocalHost(Host):
 
     def read_file(self, path: str) -> str:
         try:
-            with open(path, encoding="utf-8") as fh:
-                return fh.read()
+            with open(path, "rb") as fh:
+                return utf8_text(fh.read(), path)
         except PermissionError:
             if not self.sudo:
                 raise
@@ -76,3 +79,18 @@ class LocalHost(Host):
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+
+
+def _text(data: bytes) -> str:
+    return data.decode(errors="replace")
+
+
+def utf8_text(data: bytes, path: str) -> str:
+    """A file's bytes as text, or a ParseError naming the file: a file fxkit may write
+    back is never decoded lossily."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ParseError(f"{path} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset "
+                         f"{e.start}): fxkit reads and writes it as UTF-8; convert it (iconv "
+                         "-t UTF-8) or fix the bytes") from None

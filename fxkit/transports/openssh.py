@@ -26,6 +26,7 @@ import shutil
 import socket
 import subprocess
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fxkit.errors import InvalidRequest
 
@@ -72,6 +73,56 @@ def check_destination(host: str, user: str | None = None, what: str = "host") ->
     if user is not None and not _USER.match(user):
         raise InvalidRequest(f"user name {user!r} in {what} {host!r}: use letters, digits, "
                              "'.', '-' and '_' only")
+
+
+def redact(target: str) -> str:
+    """``target`` with any password (``user:PASSWORD@``, ``ssh://user:PASSWORD@``) shown as
+    ``***``: everything between the user name and the last ``@`` goes."""
+    scheme, sep, rest = target.partition("://")
+    if not sep:
+        scheme, rest = "", target
+    userinfo, at, hostpart = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return target
+    return f"{scheme}{sep}{userinfo.split(':', 1)[0]}:***@{hostpart}"
+
+
+def parse_url(target: str, what: str = "host target") -> tuple[str, str | None, int | None]:
+    """(host, user, port) of ``ssh://[user@]host[:port]``, checked: host and user against
+    the allowlist, the port from 1 to 65535, and no password (refused without being shown:
+    fxkit never sends, stores or prints one)."""
+    shown = redact(target)
+    if shown != target:
+        raise InvalidRequest(f"{what} {shown!r} holds a password: fxkit never sends, stores or "
+                             "shows passwords. Drop it and log in with a key (ssh-agent, or "
+                             "IdentityFile in ~/.ssh/config)")
+    try:
+        url = urlsplit(target)
+        host, user, port_text = url.hostname, url.username, _port_text(url.netloc)
+    except ValueError:
+        url, host, user, port_text = None, None, None, None
+    if url is None or url.scheme != "ssh" or not host or url.path not in ("", "/") \
+            or url.query or url.fragment:
+        raise InvalidRequest(f"{what} {shown!r}: only ssh://[user@]host[:port] URLs are "
+                             "understood")
+    check_destination(host, user, what=what)
+    return host, user, None if port_text is None else check_port(port_text, f"{what} {shown!r}")
+
+
+def _port_text(netloc: str) -> str | None:
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        hostport = hostport.partition("]")[2]
+    return hostport.partition(":")[2] if ":" in hostport else None
+
+
+def check_port(text: str | int, where: str = "port") -> int:
+    """A TCP port from 1 to 65535 (decimal digits only), or InvalidRequest naming ``where``."""
+    raw = str(text)
+    if not (raw.isascii() and raw.isdecimal() and len(raw) <= 5 and 1 <= int(raw) <= 65535):
+        raise InvalidRequest(f"port {raw[:20]!r} in {where}: use a number from 1 to 65535 "
+                             "(22 when left out)")
+    return int(raw)
 
 
 def _ip_literal(text: str) -> bool:

@@ -4,6 +4,8 @@ Host keys are verified as OpenSSH does (``fxkit.transports.hostkeys``: known_hos
 @revoked, @cert-authority); an unknown key is only recorded with
 ``accept_new_host_key=True`` or ``StrictHostKeyChecking accept-new``, and a changed key is
 always refused. Paramiko and socket errors become fxkit errors here and nowhere else.
+Commands are sent as ``fxkit.transports.argv.command_line`` builds them, so argv reaches
+the program byte for byte whatever the user's login shell (sh, bash, zsh, tcsh, fish...).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import shlex
 import socket
 import stat
 import threading
@@ -27,8 +28,10 @@ from fxkit.errors import AuthenticationFailed, ConnectionFailed, HostKeyRejected
 from fxkit.host import Exec, Host
 from fxkit.privilege import read_as_root, write_as_root
 from fxkit.result import Result
+from fxkit.transports.argv import command_line, encode
 from fxkit.transports.channel import drain
 from fxkit.transports.hostkeys import HostKeyCheck
+from fxkit.transports.local import utf8_text
 from fxkit.transports.proxycommand import ProxySocket
 
 KEEPALIVE_SECONDS = 30
@@ -234,6 +237,8 @@ class SSHHost(Host):
 
     def _exec_once(self, argv: tuple[str, ...], timeout: float | None,
                    input: str | None) -> Exec:
+        line = command_line(argv)     # refused here, before anything is sent
+        data = encode(input, "stdin") if input is not None else None
         try:
             transport = self.connection().get_transport()
             assert transport is not None
@@ -241,9 +246,9 @@ class SSHHost(Host):
         except (paramiko.SSHException, EOFError, OSError):
             raise _Dropped(sent=False) from None
         try:
-            chan.exec_command(shlex.join(argv))
-            if input is not None:
-                chan.sendall(input.encode())
+            chan.exec_command(line)
+            if data is not None:
+                chan.sendall(data)
             chan.shutdown_write()
             return drain(chan, timeout)
         except (paramiko.SSHException, EOFError, OSError):
@@ -256,7 +261,7 @@ class SSHHost(Host):
     def read_file(self, path: str) -> str:
         try:
             with self._sftp().open(path, "r") as fh:
-                return fh.read().decode("utf-8")
+                return utf8_text(fh.read(), path)
         except PermissionError:
             if not self.sudo:
                 raise

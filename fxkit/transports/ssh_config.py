@@ -14,10 +14,9 @@ own host-key check, and a hop that fails fails the connection.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from fxkit.errors import InvalidRequest
-from fxkit.transports.openssh import check_destination, resolve
+from fxkit.transports.openssh import parse_url, resolve
 
 if TYPE_CHECKING:
     from fxkit.transports.ssh import SSHHost
@@ -79,13 +78,8 @@ def _hops(hops: tuple[str, ...], ssh_config: str | None, accept_new: bool, depth
 
 def parse_hop(spec: str, target: str) -> tuple[str, str | None, int | None]:
     """``[user@]host[:port]`` or ``ssh://[user@]host[:port]`` of one ProxyJump hop."""
-    try:
-        url = urlsplit(spec if "://" in spec else f"ssh://{spec}")
-        port = url.port
-    except ValueError:
-        url, port = None, None
-    if url is None or url.scheme != "ssh" or not url.hostname or url.path or url.query:
+    url = spec if "://" in spec else f"ssh://{spec}"
+    if url.endswith("/"):
         raise InvalidRequest(f"ProxyJump hop {spec!r} of {target}: write it as "
                              "[user@]host[:port]")
-    check_destination(url.hostname, url.username, what=f"ProxyJump hop of {target}")
-    return url.hostname, url.username, port
+    return parse_url(url, what=f"ProxyJump hop of {target}")

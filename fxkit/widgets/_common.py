@@ -71,28 +71,75 @@ def human(size_bytes: int | float) -> str:
 
 
 class ConfirmedApply:
-    """Apply behind a confirmation: a widget with ``host``, ``plan``, ``confirm`` (checkbox),
-    ``apply_button`` and ``result`` mixes this in for its two handlers."""
+    """Apply behind a confirmation, for a widget with ``host`` and ``plan``.
+
+    ``confirm_row`` makes the controls: a box to tick once the plan is read, and, when
+    the plan destroys something, a field where the name ``Plan.confirmation()`` asks for
+    must be typed (the plan names what it destroys; ticking a box is not naming it).
+    Apply is enabled only then, and passes the typed name to ``Plan.apply``."""
 
     host: Any
     plan: Any
-    confirm: Any
-    apply_button: Any
     result: Any
 
+    def confirm_row(self, label: str) -> w.VBox:
+        self.confirm = w.Checkbox(description=label, disabled=True, indent=False,
+                                  layout=w.Layout(width="auto"))
+        self.confirm_note = w.HTML()
+        self.confirm_name = w.Text(placeholder="name to confirm", description="confirm",
+                                   layout=w.Layout(width="260px", display="none"),
+                                   style={"description_width": "60px"})
+        self.apply_button = w.Button(description="Apply", icon="play", button_style="danger",
+                                     disabled=True)
+        self.confirm.observe(self._on_confirm, names="value")
+        self.confirm_name.observe(self._on_confirm, names="value")
+        self.apply_button.on_click(guarded(self.result)(self._on_apply))
+        return w.VBox([self.confirm_note,
+                       w.HBox([self.confirm, self.confirm_name, self.apply_button])])
+
+    def show_confirmation(self) -> None:
+        """After a new plan: what confirming it takes."""
+        plan = self.plan
+        destroys = plan.destroys() if plan is not None else []
+        self.confirm.value = False
+        self.confirm_name.value = ""
+        self.confirm.disabled = plan is None or plan.empty
+        self.confirm_name.layout.display = None if destroys else "none"
+        self.confirm_note.value = "" if not destroys else (
+            f"<div class='fxkit-destroys' style='color:#b02a1a'><b>This plan destroys "
+            f"{html.escape(', '.join(destroys))}.</b> Tick the box and type "
+            f"<code>{html.escape(plan.confirmation() or '')}</code> to confirm.</div>")
+        self.apply_button.disabled = True
+
+    def forget_confirmation(self) -> None:
+        self.confirm.value = False
+        self.confirm_name.value = ""
+        self.confirm.disabled = self.apply_button.disabled = True
+        self.confirm_name.layout.display = "none"
+        self.confirm_note.value = ""
+
+    def _ready(self) -> bool:
+        plan = self.plan
+        if plan is None or not self.confirm.value:
+            return False
+        return not plan.destroys() or self.confirm_name.value.strip() == plan.confirmation()
+
     def _on_confirm(self, change: dict) -> None:
-        self.apply_button.disabled = not (change["new"] and self.plan is not None)
+        self.apply_button.disabled = not self._ready()
 
     def _on_apply(self, _button: object = None) -> None:
-        if self.plan is None or not self.confirm.value:
+        if not self._ready():
+            need = self.plan.confirmation() if self.plan is not None else None
             self.result.value = error_html(ValueError(
+                f"nothing applied: this plan destroys {', '.join(self.plan.destroys())}; "
+                f"type {need} in the confirm field" if need and self.confirm.value else
                 "nothing applied: make a plan, read it, and tick the box first"))
             return
         plan, self.plan = self.plan, None
-        self.apply_button.disabled = True
-        self.result.value = ok_html(str(plan.apply(self.host, confirm=plan.destroys())))
+        typed = self.confirm_name.value.strip() or None
+        self.forget_confirmation()
+        self.result.value = ok_html(str(plan.apply(self.host, confirm=typed)))
         self._after_apply()
 
     def _after_apply(self) -> None:
         """Called after a successful apply (e.g. to read the facts again)."""
-

@@ -2,9 +2,11 @@
 
     >>> DomuBuilder(fxkit.connect("lab"))                # doctest: +SKIP
 
-Bridges are chosen among those that exist on the host, and the plan comes from
-``fxkit.xen.plans.plan_domu_create``: the LVs, their filesystems, the config
-file in /etc/xen, the start, and the check, each step only if still missing.
+Bridges are chosen among those that exist on the host, each labelled with the networks
+it reaches; memory is bounded by what Xen can still give. The plan comes from
+``fxkit.xen.plans.plan_domu_create``: the LVs, their filesystems, the config file in
+/etc/xen, the start, and the check, each step only if still missing. A plan that
+replaces an existing config destroys it: Apply then needs the domU's name typed.
 """
 
 from __future__ import annotations
@@ -18,10 +20,19 @@ from fxkit.host import Host
 from fxkit.plan import Plan
 from fxkit.widgets._common import ConfirmedApply, error_html, guarded, plan_html, pre
 
+MIN_MEMORY = 64
 
-def _bridges(host: Host) -> list[str]:
-    from fxkit.xen.plans import read_bridges
-    return sorted(read_bridges(host))
+
+def _bridges(host: Host) -> list[tuple[str, str]]:
+    """(label, bridge): ``xenbr1 (VLAN 42)``, from the bridges' uplinks."""
+    from fxkit.widgets._backend import bridge_networks
+    return [(f"{b} ({', '.join(nets) or 'no uplink: dom0 only'})", b)
+            for b, nets in sorted(bridge_networks(host).items())]
+
+
+def _free_memory(host: Host) -> int | None:
+    from fxkit.widgets._backend import xen_free_memory
+    return xen_free_memory(host)
 
 
 def _vgs(host: Host) -> list[str]:
@@ -43,7 +54,8 @@ class DomuBuilder(ConfirmedApply, w.VBox):
     """Describe a new domU, see its config and plan; Apply behind a confirmation box."""
 
     def __init__(self, host: Host, *, name: str = "mail",
-                 bridges: Callable[[Host], list[str]] = _bridges,
+                 bridges: Callable[[Host], list[str] | list[tuple[str, str]]] = _bridges,
+                 free_memory: Callable[[Host], int | None] = _free_memory,
                  vgs: Callable[[Host], list[str]] = _vgs,
                  planner: Callable[[Host, Any], Plan] = _planner,
                  spec: Callable[..., Any] = _spec):
@@ -52,8 +64,13 @@ class DomuBuilder(ConfirmedApply, w.VBox):
         style = {"description_width": "110px"}
         slider = {"style": style, "continuous_update": False, "layout": w.Layout(width="420px")}
         self.name = w.Text(value=name, description="domU name", style=style)
-        self.memory = w.IntSlider(value=128, min=64, max=1024, step=32,
+        free = free_memory(host)
+        top = max(MIN_MEMORY, free // 32 * 32) if free is not None else 1024
+        self.memory = w.IntSlider(value=min(128, top), min=MIN_MEMORY, max=top, step=32,
                                   description="memory (MiB)", **slider)
+        self.memory_note = w.HTML(
+            "" if free is None else f"<span class='fxkit-free'>Xen can still give {free} MiB "
+            "to a new domain (xl info free_memory)</span>")
         self.vcpus = w.IntSlider(value=1, min=1, max=8, description="vcpus", **slider)
         self.root_size = w.IntSlider(value=4, min=1, max=32, description="root (GiB)", **slider)
         self.swap_size = w.IntSlider(value=256, min=64, max=2048, step=64,
@@ -62,28 +79,23 @@ class DomuBuilder(ConfirmedApply, w.VBox):
         self.vg = w.Dropdown(options=vg_names, value="lvm" if "lvm" in vg_names else
                              (vg_names[0] if vg_names else None), description="VG", style=style)
         existing = bridges(host)
-        self.bridges = w.SelectMultiple(options=existing, value=existing[:1], rows=len(existing)
-                                        or 1, description="bridges", style=style)
+        first = [b[1] if isinstance(b, tuple) else b for b in existing[:1]]
+        self.bridges = w.SelectMultiple(options=existing, value=first, rows=len(existing)
+                                        or 1, description="bridges", style=style,
+                                        layout=w.Layout(width="420px"))
         self.plan_button = w.Button(description="Plan", icon="list", button_style="info",
                                     tooltip="Show the config file and the plan; nothing runs")
         self.config_view = w.HTML()
         self.plan_view = w.HTML()
-        self.confirm = w.Checkbox(description="I have read the config and the plan: let me "
-                                  "apply them", disabled=True, indent=False,
-                                  layout=w.Layout(width="auto"))
-        self.apply_button = w.Button(description="Apply", icon="play", button_style="danger",
-                                     disabled=True)
         self.result = w.HTML()
+        confirm = self.confirm_row("I have read the config and the plan: let me apply them")
         self.plan_button.on_click(guarded(self.plan_view)(self._on_plan))
-        self.apply_button.on_click(guarded(self.result)(self._on_apply))
-        self.confirm.observe(self._on_confirm, names="value")
         for field in (self.name, self.memory, self.vcpus, self.root_size, self.swap_size,
                       self.vg, self.bridges):
             field.observe(self._forget_plan, names="value")
-        super().__init__([self.name, self.memory, self.vcpus, self.root_size, self.swap_size,
-                          self.vg, self.bridges, self.plan_button, self.config_view,
-                          self.plan_view, w.HBox([self.confirm, self.apply_button]),
-                          self.result])
+        super().__init__([self.name, self.memory, self.memory_note, self.vcpus, self.root_size,
+                          self.swap_size, self.vg, self.bridges, self.plan_button,
+                          self.config_view, self.plan_view, confirm, self.result])
         self.add_class("fxkit-domu-builder")
 
     def __repr__(self) -> str:  # the text/plain of a stored output: short and stable
@@ -99,8 +111,7 @@ class DomuBuilder(ConfirmedApply, w.VBox):
     def _forget_plan(self, _change: object = None) -> None:
         self.plan = None
         self.config_view.value = self.plan_view.value = ""
-        self.confirm.value = False
-        self.confirm.disabled = self.apply_button.disabled = True
+        self.forget_confirmation()
 
     def _on_plan(self, _button: object = None) -> None:
         self._forget_plan()
@@ -114,4 +125,4 @@ class DomuBuilder(ConfirmedApply, w.VBox):
                                   f"{pre(spec.config().render('xl'))}</div>")
         self.plan = self._planner(self.host, spec)
         self.plan_view.value = plan_html(self.plan)
-        self.confirm.disabled = self.plan.empty
+        self.show_confirmation()

@@ -4,8 +4,10 @@
 
 The form comes from papermill's inspection of the ``parameters`` cell (through
 ``fxkit.runbook.params.read_specs``): a checkbox for a bool, a number box for an
-int, a text box otherwise. Run calls ``fxkit.runbook.runner.run_runbook``, so the same
-checks, lock and record apply as with ``fxkit run``.
+int, a choice when the parameter's comment lists the values (``# start, shutdown or
+reboot``, its default among them), a text box otherwise. Run calls
+``fxkit.runbook.runner.run_runbook``, so the same checks, lock and record apply as with
+``fxkit run``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import ast
 import html
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,12 +34,25 @@ def _default(text: str) -> Any:
         return text
 
 
+def choices(help_text: str, default: object) -> list[str] | None:
+    """The values a comment such as ``start, shutdown or reboot`` lists, when the default
+    is one of them; None otherwise."""
+    m = re.fullmatch(r"\s*([\w-]+(?:\s*,\s*[\w-]+)*)\s*,?\s+or\s+([\w-]+)\s*", help_text or "")
+    if m is None:
+        return None
+    values = [v.strip() for v in m.group(1).split(",")] + [m.group(2)]
+    return values if default in values else None
+
+
 def field_for(name: str, kind: str, default: str, help_text: str = "") -> w.Widget:
     """The input widget for one parameter, pre-filled with its default."""
     value = _default(default)
     style = {"description_width": "110px"}
     kind = kind.lower()
-    if kind == "bool":
+    options = choices(help_text, value) if kind == "str" else None
+    if options:
+        box = w.Dropdown(options=options, value=value, description=name, style=style)
+    elif kind == "bool":
         box = w.Checkbox(value=bool(value), description=name, style=style, indent=True)
     elif kind == "int":
         box = w.IntText(value=int(value or 0), description=name, style=style)

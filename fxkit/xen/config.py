@@ -10,11 +10,8 @@ lines are kept, unknown keys are kept. Nothing is ever executed::
     >>> DomainConfig.parse(c.render()) == c
     True
 
-The value grammar is libxlu's (Xen ``tools/libs/util/libxlu_cfg_l.l`` and
-``libxlu_cfg_y.y``: strings in single or double quotes, numbers, lists with
-an optional trailing comma, ``;`` between settings) plus what xm's Python
-files use in practice (triple-quoted strings, ``True``/``False``). Anything
-else (expressions, ``import``, ``if``) is a ``ParseError`` naming the line.
+The grammar (libxlu's, plus what xm's Python files use in practice) and its limits are
+in ``fxkit.xen.config_syntax``; anything else is a ``ParseError`` naming the line.
 """
 
 from __future__ import annotations
@@ -23,183 +20,23 @@ import re
 from dataclasses import dataclass, field
 
 from fxkit.errors import ParseError
+from fxkit.excerpt import excerpt
+from fxkit.xen.config_syntax import (
+    MAX_INT,
+    MAX_NUMBER,
+    Comment,
+    Item,
+    Parser,
+    Setting,
+    Token,
+    Value,
+    tokenize,
+)
 from fxkit.xen.specs import DiskSpec, VifSpec
 
-Value = str | int | float | bool | list["Value"]
-
-
-@dataclass(frozen=True)
-class Comment:
-    """A comment line (``text`` without its ``#``) or, when ``text`` is None, a blank line."""
-
-    text: str | None
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One ``key = value`` assignment, with the comment that ended its line."""
-
-    key: str
-    value: Value
-    comment: str | None = None
-
-
-Item = Comment | Setting
-
-_TOKEN = re.compile(r"""
-    (?P<nl>\n)
-  | (?P<ws>(?:[ \t\r\f]|\\\n)+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<str3>'''(?:[^\\]|\\.)*?'''|\"\"\"(?:[^\\]|\\.)*?\"\"\")
-  | (?P<str>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<num>[-+]?(?:0[xX][0-9a-fA-F]+|\d+\.\d*(?:[eE][-+]?\d+)?|\d+(?:[eE][-+]?\d+)?|\.\d+))
-  | (?P<ident>[A-Za-z_][A-Za-z0-9_.]*)
-  | (?P<op>[=\[\],;])
-""", re.VERBOSE | re.DOTALL)
-
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "a": "\a",
-            "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+__all__ = ["Comment", "DomainConfig", "Item", "Setting", "Token", "Value", "render_value",
+           "tokenize"]
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
-
-
-@dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-    line: int
-
-
-def tokenize(text: str, source: str = "<config>") -> list[Token]:
-    """Split a config file into tokens; whitespace is dropped, newlines and comments kept."""
-    tokens: list[Token] = []
-    pos, line = 0, 1
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            bad = text[pos:].split("\n", 1)[0]
-            raise ParseError(f"{source}:{line}: cannot read {bad[:40]!r}: config files hold "
-                             "only key = value with strings, numbers and lists (no Python "
-                             "code); rewrite the line as a plain value")
-        kind = m.lastgroup or ""
-        if kind != "ws":
-            tokens.append(Token(kind, m.group(), line))
-        line += m.group().count("\n")
-        pos = m.end()
-    return tokens
-
-
-def _unquote(tok: Token) -> str:
-    body = tok.text[3:-3] if tok.kind == "str3" else tok.text[1:-1]
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), body,
-                  flags=re.DOTALL)
-
-
-class _Parser:
-    def __init__(self, tokens: list[Token], source: str) -> None:
-        self.toks, self.i, self.source = tokens, 0, source
-        self.pending: list[Comment] = []   # comments met inside a value: moved before it
-
-    def peek(self) -> Token | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def error(self, tok: Token | None, what: str) -> ParseError:
-        where = f"{self.source}:{tok.line}" if tok else f"{self.source}: at end of file"
-        got = repr(tok.text) if tok else "end of file"
-        return ParseError(f"{where}: expected {what}, found {got}; a setting is "
-                          "key = \"string\" | number | [ list ] (no Python expressions)")
-
-    def take(self, kind: str, text: str | None = None) -> Token:
-        tok = self.peek()
-        if tok is None or tok.kind != kind or (text is not None and tok.text != text):
-            raise self.error(tok, repr(text) if text else kind)
-        self.i += 1
-        return tok
-
-    def skip_layout(self) -> None:
-        """Inside a list: newlines are free, comments move before the setting."""
-        while (tok := self.peek()) is not None and tok.kind in ("nl", "comment"):
-            if tok.kind == "comment":
-                self.pending.append(Comment(tok.text[1:]))
-            self.i += 1
-
-    def value(self) -> Value:
-        self.skip_layout()
-        tok = self.peek()
-        if tok is None:
-            raise self.error(tok, "a value")
-        self.i += 1
-        if tok.kind in ("str", "str3"):
-            return _unquote(tok)
-        if tok.kind == "num":
-            return _number(tok.text)
-        if tok.kind == "ident" and tok.text in ("True", "False"):
-            return tok.text == "True"
-        if tok.kind == "op" and tok.text == "[":
-            items: list[Value] = []
-            while True:
-                self.skip_layout()
-                nxt = self.peek()
-                if nxt is not None and nxt.kind == "op" and nxt.text == "]":
-                    self.i += 1
-                    return items
-                items.append(self.value())
-                self.skip_layout()
-                nxt = self.peek()
-                if nxt is not None and nxt.kind == "op" and nxt.text == ",":
-                    self.i += 1
-                elif not (nxt is not None and nxt.kind == "op" and nxt.text == "]"):
-                    raise self.error(nxt, "',' or ']' in a list")
-        raise self.error(tok, "a string, a number or a [ list ]")
-
-    def items(self) -> list[Item]:
-        out: list[Item] = []
-        at_line_start = True
-        while (tok := self.peek()) is not None:
-            if tok.kind == "nl":
-                if at_line_start:
-                    out.append(Comment(None))
-                at_line_start = True
-                self.i += 1
-            elif tok.kind == "comment":
-                out.append(Comment(tok.text[1:]))
-                self.i += 1
-                if (nxt := self.peek()) is not None and nxt.kind == "nl":
-                    self.i += 1
-                at_line_start = True
-            elif tok.kind == "op" and tok.text == ";":
-                self.i += 1
-            else:
-                key = self.take("ident")
-                self.take("op", "=")
-                value = self.value()
-                comment = None
-                nxt = self.peek()
-                if nxt is not None and nxt.kind == "op" and nxt.text == ";":
-                    self.i += 1
-                    nxt = self.peek()
-                if nxt is not None and nxt.kind == "comment":
-                    comment = nxt.text[1:]
-                    self.i += 1
-                    nxt = self.peek()
-                if nxt is not None and nxt.kind == "nl":
-                    self.i += 1
-                elif nxt is not None and not (nxt.kind == "ident"):
-                    raise self.error(nxt, "the end of the line after the value")
-                out.extend(self.pending)
-                self.pending.clear()
-                out.append(Setting(key.text, value, comment))
-                at_line_start = True
-        return out
-
-
-def _number(text: str) -> int | float:
-    if re.fullmatch(r"[-+]?0[xX][0-9a-fA-F]+", text):
-        return int(text, 16)
-    try:
-        return int(text)
-    except ValueError:
-        return float(text)
-
 
 def _quote(s: str, q: str) -> str:
     body = s.replace("\\", "\\\\").replace(q, "\\" + q).replace("\n", "\\n").replace("\t", "\\t")
@@ -233,7 +70,7 @@ class DomainConfig:
     @classmethod
     def parse(cls, text: str, path: str | None = None) -> DomainConfig:
         """Parse config text; raise ``ParseError`` naming the line on anything else."""
-        parser = _Parser(tokenize(text, path or "<config>"), path or "<config>")
+        parser = Parser(tokenize(text, path or "<config>"), path or "<config>")
         items = parser.items()
         while items and items[-1] == Comment(None):
             items.pop()
@@ -291,10 +128,15 @@ class DomainConfig:
         if value is None or isinstance(value, list):
             return None
         try:
-            return int(value)   # xen-tools writes memory = '256' as a string
-        except ValueError:
-            raise ParseError(f"{self.path or 'config'}: {key} = {value!r} is not a number; "
-                             f"write e.g. {key} = 128") from None
+            if isinstance(value, str) and len(value.strip()) > MAX_NUMBER:
+                raise ValueError(value)
+            number = int(value)   # xen-tools writes memory = '256' as a string
+        except (ValueError, OverflowError):
+            number = None
+        if number is None or abs(number) >= MAX_INT:
+            raise ParseError(f"{self.path or 'config'}: {key} = {excerpt(value)} is not a "
+                             f"number; write e.g. {key} = 128")
+        return number
 
     def _str(self, key: str) -> str | None:
         value = self.get(key)
@@ -305,6 +147,26 @@ class DomainConfig:
         if value is None:
             return []
         return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+    def get_list(self, key: str) -> list[str]:
+        """Setting ``key`` as a list of strings (a lone value is a list of one)."""
+        return self._list(key)
+
+    def check(self) -> None:
+        """Raise ParseError (naming the file) unless every setting fxkit reads is usable:
+        a name, numbers where numbers go, disk and vif lines xl accepts."""
+        where = self.path or "config"
+        name = self.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ParseError(f"{where}: no domain name (name = \"...\"): xl cannot start it "
+                             f"and fxkit cannot tell which domU it is"
+                             + ("" if name is None else f"; name is {excerpt(name)}"))
+        for key in ("memory", "maxmem", "vcpus"):
+            self._int(key)
+        for line in self._list("disk"):
+            DiskSpec.parse(line)          # SpecError (a ParseError) for what xl refuses
+        for line in self._list("vif"):
+            VifSpec.parse(line)
 
     @property
     def name(self) -> str | None:

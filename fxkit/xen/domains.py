@@ -10,19 +10,35 @@ xend's ``"%-40s %5s %5d %5d %10s %8.1f"`` (``tools/python/xen/xm/main.py``).
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fxkit.errors import ParseError
+from fxkit.excerpt import excerpt
+from fxkit.jsonfields import (
+    BadField,
+    int_field,
+    load_json,
+    object_field,
+    objects_field,
+    record_error,
+    text_field,
+)
 from fxkit.xen.specs import DiskSpec, VifSpec
 
 CONFIG_DIR = "/etc/xen"
 # xl_list.c: running, blocked, paused, shutdown, shutdown reason ("-rscw"), dying.
 _REASONS = {"r": "rebooting", "s": "suspended", "c": "crashed", "w": "watchdog"}
-_ROW = re.compile(r"^(?P<name>\S+)\s+(?P<id>\d+)\s+(?P<mem>\d+)\s+(?P<vcpus>\d+)\s+"
-                  r"(?P<state>[-rbpscdw]{6})\s+(?P<time>\d+(?:\.\d+)?)"
+_ROW = re.compile(r"(?P<name>\S+)\s+(?P<id>[0-9]{1,10})\s+(?P<mem>[0-9]{1,20})\s+"
+                  r"(?P<vcpus>[0-9]{1,10})\s+(?P<state>[-rbpscdw]{6})\s+"
+                  r"(?P<time>[0-9]{1,20}(?:\.[0-9]{1,20})?)"
                   r"(?:\s+(?P<uuid>[0-9a-f]{8}-[0-9a-f-]{27}))?")
+
+
+_VCPU_ROW = re.compile(r"(\S+)\s+([0-9]{1,10})\s+([0-9]{1,10})\s+([0-9]{1,10}|-)\s+"
+                       r"([-rbp]{3})\s+([0-9]{1,20}(?:\.[0-9]{1,20})?)\s+(.*)\Z")
 
 
 @dataclass(frozen=True)
@@ -150,7 +166,7 @@ def parse_list(text: str) -> list[Domain]:
             continue
         m = _ROW.match(line)
         if m is None:
-            raise ParseError(f"xl list line {n}: cannot read {line!r}")
+            raise ParseError(f"xl list line {n}: cannot read {excerpt(line)}")
         out.append(Domain(m["name"], int(m["id"]), int(m["mem"]), int(m["vcpus"]), m["state"],
                           float(m["time"]), m["uuid"]))
     return out
@@ -158,30 +174,52 @@ def parse_list(text: str) -> list[Domain]:
 
 def parse_list_long(text: str) -> list[DomainDetails]:
     """Parse ``xl list -l`` JSON: ``[{"domid": N, "config": {c_info, b_info, disks, nics}}]``."""
-    try:
-        data = json.loads(text) if text.strip() else []
-    except json.JSONDecodeError as e:
-        raise ParseError(f"xl list -l: not JSON ({e}); is output_format=sxp set in "
-                         "/etc/xen/xl.conf? fxkit needs the default json") from None
+    data = load_json(text, "xl list -l", "is output_format=sxp set in /etc/xen/xl.conf? "
+                     "fxkit needs the default json") if text.strip() else []
+    if not isinstance(data, list):
+        raise ParseError(f"xl list -l: expected a JSON list of domains, got {excerpt(data)}")
     out = []
     for entry in data:
-        cfg = entry.get("config", {})
-        c_info, b_info = cfg.get("c_info", {}), cfg.get("b_info", {})
-        pv = b_info.get("type.pv", {})
-        disks = tuple(DiskSpec(target=d.get("pdev_path"), vdev=d.get("vdev"),
-                               access="w" if d.get("readwrite", 1) else "r",
-                               format=d.get("format"))
-                      for d in cfg.get("disks", []))
-        vifs = tuple(VifSpec(mac=n.get("mac"), bridge=n.get("bridge"), ip=n.get("ip"),
-                             vifname=n.get("ifname"), model=n.get("model"))
-                     for n in cfg.get("nics", []))
-        out.append(DomainDetails(
-            int(entry["domid"]), c_info.get("name", ""), c_info.get("uuid"), c_info.get("type"),
-            int(b_info.get("target_memkb", 0)) // 1024, int(b_info.get("max_memkb", 0)) // 1024,
-            # b_info.kernel since Xen 4.10 (libxl_types.idl); type.pv.kernel before that
-            int(b_info.get("max_vcpus", 1)), b_info.get("kernel") or pv.get("kernel"),
-            disks, vifs))
+        try:
+            out.append(_details(entry))
+        except BadField as e:
+            raise record_error("xl list -l", entry, e) from None
     return out
+
+
+def _count(parent: Mapping[str, Any], key: str, default: int) -> int:
+    value = int_field(parent, key, default)
+    if value < 0:
+        raise BadField(f"{key} is {value}, not a count")
+    return value
+
+
+def _details(entry: Any) -> DomainDetails:
+    if not isinstance(entry, dict) or "domid" not in entry:
+        raise BadField("it is not an object with a domid")
+    if isinstance(entry["domid"], str):
+        raise BadField("domid is a string, not a number")
+    cfg = object_field(entry, "config")
+    c_info, b_info = object_field(cfg, "c_info"), object_field(cfg, "b_info")
+    pv = object_field(b_info, "type.pv")
+    disks = []
+    for d in objects_field(cfg, "disks"):
+        readwrite = d.get("readwrite", 1)
+        if type(readwrite) not in (int, bool):
+            raise BadField(f"readwrite is {excerpt(readwrite, 30)}")
+        disks.append(DiskSpec(target=text_field(d, "pdev_path"), vdev=text_field(d, "vdev"),
+                              access="w" if readwrite else "r",
+                              format=text_field(d, "format")))
+    vifs = tuple(VifSpec(mac=text_field(n, "mac"), bridge=text_field(n, "bridge"),
+                         ip=text_field(n, "ip"), vifname=text_field(n, "ifname"),
+                         model=text_field(n, "model"))
+                 for n in objects_field(cfg, "nics"))
+    return DomainDetails(
+        _count(entry, "domid", 0), text_field(c_info, "name", ""), text_field(c_info, "uuid"),
+        text_field(c_info, "type"), _count(b_info, "target_memkb", 0) // 1024,
+        _count(b_info, "max_memkb", 0) // 1024, _count(b_info, "max_vcpus", 1),
+        # b_info.kernel since Xen 4.10 (libxl_types.idl); type.pv.kernel before that
+        text_field(b_info, "kernel") or text_field(pv, "kernel"), tuple(disks), vifs)
 
 
 def parse_info(text: str) -> XenInfo:
@@ -201,9 +239,9 @@ def parse_vcpu_list(text: str) -> list[VcpuInfo]:
     for line in text.splitlines():
         if not line.strip() or line.startswith("Name "):
             continue
-        m = re.match(r"(\S+)\s+(\d+)\s+(\d+)\s+(\d+|-)\s+([-rbp]{3})\s+([\d.]+)\s+(.*)$", line)
+        m = _VCPU_ROW.match(line)
         if m is None:
-            raise ParseError(f"xl vcpu-list: cannot read {line!r}")
+            raise ParseError(f"xl vcpu-list: cannot read {excerpt(line)}")
         out.append(VcpuInfo(m[1], int(m[2]), int(m[3]), None if m[4] == "-" else int(m[4]),
                             m[5], float(m[6]), m[7].strip()))
     return out

@@ -22,9 +22,10 @@ from fxkit.lvm.plans_shrink import plan_lv_remove
 from fxkit.lvm.sizes import parse_size, target_extents
 from fxkit.lvm.state import LvmState
 from fxkit.net.state import read_net
-from fxkit.plan import FileWrite, Plan, Step
+from fxkit.plan import Plan, Step
 from fxkit.xen.config import Comment, DomainConfig
 from fxkit.xen.domains import CONFIG_DIR
+from fxkit.xen.domu_takeover import check_name_free, config_step, existing_lvs
 from fxkit.xen.facts import XenFacts, read_xen
 from fxkit.xen.macs import XEN_OUI, config_macs, normalize_mac, stable_mac
 from fxkit.xen.storage import disk_users, lv_ref_for_disk
@@ -33,7 +34,7 @@ from fxkit.xen.toolstack import Toolstack
 if TYPE_CHECKING:
     from fxkit.host import Host
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}\Z")
 FX_KERNEL = "/boot/vmlinuz-2.6.18-5-xen-amd64"
 FX_RAMDISK = "/boot/initrd.img-2.6.18-5-xen-amd64"
 
@@ -195,17 +196,20 @@ def validate_spec(spec: DomuSpec, facts: DomuFacts) -> list[str]:
         raise PreconditionFailed(f"domU {spec.name}: its LVs need {need // 1024**2} MiB but VG "
                                  f"{spec.vg} has {vg.free_bytes // 1024**2} MiB free; shrink the "
                                  "sizes, free space or extend the VG (vgextend)")
-    for lv, size in sizes:
-        have = state.lv(f"{spec.vg}/{lv}")
-        if have is not None and have.size_bytes < size:
-            warnings.append(f"{spec.vg}/{lv} exists with {have.size_bytes // 1024**2} MiB (asked "
-                            f"{size // 1024**2} MiB); kept as is: grow it with an LV plan")
-    return warnings
+    return warnings + existing_lvs(spec, facts, sizes)
 
 
 def plan_domu_create(facts: DomuFacts, spec: DomuSpec) -> Plan:
-    """LVs, filesystems, /etc/xen/NAME.cfg, start, check: only the steps still missing."""
+    """LVs, filesystems, /etc/xen/NAME.cfg, start, check: only the steps still missing.
+
+    Replacing an existing config (this domU's, or another file at its path) is a
+    destructive step naming the file and what changes; the plan is then confirmed with
+    the domU's name. A domU defined in another file, or an LV another domU's config names,
+    is refused (``validate_spec``).
+    """
     su, tool = facts.sudo, facts.tool
+    path = spec.config_path
+    check_name_free(facts, spec)
     warnings = validate_spec(spec, facts)
     steps: list[Step] = []
     sizes = {spec.root_lv: _bytes(spec.root_size), spec.swap_lv: _bytes(spec.swap_size)}
@@ -213,23 +217,20 @@ def plan_domu_create(facts: DomuFacts, spec: DomuSpec) -> Plan:
         if facts.lvm.lvm.lv(f"{spec.vg}/{lv}") is None:
             fs = spec.fs if lv == spec.root_lv else "swap"
             steps += plan_lv_create(facts.lvm, spec.vg, lv, f"{size}b", fs=fs).steps
-    text = spec.config().render("xl")
-    path = spec.config_path
-    current = facts.xen.configs.get(path)
-    if current is None or current.render("xl") != text:
-        steps.append(Step(f"Write {path}", write=FileWrite(path, text, 0o644),
-                          needed=lambda h: _read(h, path) != text))
-        if current is not None:
-            warnings.append(f"{path} exists and differs; it will be replaced")
+    write, more = config_step(facts, spec)
+    steps += [write] if write is not None else []
+    warnings += more
     if facts.xen.domain(spec.name) is None:
         steps.append(_start_step(spec.name, path, tool, su))
     elif steps:
         warnings.append(f"{spec.name} is running: changes reach it at its next start")
     if steps:
         steps.append(_check_step(spec.name, tool, su))
+    destroys = any(s.destroys for s in steps)
     return Plan(f"Create domU {spec.name}", steps, warnings,
                 reason=f"{spec.name} already exists: LVs, config and domain are in place",
-                replan=lambda h: plan_domu_create(_reread(facts)(h), spec))
+                replan=lambda h: plan_domu_create(_reread(facts)(h), spec),
+                confirm_name=spec.name if destroys else None)
 
 
 def _start_step(name: str, path: str, tool: str, su: bool) -> Step:

@@ -1,10 +1,11 @@
 """Typed disk and vif specs: the strings inside a Xen config's ``disk`` and ``vif`` lists.
 
-Grammars: Xen's ``docs/man/xl-disk-configuration.5.pod.in`` (DISKSPEC: keys,
-flags and the positional ``target, format, vdev, access``, plus the deprecated
-``[prefix:]target,vdev[:devtype],access`` form that fx's configs use) and
-``docs/man/xl-network-configuration.5.pod.in`` (vifspec: ``key=value``
-pairs separated by commas, all optional)::
+They are read by the rules Xen 4.17's ``xl create`` applies, replayed in
+``fxkit.xen.libxl_disk`` (libxlu's flex scanner ``libxlu_disk_l.l``) and
+``fxkit.xen.libxl_vif`` (``parse_nic_config`` in ``tools/xl/xl_parse.c`` and
+``libxlu_vif.c``): what xl refuses raises ``SpecError`` with xl's own message, what xl
+only complains about is kept in ``VifSpec.warnings``. The documented syntax is
+``docs/man/xl-disk-configuration.5.pod.in`` and ``xl-network-configuration.5.pod.in``::
 
     >>> d = DiskSpec.parse("phy:/dev/mapper/lvm-secours--root,hda1,w")
     >>> d.target, d.vdev, d.access, d.writable
@@ -16,26 +17,49 @@ pairs separated by commas, all optional)::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from fxkit.errors import ParseError
+from fxkit.xen.libxl_disk import FORMATS, scan
+from fxkit.xen.libxl_vif import FIELD_KEYS, scan_vif
 
-# xl-disk-configuration: "Deprecated Parameters, Prefixes And Syntaxes".
-_IGNORED_PREFIXES = ("tapdisk", "tap2", "tap", "aio", "ioemu", "file", "phy")
-_FORMAT_PREFIXES = ("raw", "qcow", "qcow2", "vhd")
-_SCRIPT_PREFIXES = ("iscsi", "nbd", "enbd", "drbd")
-FORMATS = ("raw", "qcow", "qcow2", "vhd", "qed")
 ACCESS = ("r", "ro", "w", "rw")
-_DISK_FLAGS = ("cdrom", "direct-io-safe", "discard", "no-discard", "trusted", "untrusted",
-               "colo")
-_DISK_KEYS = ("format", "vdev", "access", "devtype", "backend", "backendtype", "script")
-_VDEV = re.compile(r"(?:xvd|hd|sd)[a-z]+\d*(?::\w+)?\Z|d\d+(?:p\d+)?\Z")
-_MAC = re.compile(r"[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}\Z")
+
+_HINTS = (
+    ("unknown value for format", "without a prefix such as phy:, the second field is the "
+     "format (raw, qcow2, ...): write 'phy:TARGET,VDEV,ACCESS', 'TARGET,raw,VDEV,ACCESS' "
+     "or 'vdev=VDEV, access=ACCESS, target=TARGET'"),
+    ("no vdev specified", "add the device the guest sees, e.g. 'phy:/dev/vg/lv,xvda1,w'"),
+    ("unknown value for access", "access is r, ro, w or rw"),
+    ("too many positional parameters", "a disk has at most TARGET,FORMAT,VDEV,ACCESS (or "
+     "prefix:TARGET,VDEV,ACCESS); give the rest as key=value"),
+    ("unknown parameter", "the keys are format, vdev, access, devtype, backend, backendtype, "
+     "script, specification and target= last"),
+    ("bad disk syntax", "put '=' only in key=value, and commas only between parameters; a "
+     "target holding ',' or '=' goes last, as target=..."),
+    ("invalid rate", "write e.g. rate=10Mb/s or rate=1MB/s@20ms: a whole number, then GB, MB, "
+     "KB or B for bytes, Gb, Mb, Kb or b for bits, then /s"),
+    ("interval", "the interval after @ is a whole number with ms, us or s, e.g. @20ms"),
+    ("rate overflow", "the rate must be above 0 and below 2^32 of its unit"),
+    ("failed to convert", "give a whole number"),
+)
+
+
+class SpecError(ParseError):
+    """A disk or vif spec that ``xl create`` refuses; ``lines`` are xl's own messages."""
+
+    def __init__(self, kind: str, spec: str, lines: list[str]) -> None:
+        self.kind, self.spec, self.lines = kind, spec, list(lines)
+        hint = next((h for key, h in _HINTS if key in lines[0]), "")
+        super().__init__(f"{kind} {spec!r}: xl create refuses it: {lines[0]}"
+                         + (f"; {hint}" if hint else ""))
 
 
 @dataclass(frozen=True)
 class DiskSpec:
-    """One DISKSPEC. ``legacy`` marks the deprecated ``prefix:target,vdev,access`` form."""
+    """One DISKSPEC. ``prefixes`` are the deprecated ``phy:``-style ones, in order; with
+    them the positional fields are ``target,vdev,access``, without ``target,format,vdev,
+    access``. ``devtype_in_vdev`` marks the deprecated ``hdc:cdrom``."""
 
     target: str | None = None
     vdev: str | None = None
@@ -45,84 +69,32 @@ class DiskSpec:
     backend: str | None = None
     backendtype: str | None = None
     script: str | None = None
+    specification: str | None = None
     prefixes: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
-    legacy: bool = False
+    devtype_in_vdev: bool = field(default=False, compare=False)   # how it was written
+    source: str | None = field(default=None, compare=False, repr=False)   # as written
 
     @classmethod
     def parse(cls, spec: str) -> DiskSpec:
-        """Parse one DISKSPEC string; ``ParseError`` says what is wrong and how to write it."""
-        values: dict[str, str | None] = {}
-        prefixes: list[str] = []
-        flags: list[str] = []
-        extra: list[tuple[str, str]] = []
-        positional: list[str | None] = []
-        legacy = False
-        rest = spec
-        while True:
-            rest = rest.lstrip()
-            if rest.startswith("target="):          # consumes the rest of the spec
-                values["target"] = rest[len("target="):] or None
-                break
-            param, sep, rest = rest.partition(",")
-            param = param.strip()
-            if "=" in param:
-                key, _, value = param.partition("=")
-                if key in values and key != "target":
-                    raise ParseError(f"disk {spec!r}: {key} is given twice; keep one")
-                if key in _DISK_KEYS:
-                    values[key] = value or None
-                else:
-                    extra.append((key, value))
-            elif param in _DISK_FLAGS:
-                if param == "cdrom":
-                    values["devtype"] = "cdrom"
-                else:
-                    flags.append(param)
-            else:
-                positional.append(param)
-            if not sep:
-                break
-        # Assign positionals: target, format, vdev, access (or target, vdev, access when
-        # the target carried a deprecated prefix or the 2nd one is plainly a vdev).
-        order = ["target", "format", "vdev", "access"]
-        if positional:
-            target, prefixes, fmt, script = _strip_prefixes(positional[0] or "")
-            positional[0] = target or None
-            legacy = bool(prefixes or fmt or script)
-            if fmt:
-                values.setdefault("format", fmt)
-            if script:
-                values.setdefault("script", script)
-            if len(positional) > 1 and positional[1] and positional[1] not in FORMATS \
-                    and _VDEV.match(positional[1]):
-                legacy = True
-            if legacy:
-                order = ["target", "vdev", "access"]
-        keyed_target = values.pop("target", "")
-        names = ["target"] + [n for n in order[1:] if n not in values]
-        for name, value in zip(names, positional, strict=False):
-            values[name] = value or None
-        if keyed_target != "":          # target= wins over a positional one
-            values["target"] = keyed_target
-        if len(positional) > len(names):
-            raise ParseError(f"disk {spec!r}: too many positional parameters; write it as "
-                             "'TARGET,FORMAT,VDEV,ACCESS' or 'format=raw, vdev=xvda, "
-                             "access=rw, target=/dev/vg/lv'")
-        vdev = values.get("vdev")
-        if vdev and ":" in vdev:                 # deprecated hdc:cdrom
-            vdev, _, devtype = vdev.partition(":")
-            values["vdev"], values["devtype"] = vdev, devtype or values.get("devtype")
-            legacy = True
-        if not values.get("vdev"):
-            raise ParseError(f"disk {spec!r}: no vdev (the device the guest sees, e.g. xvda1 "
-                             "or hda1); it is mandatory")
-        access = values.get("access")
-        if access is not None and access not in ACCESS:
-            raise ParseError(f"disk {spec!r}: access {access!r} is not r, ro, w or rw")
-        return cls(**values, prefixes=tuple(prefixes), flags=tuple(flags),  # type: ignore
-                   extra=tuple(extra), legacy=legacy)
+        """Parse one DISKSPEC as libxl does; ``SpecError`` carries xl's messages."""
+        s = scan(spec)
+        if s.errors:
+            raise SpecError("disk", spec, s.errors)
+        f = s.fields
+        devtype = None if s.cdrom is None else ("cdrom" if s.cdrom else "disk")
+        return cls(target=f.get("target") or None, vdev=f.get("vdev"), access=f.get("access")
+                   or None, format=f.get("format"), devtype=devtype, backend=f.get("backend"),
+                   backendtype=f.get("backendtype"), script=f.get("script"),
+                   specification=f.get("specification"), prefixes=tuple(s.prefixes),
+                   flags=tuple(s.flags), extra=tuple(s.extra),
+                   devtype_in_vdev=s.devtype_in_vdev, source=spec)
+
+    @property
+    def legacy(self) -> bool:
+        """Written in the deprecated xm-era form (a prefix, or ``vdev:devtype``)."""
+        return bool(self.prefixes) or self.devtype_in_vdev
 
     @property
     def path(self) -> str | None:
@@ -133,63 +105,53 @@ class DiskSpec:
 
     @property
     def writable(self) -> bool:
-        if self.access is None:
-            return self.devtype != "cdrom"
-        return self.access in ("w", "rw")
+        if self.devtype == "cdrom":
+            return False
+        return self.access is None or self.access in ("w", "rw")
 
     def render(self) -> str:
-        """The spec as text in the form it was written (legacy or positional/keyed)."""
-        tail = [f"{k}={v}" for k, v in (("devtype", self.devtype if not self.legacy else None),
-                                        ("backend", self.backend),
-                                        ("backendtype", self.backendtype)) if v]
+        """The spec as text: as it was written when parsed, else in the positional form
+        (with the prefixes, if any), or keyed when a value would not survive it."""
+        if self.source is not None:
+            return self.source
+        from_prefix = {self.format} | {f"block-{p}" for p in self.prefixes}
+        vdev = (self.vdev or "") + (f":{self.devtype}" if self.devtype_in_vdev else "")
+        tail = [f"{k}={v}" for k, v in (
+            ("format", None if self.format in self.prefixes else self.format),
+            ("devtype", None if self.devtype_in_vdev else self.devtype),
+            ("backend", self.backend), ("backendtype", self.backendtype),
+            ("specification", self.specification),
+            ("script", None if self.script in from_prefix else self.script)) if v]
         tail += list(self.flags) + [f"{k}={v}" for k, v in self.extra]
-        if self.legacy:
-            lead = "".join(p + ":" for p in self.prefixes)
-            if self.format and self.format not in self.prefixes:
-                lead += self.format + ":"
-            if self.script and self.script.startswith("block-") and not self.prefixes:
-                lead += self.script[len("block-"):] + ":"
-            elif self.script:
-                tail.append(f"script={self.script}")
-            vdev = (self.vdev or "") + (f":{self.devtype}" if self.devtype else "")
-            head = [lead + (self.target or ""), vdev, self.access or ""]
-            return ",".join(head + tail)
-        if self.script:
-            tail.append(f"script={self.script}")
         target = self.target or ""
-        if any(c in target for c in ",=:") or target != target.strip():
+        if self.prefixes or (self.devtype_in_vdev and not target and not self.format):
+            lead = "".join(p + ":" for p in self.prefixes)
+            return ",".join([lead + target, vdev, self.access or "", *tail]).rstrip(",")
+        tail = [t for t in tail if not t.startswith("format=")]
+        if re.search(r"[,=]|\A\s|\s\Z|\A[a-z][a-z0-9]*:", target) or \
+                re.search(r"[,=:]|\A\s|\s\Z|\A\Z", "x" if self.vdev is None else self.vdev):
             keyed = [f"{k}={v}" for k, v in (("format", self.format), ("vdev", self.vdev),
-                                            ("access", self.access)) if v]
+                                            ("access", self.access)) if v is not None]
+            if self.devtype_in_vdev and self.devtype:
+                keyed.append(f"devtype={self.devtype}")
             return ", ".join(keyed + tail + [f"target={target}"])
-        head = [target, self.format or "", self.vdev or "", self.access or ""]
-        while head and not head[-1]:
+        head = [target, self.format or "", vdev, self.access or ""]
+        while len(head) > 3 and not head[-1]:
             head.pop()
         return ",".join(head + tail)
 
     def with_target(self, target: str) -> DiskSpec:
-        return replace(self, target=target)
+        return replace(self, target=target, source=None)
 
 
-def _strip_prefixes(target: str) -> tuple[str, list[str], str | None, str | None]:
-    prefixes: list[str] = []
-    fmt = script = None
-    while ":" in target and not target.startswith("/"):
-        head, _, rest = target.partition(":")
-        if head in _IGNORED_PREFIXES:
-            prefixes.append(head)
-        elif head in _FORMAT_PREFIXES:
-            fmt = head
-        elif head in _SCRIPT_PREFIXES:
-            script = "block-" + head
-        else:
-            break
-        target = rest
-    return target, prefixes, fmt, script
+FORMAT_NAMES = tuple(sorted(set(FORMATS.values())))
 
 
 @dataclass(frozen=True)
 class VifSpec:
-    """One vifspec: every keyword of xl-network-configuration(5), unknown ones in ``extra``."""
+    """One vifspec: the keys of xl-network-configuration(5); ``extra`` holds the others
+    (xl prints "unrecognized argument" for them, see ``warnings``) and COLO's keys.
+    ``mac_octets`` and ``rate_limit`` are what xl makes of ``mac`` and ``rate``."""
 
     mac: str | None = None
     bridge: str | None = None
@@ -203,46 +165,44 @@ class VifSpec:
     gatewaydev: str | None = None
     devid: str | None = None
     mtu: str | None = None
-    vlan: str | None = None
     flags: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    mac_octets: tuple[int, ...] | None = field(default=None, compare=False)
+    rate_limit: tuple[int, int] | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, spec: str) -> VifSpec:
-        """Parse one vifspec (``''`` is a valid, all-defaults vif)."""
-        known = {f.name for f in fields(cls)} - {"flags", "extra"}
-        values: dict[str, str] = {}
-        flags: list[str] = []
-        extra: list[tuple[str, str]] = []
-        for part in spec.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            key, eq, value = part.partition("=")
-            key, value = key.strip(), value.strip()
-            if not eq:
-                flags.append(key)      # trusted / untrusted
-            elif key in known:
-                if key in values:
-                    raise ParseError(f"vif {spec!r}: {key} is given twice; keep one")
-                values[key] = value
-            elif key == "netdev":      # deprecated alias of gatewaydev
-                values["gatewaydev"] = value
-            else:
-                extra.append((key, value))
-        mac = values.get("mac")
-        if mac is not None and not _MAC.match(mac):
-            raise ParseError(f"vif {spec!r}: mac {mac!r} is not six hex pairs separated by "
-                             "colons, e.g. 00:16:3e:12:34:56")
-        return cls(**values, flags=tuple(flags), extra=tuple(extra))  # type: ignore[arg-type]
+        """Parse one vifspec (``''`` is a valid, all-defaults vif); ``SpecError`` when xl
+        would exit, ``warnings`` for what xl only prints."""
+        s = scan_vif(spec)
+        if s.errors:
+            raise SpecError("vif", spec, s.errors)
+        return cls(**s.fields, flags=tuple(s.flags), extra=tuple(s.extra),  # type: ignore
+                   warnings=tuple(s.warnings), mac_octets=s.mac_octets, rate_limit=s.rate)
 
     @property
     def bridge_or_default(self) -> str:
         """The bridge xl uses: ``xenbr0`` when none is given."""
         return self.bridge or "xenbr0"
 
+    @property
+    def mac_address(self) -> str | None:
+        """The MAC xl gives the card, lower-case; None when xl makes one up (none given,
+        or all zeros)."""
+        octets = self.mac_octets
+        if octets is None and self.mac is not None:
+            octets = VifSpec.parse(f"mac={self.mac}").mac_octets
+        if not octets or not any(octets):
+            return None
+        return ":".join(f"{b:02x}" for b in octets)
+
     def render(self) -> str:
-        parts = [f"{f.name}={getattr(self, f.name)}" for f in fields(self)
-                 if f.name not in ("flags", "extra") and getattr(self, f.name) is not None]
+        parts = [f"{k}={getattr(self, k)}" for k in _VIF_ORDER if getattr(self, k) is not None]
         parts += list(self.flags) + [f"{k}={v}" for k, v in self.extra]
         return ", ".join(parts)
+
+
+_VIF_ORDER = ("mac", "bridge", "ip", "vifname", "model", "type", "script", "rate", "backend",
+              "gatewaydev", "devid", "mtu")
+assert set(_VIF_ORDER) == set(FIELD_KEYS)

@@ -57,6 +57,8 @@ class Lvm2Runner:
     timeout: float = 120.0
     chunk: int = 0
     progress: Callable[[int, int], None] | None = None
+    # sees every round trip's results (each with its own duration on the host)
+    on_results: Callable[[list[BatchResult]], None] | None = None
     last_lvs: tuple[str, ...] | None = None     # what the last read showed (None: unknown)
 
     def __post_init__(self) -> None:
@@ -65,10 +67,15 @@ class Lvm2Runner:
 
     def _run(self, argvs: list[tuple[str, ...]]) -> list[BatchResult]:
         if self.batch:
-            return run_batch(self.host, argvs, env=self.env, sudo=self.sudo, timeout=self.timeout)
-        if self.env:
+            results = run_batch(self.host, argvs, env=self.env, sudo=self.sudo,
+                                timeout=self.timeout)
+        elif self.env:
             raise LabError("env needs batch=True (Host.run has no env); or export it first")
-        return run_direct(self.host, argvs, self.sudo)
+        else:
+            results = run_direct(self.host, argvs, self.sudo)
+        if self.on_results is not None:
+            self.on_results(results)
+        return results
 
     def setup(self) -> None:
         """Create VG ``fxdiff`` (4 MiB extents) on the devices; they must be unused."""

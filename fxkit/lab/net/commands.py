@@ -21,7 +21,7 @@ from fxkit.lab.shell.base import Call, Output
 EEXIST = "RTNETLINK answers: File exists\n"
 EOPNOTSUPP = "RTNETLINK answers: Operation not supported\n"
 EINVAL = "RTNETLINK answers: Invalid argument\n"
-_IFNAME = re.compile(r"^[^\s/:]{1,15}$")
+_IFNAME = re.compile(r"[^\s/:]{1,15}\Z")
 _SHOW = ("show", "list", "lst", "ls")
 
 

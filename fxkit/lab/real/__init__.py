@@ -3,11 +3,16 @@
 The functions the CLI (``fxkit lab ... --real``) calls::
 
     build_image(force=False, progress=callable) -> ImagePaths   # cached, built once
-    start_real(port=None) -> RealLabInfo                         # boot, SSH, provision fx
-    stop_real() -> bool                                          # clean poweroff, QEMU gone
-    status_real() -> dict | None                                 # which lab, how, boot time
-    reset_real()                                                 # discard the lab's disks
-    real_host() -> SSHHost                                       # dom0, as root over SSH
+    start_real(port=None) -> RealLabInfo      # restore the saved fx (seconds), or boot,
+                                              # provision and save it (minutes)
+    stop_real() -> bool                       # clean poweroff, QEMU gone, disks kept
+    status_real() -> dict | None              # which lab, how it started, boot time
+    reset_real() -> RealLabInfo | None        # discard the disks, start a fresh fx
+    snapshot_status() -> dict                 # would a start restore, and if not why
+    real_host() -> SSHHost                    # dom0, as root over SSH
+
+The lab's own functions take ``lab=`` (a lab dir) to act on another one than
+``$FXKIT_LAB_DIR``'s.
 
     >>> from fxkit.lab.real import start_real, real_host, stop_real
     >>> info = start_real()                                      # doctest: +SKIP
@@ -19,10 +24,11 @@ from fxkit.lab.real.lifecycle import (
     RealLabInfo,
     real_host,
     reset_real,
+    snapshot_status,
     start_real,
     status_real,
     stop_real,
 )
 
 __all__ = ["build_image", "image_manifest", "RealLabInfo", "real_host", "start_real",
-           "stop_real", "status_real", "reset_real"]
+           "stop_real", "status_real", "reset_real", "snapshot_status"]

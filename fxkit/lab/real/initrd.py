@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The guest's PID 1. Busybox's `poweroff` (typed in the guest) signals init with USR2, and
-# PID 1 ignores signals it does not trap, so the trap comes first (notes/xen-in-qemu.md, item 5).
+# PID 1 ignores signals it does not trap, so the trap comes first (README.md, recipe 2). It
+# idles in `wait` on one long sleep: a trapped signal interrupts `wait` at once, and no
+# process starts every second (a `sleep 1` loop kept a tenth of a host core busy per guest).
 GUEST_INIT = """#!/bin/busybox sh
 trap '/bin/busybox poweroff -f' USR2 TERM
 /bin/busybox --install -s /bin
@@ -21,7 +23,7 @@ ip link set lo up
 for i in 1 2 3 4 5; do ip link show eth0 >/dev/null 2>&1 && break; sleep 1; done
 for n in /sys/class/net/eth*; do [ -e "$n" ] && ip link set "${n##*/}" up; done
 echo "fxkit-guest: up, disks: $(ls /sys/block | tr '\\n' ' ')"
-while true; do sleep 1; done
+while true; do sleep 2147483647 & wait $!; done
 """
 
 # What the guest kernel runs on `xl shutdown` (orderly_poweroff in kernel/reboot.c runs

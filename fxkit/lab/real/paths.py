@@ -72,7 +72,10 @@ class StatePaths:
     def ssh_config(self) -> Path: return self.root / "ssh_config"
     @property
     def known_hosts(self) -> Path: return self.root / "known_hosts"
+    @property
+    def qmp(self) -> Path: return self.root / "qmp.sock"
 
 
-def state_paths() -> StatePaths:
-    return StatePaths(lab_root() / "real")
+def state_paths(lab: Path | None = None) -> StatePaths:
+    """The real VM's files in lab dir ``lab`` (default: ``$FXKIT_LAB_DIR``'s)."""
+    return StatePaths((lab if lab is not None else lab_root()) / "real")

@@ -24,7 +24,7 @@ BRIDGES = (("xenbr0", "eth1"), ("xenbr1", "eth1.10"), ("xenbr2", "eth2"))
 GUEST = "titanic"
 GUEST_CFG = "/etc/xen/titanic.cfg"
 # The seed's /etc/xen/titanic with its 2.6.18 kernel swapped for the lab's tiny PV guest
-# (Debian's kernel needs memory >= 96 as a PV domU: notes/xen-in-qemu.md, item 3).
+# (Debian's kernel needs memory >= 96 as a PV domU: with 64, xc_dom_chk_alloc_pages fails).
 TITANIC = """\
 # titanic, from fx's /etc/xen/titanic, adapted by fxkit to the real lab's tiny guest
 kernel = "/boot/guest/vmlinuz"

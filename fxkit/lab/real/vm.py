@@ -29,22 +29,36 @@ CPU = os.environ.get("FXKIT_REAL_CPU", "Nehalem")
 ACCEL = os.environ.get("FXKIT_REAL_ACCEL", "tcg,tb-size=256")
 XEN_EXTRA = os.environ.get("FXKIT_REAL_XEN_ARGS", "")
 # smap=0: TCG and Xen's PV entry path disagree on SMAP; bootscrub=0: don't touch every page
-# (keeps QEMU's RSS near 1 GB); noreboot: dom0 poweroff ends QEMU. notes/xen-in-qemu.md.
+# (keeps QEMU's RSS near 1 GB); noreboot: dom0 poweroff ends QEMU (README.md).
+# xpti=false pv-l1tf=false spec-ctrl=no: Xen takes the emulated Nehalem for a CPU open to
+# Meltdown and L1TF, so it gave every PV guest its own page tables per kernel entry (XPTI)
+# and shadow paging (domUs), each a TLB flush or a trap that TCG emulates slowly. The
+# "hardware" here is an emulator on the developer's machine: those mitigations protect
+# nothing, and without them dom0's commands run 2-3 times faster (README.md).
 XEN_CMDLINE = (f"console=com1 com1=115200,8n1 dom0_mem={DOM0_MB}M,max:{DOM0_MB}M smap=0 "
-               "bootscrub=0 noreboot loglvl=warning guest_loglvl=warning"
+               "bootscrub=0 noreboot loglvl=warning guest_loglvl=warning "
+               "xpti=false pv-l1tf=false spec-ctrl=no"
                + (" " + XEN_EXTRA if XEN_EXTRA else ""))
+# mitigations=off: the same reasoning for dom0's own kernel.
 DOM0_CMDLINE = ("root=/dev/vda rw console=hvc0 earlyprintk=xen net.ifnames=0 quiet "
-                "systemd.show_status=1")
+                "systemd.show_status=1 mitigations=off")
 UPLINKS = 2                       # eth1, eth2: physical ports for the bridges
 
 
-def qemu_argv(image: ImagePaths, state: StatePaths, port: int) -> list[str]:
-    """The QEMU command line; KVM is not used (this host's KVM cannot run Xen)."""
+def qemu_argv(image: ImagePaths, state: StatePaths, port: int,
+              incoming_fd: int | None = None) -> list[str]:
+    """The QEMU command line; KVM is not used (this host's KVM cannot run Xen).
+
+    QMP on a unix socket in the lab dir is how the lab saves and resumes the VM
+    (snapshot.py); ``incoming_fd`` (an open saved state) makes QEMU load it instead of
+    booting. Everything else must stay identical between a save and its restores.
+    """
     def module(path: Path, args: str = "") -> str:
         return (str(path) + (" " + args if args else "")).replace(",", ",,")
     argv = ["qemu-system-x86_64", "-name", "fxkit-real", "-accel", ACCEL,
             "-cpu", CPU, "-m", str(MEMORY_MB), "-smp", str(SMP), "-no-reboot",
-            "-nodefaults", "-display", "none", "-vga", "none", "-monitor", "none",
+            "-nodefaults", "-display", "none", "-vga", "none",
+            "-qmp", f"unix:{state.qmp},server=on,wait=off",
             "-serial", f"file:{state.serial}", "-daemonize", "-pidfile", str(state.pidfile),
             "-kernel", str(image.xen), "-append", XEN_CMDLINE,
             "-initrd", module(image.vmlinuz, DOM0_CMDLINE) + "," + module(image.initrd),
@@ -54,6 +68,8 @@ def qemu_argv(image: ImagePaths, state: StatePaths, port: int) -> list[str]:
                     f"hostfwd=tcp:127.0.0.1:{port}-:22"]
     for n in range(1, UPLINKS + 1):
         argv += ["-nic", f"user,model=virtio-net-pci,mac=52:54:00:f0:00:0{n},restrict=on"]
+    if incoming_fd is not None:
+        argv += ["-incoming", f"fd:{incoming_fd}"]
     return argv
 
 
@@ -68,6 +84,8 @@ class VmState:
     boot_seconds: float | None = None
     provision_seconds: float | None = None
     image_built_at: str = ""
+    restored_from: str = ""          # the snapshot's save time, when restored from one
+    restore_seconds: float | None = None
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1) + "\n")
@@ -80,15 +98,19 @@ class VmState:
             return None
 
 
-def launch(image: ImagePaths, state: StatePaths, port: int) -> int:
-    """Start QEMU daemonized; returns its pid (from QEMU's own pidfile)."""
+def launch(image: ImagePaths, state: StatePaths, port: int,
+           incoming_fd: int | None = None) -> int:
+    """Start QEMU daemonized; returns its pid (from QEMU's own pidfile). With
+    ``incoming_fd`` (an open saved state, inherited by QEMU) it loads that state paused."""
     if shutil.which("qemu-system-x86_64") is None:
         raise LabError("the real lab needs qemu-system-x86_64: install the Debian package "
                        "qemu-system-x86")
     state.pidfile.unlink(missing_ok=True)
+    state.qmp.unlink(missing_ok=True)
     state.serial.write_text("")
-    r = subprocess.run(qemu_argv(image, state, port), capture_output=True, text=True,
-                       check=False, timeout=60)
+    fds = () if incoming_fd is None else (incoming_fd,)
+    r = subprocess.run(qemu_argv(image, state, port, incoming_fd), capture_output=True,
+                       text=True, check=False, timeout=60, pass_fds=fds)
     if r.returncode != 0:
         raise LabError(f"QEMU did not start ({r.returncode}): {r.stderr.strip()[-600:]}")
     return read_pid(state.pidfile) or 0

@@ -14,10 +14,12 @@ This module parses and expands; ``script`` runs what it parses.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from fxkit.lab.shell.base import CWD, ENV
 from fxkit.lab.state import LabState
+from fxkit.transports.argv import decode_command_line
 
 _OPERATORS = ("2>>", "2>&1", "&&", "||", ">>", "2>", ";", "|", ">", "<", "&")
 _UNSUPPORTED = "`(){}"
@@ -172,6 +174,8 @@ def parse(line: str) -> list[tuple[str, list[Simple]]]:
 
 def first_argv(line: str) -> list[str]:
     """The words of the first command of ``line`` (what faults are matched against)."""
+    if (argv := decode_command_line(line)) is not None:
+        return argv
     try:
         for _, pipeline in parse(line):
             for cmd in pipeline:
@@ -204,6 +208,8 @@ _STDIN_READERS = {"cat": 0, "tee": None, "grep": 1, "egrep": 1, "fgrep": 1, "hea
 
 def reads_stdin(line: str) -> bool:
     """Whether the first command of ``line`` reads the request's stdin (so wait for it)."""
+    if (argv := decode_command_line(line)) is not None:     # fxkit's SSH transport
+        line = shlex.join(argv)
     try:
         program = parse(line)
     except ShellSyntaxError:

@@ -33,7 +33,7 @@ def device_nodes(state: LabState) -> dict[str, tuple[str, int, int]]:
         major = 104 if "/cciss/" in disk["device"] else 8
         nodes[disk["device"]] = ("block", major, 16 * i)
         for part in disk.get("partitions", []):
-            number = int(re.search(r"(\d+)$", part["device"]).group(1))  # type: ignore[union-attr]
+            number = int(re.search(r"([0-9]+)\Z", part["device"]).group(1))  # type: ignore[union-attr]
             nodes[part["device"]] = ("block", major, 16 * i + number)
     try:  # the LVM section is another helper's model: read it defensively
         lvm = state.lvm

@@ -2,8 +2,14 @@
 
 ``hardware`` keys: ``cpu`` (vendor_id, family, model, model_name, stepping, mhz,
 cache_kb, bogomips, sockets, cores_per_socket, threads_per_core, cpuid_level,
-flags), ``memory`` (total_mib, meminfo_kib: /proc/meminfo fields in kB),
-``kernel`` (sysname, release, version, machine, os) and ``disks``.
+flags), ``memory`` (total_mib, meminfo_kib: /proc/meminfo fields in kB,
+dom0_reserved_kib), ``kernel`` (sysname, release, version, machine, os) and ``disks``.
+
+A Xen dom0 does not see the machine's memory: Xen gives it ``dom0_mem=`` (menu.lst), the
+Mem of Domain-0 in ``xl list``, and its kernel keeps some for itself. So with
+``dom0_reserved_kib`` and no MemTotal, MemTotal is Domain-0's memory less that. Without a
+SwapTotal, it is the swap areas of /etc/fstab: each device less the page mkswap writes
+its header in. The lab's dom0 then agrees with its own boot configuration.
 """
 
 from __future__ import annotations
@@ -24,16 +30,42 @@ def cpu_count(state: LabState) -> int:
             * int(cpu.get("threads_per_core", 1)))
 
 
+# /proc/meminfo's order (Linux fs/proc/meminfo.c); other fields follow in scenario order
+_MEMINFO_ORDER = ("MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "SwapTotal",
+                  "SwapFree", "Shmem", "SReclaimable")
+PAGE_KIB = 4
+
+
+def swap_kib(state: LabState) -> int:
+    """The swap areas /etc/fstab turns on, in KiB (an LV less mkswap's header page)."""
+    total = 0
+    for line in (state.read("/etc/fstab") or "").splitlines():
+        fields = line.split()
+        if len(fields) < 3 or fields[0].startswith("#") or fields[2] != "swap":
+            continue
+        lv = state.lvm.resolve(fields[0])
+        if lv is not None and (lv.fs or {}).get("type") == "swap":
+            total += lv.size_bytes // 1024 - PAGE_KIB
+    return total
+
+
 def meminfo(state: LabState) -> dict[str, int]:
     mem = state.hardware.get("memory", {})
     info = dict(mem.get("meminfo_kib", {}))
+    if "MemTotal" not in info and "dom0_reserved_kib" in mem:
+        dom0 = state.xen.find("Domain-0")
+        if dom0 is not None:
+            info["MemTotal"] = dom0.memory * 1024 - int(mem["dom0_reserved_kib"])
     total = info.setdefault("MemTotal", int(mem.get("total_mib", 1024)) * 1024)
     for key, default in (("MemFree", total // 2), ("Buffers", 0), ("Cached", 0), ("Shmem", 0),
-                         ("SReclaimable", 0), ("SwapTotal", 0)):
+                         ("SReclaimable", 0)):
         info.setdefault(key, default)
+    if "SwapTotal" not in info:
+        info["SwapTotal"] = swap_kib(state)
     info.setdefault("SwapFree", info["SwapTotal"])
     info.setdefault("MemAvailable", info["MemFree"] + info["Cached"] + info["Buffers"])
-    return info
+    ordered = {k: info[k] for k in _MEMINFO_ORDER if k in info}
+    return {**ordered, **info}
 
 
 def proc_file(state: LabState, path: str) -> str | None:

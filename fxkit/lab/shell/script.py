@@ -16,6 +16,7 @@ from collections.abc import Callable
 from fxkit.lab.shell.base import CWD, Output, absolute
 from fxkit.lab.shell.cmdline import ShellSyntaxError, Simple, expand, initial_vars, parse
 from fxkit.lab.state import LabState
+from fxkit.transports.argv import decode_command_line
 
 # How a simple command is run: (state, argv, stdin, env) -> Output.
 Executor = Callable[[LabState, list[str], str, "dict[str, str] | None"], Output]
@@ -31,6 +32,10 @@ def run_line(state: LabState, line: str, stdin: str = "", *, execute: Executor,
     if not keep_cwd:
         return contextvars.copy_context().run(run_line, state, line, stdin, execute=execute,
                                               keep_cwd=True)
+    if (argv := decode_command_line(line)) is not None:
+        # fxkit's SSH transport: `exec /bin/sh -c 'eval "exec $(printf "$1")"' fxkit WORD`
+        # runs exactly this argv on a real host (fxkit.transports.argv)
+        return execute(state, argv, stdin, None)
     try:
         program = parse(line)
     except ShellSyntaxError as e:

@@ -10,6 +10,9 @@ import re
 
 from fxkit.lab.shell.base import Call, Output, absolute
 from fxkit.lab.shell.files import kind, state_read
+from fxkit.lab.shell.headtail import head_tail
+
+__all__ = ["grep", "head_tail", "sort", "wc"]
 
 
 def _inputs(call: Call, tool: str, names: list[str]) -> tuple[list[tuple[str, str]], str, int]:
@@ -100,33 +103,6 @@ def grep(call: Call) -> Output:
     if "q" in opts:
         return (0 if matched else (status or 1)), "", err
     return (status if status else (0 if matched else 1)), "".join(out), err
-
-
-def _count(args: list[str], tool: str) -> tuple[int, list[str]] | Output:
-    n, rest = 10, []
-    while args:
-        a = args.pop(0)
-        if a == "-n" and args:
-            a = "-n" + args.pop(0)
-        m = re.fullmatch(r"-n?(\d+)", a)
-        if m:
-            n = int(m.group(1))
-        else:
-            rest.append(a)
-    return n, rest
-
-
-def head_tail(call: Call) -> Output:
-    tool = call.argv[0]
-    n, names = _count(list(call.args), tool)  # type: ignore[misc]
-    inputs, err, status = _inputs(call, tool, names)
-    out = []
-    for i, (label, text) in enumerate(inputs):
-        lines = text.splitlines(keepends=True)
-        if len(inputs) > 1:
-            out.append(("\n" if i else "") + f"==> {label} <==\n")
-        out.extend(lines[:n] if tool == "head" else lines[len(lines) - n:] if n else [])
-    return status, "".join(out), err
 
 
 def wc(call: Call) -> Output:

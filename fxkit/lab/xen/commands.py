@@ -1,5 +1,9 @@
 """The lab's ``xl`` and ``xm``: list, create, shutdown, reboot, destroy, info, vcpu-list, console.
 
+``create`` is ``fxkit.lab.xen.create``'s. A real xl subcommand the lab does not simulate
+(``mem-set``, ``pause``, ``network-list``...) answers with what to use instead
+(``NOT_SIMULATED``); a word xl does not know answers xl's "command not implemented".
+
 Output layouts are the printf formats of Xen's ``tools/xl`` (``xl_list.c``
 list_domains: the header has two literal TABs; ``xl_info.c``; ``xl_vcpu.c``)
 and xend's ``xm list`` (``tools/python/xen/xm/main.py``). Error texts are
@@ -10,8 +14,8 @@ prints ``Error: Domain 'NAME' does not exist.``.
 
 from __future__ import annotations
 
-from fxkit.errors import LabError, ParseError
 from fxkit.lab.shell.base import Call, Output
+from fxkit.lab.xen.create import create
 from fxkit.lab.xen.model import XenModel
 from fxkit.lab.xen.text import (
     info_text,
@@ -21,12 +25,51 @@ from fxkit.lab.xen.text import (
     xl_list_text,
     xm_list_text,
 )
-from fxkit.xen.config import DomainConfig
 
+_KNOWN = "list create shutdown reboot destroy info vcpu-list console uptime domid domname"
 _XL_USAGE = ("Usage xl [-vfNtT] <subcommand> [args]\n\n"
              "xl full list of subcommands: see `xl help` on a real host; the lab knows:\n"
-             " list create shutdown reboot destroy info vcpu-list console uptime domid domname\n")
+             f" {_KNOWN}\n")
 ERROR_INVAL = -6   # libxl's ERROR_INVAL, what name lookups return for an unknown domain
+_RESTART = ("change it in /etc/xen/NAME.cfg, then restart the domain: `xl shutdown -w NAME`, "
+            "`xl create /etc/xen/NAME.cfg`")
+# Real xl subcommands (tools/xl/xl_cmdtable.c) the lab does not simulate, with what to use.
+NOT_SIMULATED = {
+    "mem-set": "the lab does not change a running domain's memory: " + _RESTART,
+    "mem-max": "the lab does not change a running domain's memory: " + _RESTART,
+    "vcpu-set": "the lab does not change a running domain's vcpus: " + _RESTART,
+    "vcpu-pin": "the lab does not pin vcpus; `xl vcpu-list` shows where they run",
+    "pause": "the lab does not pause domains; `xl shutdown -w NAME` stops one cleanly and "
+             "`xl create /etc/xen/NAME.cfg` starts it again",
+    "unpause": "the lab does not pause domains, so none needs unpausing; `xl list` shows "
+               "their states",
+    "network-list": "`xl list -l NAME` shows the domain's vifs (\"nics\"), `brctl show` the "
+                    "bridge each one is plugged into",
+    "network-attach": "the lab plugs vifs in at `xl create` only: add a vif line to "
+                      "/etc/xen/NAME.cfg and restart the domain",
+    "network-detach": "the lab unplugs vifs at shutdown only: remove the vif line from "
+                      "/etc/xen/NAME.cfg and restart the domain",
+    "block-list": "`xl list -l NAME` shows the domain's disks (\"disks\"), `lvs` the LVs "
+                  "behind them",
+    "block-attach": "the lab attaches disks at `xl create` only: add a disk line to "
+                    "/etc/xen/NAME.cfg and restart the domain",
+    "block-detach": "the lab detaches disks at shutdown only: remove the disk line from "
+                    "/etc/xen/NAME.cfg and restart the domain",
+    "dmesg": "the lab keeps no hypervisor log; `xl info` shows Xen's version and memory, "
+             "`xl console NAME` a guest's boot messages",
+    "top": "`xl list` and `xl vcpu-list` show each domain's state and CPU time",
+    "save": "the lab does not save domains; `xl shutdown -w NAME` stops one cleanly",
+    "restore": "the lab does not save domains; `xl create /etc/xen/NAME.cfg` starts one",
+    "migrate": "the lab is one host; `xl shutdown -w NAME` stops a domain cleanly",
+    "rename": "change name= in /etc/xen/NAME.cfg and restart the domain",
+    "sysrq": "`xl shutdown NAME`, `xl reboot NAME` or `xl destroy NAME`",
+    "trigger": "`xl shutdown NAME`, `xl reboot NAME` or `xl destroy NAME`",
+    "vm-list": "`xl list` lists the domains", "claims": "`xl info` shows the free memory",
+    "sched-credit": "`xl vcpu-list` shows where the vcpus run",
+    "sched-credit2": "`xl vcpu-list` shows where the vcpus run",
+    "cpupool-list": "`xl info` shows the CPUs", "pci-list": "the lab has no PCI passthrough",
+    "config-update": _RESTART[0].upper() + _RESTART[1:],
+}
 
 
 def xl(call: Call) -> Output:
@@ -40,10 +83,19 @@ def xl(call: Call) -> Output:
     model: XenModel = call.state.xen
     handler = _SUBCOMMANDS.get(sub)
     if handler is None:
+        return _not_simulated(tool, sub)
+    return handler(tool, model, rest, call)
+
+
+def _not_simulated(tool: str, sub: str) -> Output:
+    """xl's answer to a subcommand it lacks, or the lab's for a real one it does not model."""
+    hint = NOT_SIMULATED.get(sub)
+    if hint is None:
         if tool == "xm":
             return 1, "", f"Error: Subcommand {sub} not found!\n"
         return 1, "", "command not implemented\n"
-    return handler(tool, model, rest, call)
+    return 1, "", (f"lab: `{tool} {sub}` is not simulated. Instead: {hint}.\n"
+                   f"The lab's {tool} knows: {_KNOWN}.\n")
 
 
 def _unknown(tool: str, name: str) -> Output:
@@ -87,84 +139,7 @@ def _list(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
 
 def _create(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
     opts, words = _split(rest, "cqnfpFV")
-    if "c" in opts:
-        return 1, "", (f"lab: `{tool} create -c` would attach you to the guest's console, which "
-                       "the lab cannot do interactively. Run `{0} create CONFIG`, then "
-                       "`{0} console NAME` to read its boot messages.\n".format(tool))
-    if not words:
-        return 1, "", (f"{tool} create: give the config file, e.g. "
-                       f"{tool} create /etc/xen/NAME.cfg\n")
-    path, overrides = words[0], words[1:]
-    if not path.startswith("/"):
-        path = "/etc/xen/" + path if call.state.read("/etc/xen/" + path) is not None else path
-    # xl's create_domain returns libxl's ERROR_FAIL (-3) for whatever fails once the config
-    # is parsed, and main_create exits with -rc (xen tools/xl/xl_vmcontrol.c); parse errors
-    # exit(1) inside parse_config_data. xm is Python and exits 1.
-    fail = 1 if tool == "xm" else 3
-    text = call.state.read(path)
-    if text is None:
-        return fail, "", f"Failed to read config file: {path}: No such file or directory\n"
-    try:
-        config = DomainConfig.parse(text, path)
-        for extra in overrides:
-            for key, value in DomainConfig.parse(extra).settings.items():
-                config.set(key, value)
-        disks, vifs = config.disks, config.vifs
-    except ParseError as e:
-        return 1, "", (f"{path}: config parsing error: {e}\n"
-                       "Failed to parse config: Invalid argument\n")
-    head = f"Parsing config from {path}\n"
-    name = config.name
-    if not name:
-        return 1, "", head + "Domain name must be specified.\n"
-    if model.find(name) is not None:
-        # As Xen 4.17's xl answers on the real lab: libxl creates the domain (using up the
-        # next domid), fails to give it the taken name, destroys it; xl exits with 3.
-        dying = model.allocate_domid()
-        lines = (("libxl_domain.c:81:libxl__domain_rename",
-                  f'Domain with name "{name}" already exists.'),
-                 ("libxl_create.c:1296:initiate_domain_create", "cannot make domain: -6"),
-                 ("libxl_domain.c:1183:libxl__destroy_domid", "Non-existant domain"),
-                 ("libxl_domain.c:1137:domain_destroy_callback", "Unable to destroy guest"),
-                 ("libxl_domain.c:1064:domain_destroy_cb", "Destruction of domain failed"))
-        return fail, "", head + "".join(f"libxl: error: {where}: Domain {dying}:{what}\n"
-                                     for where, what in lines)
-    for disk in disks:
-        if disk.path and _resolve(call, disk.path) is None:
-            return fail, "", head + (
-                f"libxl: error: libxl_device.c:397:libxl__device_disk_set_backend: Disk "
-                f"vdev={disk.vdev} failed to stat: {disk.path}: No such file or directory\n"
-                f"libxl: error: libxl_create.c:1290:domcreate_launch_dm: unable to add disk "
-                f"devices\n")
-    for kind, file in (("kernel", config.kernel), ("ramdisk", config.ramdisk)):
-        if file and call.state.read(file) is None:
-            # the domain builder cannot open the image (libxc xc_dom_core.c, xl's wording
-            # shortened): the guest is never built
-            return fail, "", head + (
-                f"xc: error: panic: xc_dom_core.c:208: failed to open file '{file}': No such "
-                "file or directory: Internal error\n"
-                f"libxl: error: libxl_dom.c:574:libxl__build_dom: xc_dom_{kind}_file failed: "
-                "No such file or directory\n"
-                "libxl: error: libxl_create.c:1640:domcreate_rebuild_done: cannot (re-)build "
-                "domain: -3\n")
-    for vif in vifs:
-        if not _has_bridge(call, vif.bridge_or_default):
-            return fail, "", head + (
-                "libxl: error: libxl_exec.c:117:libxl_report_child_exitstatus: "
-                f"/etc/xen/scripts/vif-bridge online [-1] exited with error status 1\n"
-                "libxl: error: libxl_device.c:1286:device_hotplug_child_death_cb: script: "
-                f"Could not find bridge device {vif.bridge_or_default}\n"
-                "libxl: error: libxl_create.c:1864:domcreate_attach_devices: unable to add "
-                "nic devices\n")
-    if int(config.memory or 128) > model.free_memory():
-        return fail, "", head + "failed to free memory for the domain\n"
-    try:
-        dom = model.start(config, path)
-    except LabError as e:
-        return fail, "", head + f"libxl: error: {e}\n"
-    if tool == "xm":
-        return 0, f'Using config file "{path}".\nStarted domain {dom.name} (id={dom.domid})\n', ""
-    return 0, "", head
+    return create(tool, model, opts, words, call)
 
 
 def _shutdown(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
@@ -288,18 +263,6 @@ def _domname(tool: str, model: XenModel, rest: list[str], call: Call) -> Output:
         return 1, "", (f"Can't get domain name of domain id '{domid}', maybe this domain "
                        "does not exist.\n")
     return 0, f"{dom.name}\n", ""
-
-
-def _resolve(call: Call, path: str) -> object | None:
-    """The LV or lab file a disk line names, or None (a path xl would fail to stat)."""
-    found = call.state.lvm.resolve(path)
-    if found is not None:
-        return found
-    return path if call.state.read(path) is not None else None
-
-
-def _has_bridge(call: Call, name: str) -> bool:
-    return bool(call.state.net.has_bridge(name))
 
 
 _SUBCOMMANDS = {

@@ -183,7 +183,7 @@ class XenModel:
         uuid = str(config.get("uuid") or self.state.uuid("xen", name))
         vifs = []
         for devid, vif in enumerate(config.vifs):
-            mac = (vif.mac or self.state.mac("00:16:3e", "xen", name, devid)).lower()
+            mac = vif.mac_address or self.state.mac("00:16:3e", "xen", name, devid)
             vifs.append(LabVif(devid, mac, vif.bridge_or_default))
         dom = LabDomain(name, domid, int(config.memory or 128), config.vcpus, uuid,
                         started=int(self.state.clock), config_path=path,

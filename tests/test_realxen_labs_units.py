@@ -1,0 +1,98 @@
+"""The session's real labs (tests/support/labs_real.py) with the real lab's functions faked:
+the main lab comes up in the background, each job gets a fresh restore on the second lab,
+outcomes reach the waiting tests, and close() leaves nothing behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import labs_real
+from support.labs import Lab
+
+import fxkit.lab.real as real
+
+
+@pytest.fixture
+def fake_real(monkeypatch: pytest.MonkeyPatch):
+    calls: list[tuple] = []
+    monkeypatch.setattr(labs_real, "real_lab_missing", lambda: None)
+    monkeypatch.delenv(labs_real.REUSE_ENV, raising=False)
+    monkeypatch.setattr(real, "build_image", lambda progress=None: calls.append(("build",)))
+
+    class Info:
+        restored_from = ""
+
+    def start_real(how, lab, progress):
+        calls.append(("start", how, Path(lab).name.split("-")[1]))
+        return Info()
+    monkeypatch.setattr(real, "start_real", start_real)
+    monkeypatch.setattr(real, "reset_real", lambda lab, how, progress: calls.append(
+        ("reset", how)))
+    monkeypatch.setattr(real, "stop_real", lambda lab: calls.append(("stop", Path(lab).name)))
+    return calls
+
+
+def test_the_main_lab_then_each_job_on_a_freshly_restored_second_lab(fake_real,
+                                                                     monkeypatch) -> None:
+    seen: list[Lab] = []
+
+    def first(lab: Lab, say) -> int:
+        seen.append(lab)
+        say("working")
+        return 42
+
+    def second(lab: Lab, say) -> None:
+        raise ValueError("the job failed")
+
+    labs = labs_real.RealLabs()
+    reniced: list[int] = []
+    monkeypatch.setattr(labs_real, "renice", lambda root, nice: reniced.append(nice))
+    labs.start([(second, {"idle": True}), (first, {})])
+    main = labs.main(timeout=30)
+    assert main.real and main.target == "lab:real"
+    ok = labs.outcome(first, timeout=30)
+    assert ok.get() == 42 and "working" in ok.said
+    bad = labs.outcome(second, timeout=30)
+    with pytest.raises(ValueError, match="the job failed"):
+        bad.get()
+    assert seen[0].root != main.root and seen[0].root.name.startswith("fxkit-realxen-bg-")
+    labs.background_done.wait(30)
+    starts = [c for c in fake_real if c[0] in ("start", "reset")]
+    assert starts == [("start", "pytest (the real-lab tier)", "realxen"),   # idle jobs last
+                      ("reset", "pytest (background job first)"),
+                      ("reset", "pytest (background job second)")]
+    assert reniced == [labs_real.IDLE_NICE]                           # only for the idle one
+    labs.close()
+    assert not main.root.exists() and not seen[0].root.exists()
+    assert any(c[0] == "stop" and c[1].startswith("fxkit-realxen-bg-") for c in fake_real)
+    assert any(line.startswith("background job first") for line in labs.summary())
+
+
+def test_a_main_lab_that_does_not_start_fails_the_waiting_tests(fake_real,
+                                                                monkeypatch) -> None:
+    def broken(how, lab, progress):
+        raise RuntimeError("QEMU did not start")
+    monkeypatch.setattr(real, "start_real", broken)
+
+    def job(lab, say):
+        return None
+    labs = labs_real.RealLabs()
+    labs.start([(job, {})])
+    with pytest.raises(RuntimeError, match="QEMU did not start"):
+        labs.main(timeout=30)
+    with pytest.raises(RuntimeError, match="QEMU did not start"):
+        labs.outcome(job, timeout=30)
+    assert "never ran this job: QEMU did not start" in str(labs.jobs[job].error)
+    labs.close()
+
+
+def test_an_unregistered_job_says_how_to_register_it(fake_real) -> None:
+    labs = labs_real.RealLabs()
+    labs.start([])
+
+    def lonely(lab, say):
+        return None
+    with pytest.raises(RuntimeError, match=r"real_job\(lonely\)"):
+        labs.outcome(lonely)
+    labs.close()
