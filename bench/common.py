@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import issue21
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results.json"
@@ -52,20 +54,40 @@ class Row:
 
 @dataclass
 class Target:
-    """A goal from issue 10: ``value`` must be <= ``limit`` (or >= when ``at_least``)."""
+    """A goal (issues 10, 21): ``value`` must be <= ``limit`` (or >= when ``at_least``).
+
+    ``measured`` and ``baseline`` (named ``baseline_name``, in ``unit``) are the two
+    numbers behind it, from the same run; ``key`` names an issue-21 target (``issue21.TARGETS``).
+    """
 
     name: str
     value: float
     limit: float
     at_least: bool = False
     note: str = ""
+    key: str = ""
+    measured: float | None = None
+    baseline: float | None = None
+    baseline_name: str = ""
+    unit: str = ""
 
     @property
     def met(self) -> bool:
         return self.value >= self.limit if self.at_least else self.value <= self.limit
 
+    @property
+    def ratio(self) -> float | None:
+        """measured / baseline, when both were measured."""
+        if self.measured is None or not self.baseline:
+            return None
+        return self.measured / self.baseline
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "value": round(self.value, 4), "met": self.met}
+        out = {**asdict(self), "value": round(self.value, 4), "met": self.met}
+        for k in ("measured", "baseline"):
+            out[k] = None if out[k] is None else round(out[k], 6)
+        out["ratio"] = None if self.ratio is None else round(self.ratio, 4)
+        return out
 
 
 @dataclass
@@ -101,6 +123,23 @@ def repeat(fn: Callable[[], Any], reps: int, warmup: int = 1) -> list[float]:
         fn()
         times.append(time.perf_counter() - start)
     return times
+
+
+def interleaved(fns: dict[str, Callable[[], Any]], *, reps: int, unit: str = "run",
+                warmup: int = 1, notes: dict[str, str] | None = None) -> list[Row]:
+    """One row per function, timed in rounds (a, b, c, a, b, c, ...): on a shared machine
+    the load then weighs on each alike, so their ratios hold even when it moves."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(max(reps, 1)):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return [progress(Row(name, 1, t, unit, (notes or {}).get(name, "") +
+                         " (interleaved)")) for name, t in times.items()]
 
 
 def measure(name: str, fn: Callable[[], Any], *, n: int, reps: int, unit: str = "command",
@@ -211,5 +250,6 @@ def write_results(reports: dict[str, Report], info: dict[str, Any], path: Path =
             rep.load_average_end, rep.measured = load_average(), data["generated"]
         data["benchmarks"][name] = {**rep.to_dict(), "load_average_end": rep.load_average_end,
                                     "measured": rep.measured}
+    data["issue21"] = issue21.summary(data["benchmarks"])
     path.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n")
     return data

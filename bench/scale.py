@@ -51,11 +51,9 @@ def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
         write_lab(root, n_lvs, n_domains)
         host = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
         lvs_argv = _lvm_lvs_argv()
-        from bench.experiments import lab_fixes
-        with lab_fixes():  # same text, in seconds instead of minutes (see experiments.py)
-            lvm_text = host.run(lvs_argv).stdout
-            storage_text = host.run(STORAGE_LVS).stdout
-            xl_text = host.run(["xl", "list"]).stdout
+        lvm_text = host.run(lvs_argv).stdout
+        storage_text = host.run(STORAGE_LVS).stdout
+        xl_text = host.run(["xl", "list"]).stdout
         rep.notes.append(f"report sizes: lvs {len(lvm_text)} bytes, lvs (doctor's fields) "
                          f"{len(storage_text)} bytes, xl list {len(xl_text)} bytes")
         parsers = _parsers(lvm_text, storage_text, xl_text, parse_list)
@@ -65,11 +63,15 @@ def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
         main = rep.row("parse lvs JSON (fxkit.lvm.state)")
         if main is not None:
             rep.targets.append(Target(f"{n_lvs}-LV JSON parse, ms", main.per_op_ms, 100))
-            parse_vs_json = parse_ratio(lvm_text, max(reps, 15))
+            parse_vs_json, parse_ms, json_ms = parse_pairs(lvm_text, max(reps, 15))
             rep.ratios["parse lvs JSON / json.loads (interleaved)"] = parse_vs_json
             rep.targets.append(Target(f"{n_lvs}-LV JSON parse / json.loads of the same text",
                                       parse_vs_json, 2.0, note="issue 21; median of "
-                                      "interleaved pairs, so load hits both alike"))
+                                      "interleaved pairs (CPU time), so load hits both alike",
+                                      key="parse_10k_lvs", measured=parse_ms,
+                                      baseline=json_ms, unit="ms (CPU)",
+                                      baseline_name="json.loads of the same text, "
+                                                    "interleaved"))
 
         # The lab's latency per command as the LV count grows.
         last: dict[str, tuple[int, float]] = {}
@@ -95,8 +97,12 @@ def run(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5, *,
                 last[key] = (size, row.median)
         worst = rep.row(f"lab true @ {n_lvs} LVs")
         if worst is not None:
+            small = rep.row(f"lab true @ {min(s for s in lab_sizes + (n_lvs,))} LVs")
             rep.targets.append(Target(f"lab command (true) at {n_lvs} LVs, ms",
-                                      worst.per_op_ms, 5))
+                                      worst.per_op_ms, 5, key="lab_command_10k_lvs",
+                                      measured=worst.per_op_ms,
+                                      baseline=small.per_op_ms if small else None,
+                                      baseline_name=small.name if small else "", unit="ms"))
         lvs_row = rep.row(f"lab lvs @ {n_lvs} LVs")
         if lvs_row is not None:
             rep.targets.append(Target(f"lab command (lvs) at {n_lvs} LVs, ms",
@@ -113,10 +119,15 @@ def parse_ratio(text: str, reps: int = 15) -> float:
     """Median over ``reps`` interleaved pairs of parse_lvs_json(text) / json.loads(text), in
     CPU time: each pair runs back to back (in alternating order) and other processes'
     load is not counted, so a busy shared machine moves the ratio little."""
+    return parse_pairs(text, reps)[0]
+
+
+def parse_pairs(text: str, reps: int = 15) -> tuple[float, float, float]:
+    """``parse_ratio``, and the median CPU ms of each side of those same pairs."""
     from fxkit.lvm.state import parse_lvs_json
 
     parse_lvs_json(text)
-    ratios = []
+    ratios, parse_ms, json_ms = [], [], []
     for i in range(reps):
         times = {}
         for name, fn in (("json", json.loads), ("parse", parse_lvs_json))[::1 if i % 2 else -1]:
@@ -125,7 +136,10 @@ def parse_ratio(text: str, reps: int = 15) -> float:
             times[name] = time.process_time() - start
             del result                  # freed outside the timing, for both alike
         ratios.append(times["parse"] / max(times["json"], 1e-9))
-    return sorted(ratios)[len(ratios) // 2]
+        parse_ms.append(times["parse"] * 1000)
+        json_ms.append(times["json"] * 1000)
+    mid = len(ratios) // 2
+    return sorted(ratios)[mid], sorted(parse_ms)[mid], sorted(json_ms)[mid]
 
 
 def _parsers(lvm_text: str, storage_text: str, xl_text: str, parse_list) -> list:
@@ -167,8 +181,18 @@ def _doctor(rep: Report, root: Path, n_domains: int, reps: int) -> None:
                 note=f"{calls['run']} commands + {calls['read_file']} file reads, "
                      f"{len(findings)} findings")
     rep.rows.append(row)
+    # the baseline: the same doctor on a lab of a few domUs, in the same run
+    few = max(min(n_domains // 50, 10), 1)
+    write_lab(root.with_name(root.name + "-small"), 2 * few, few)
+    small = LabHost(name="lab", scenario="fx", root=str(root.with_name(root.name + "-small")),
+                    audit=None)
+    base = timed(f"doctor @ {few} domains (lab)", lambda: run_doctor(small), n=1, reps=reps,
+                 unit="run", note="the baseline of the doctor target")
+    rep.rows.append(base)
     rep.targets.append(Target(f"doctor @ {n_domains} domUs and {2 * n_domains} LVs (lab), s",
-                              row.median, 2.0, note="issue 21"))
+                              row.median, 2.0, note="issue 21", key="doctor_500_domus",
+                              measured=row.median, baseline=base.median,
+                              baseline_name=base.name, unit="s"))
 
 
 def targets(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5) -> Report:
@@ -177,16 +201,14 @@ def targets(n_lvs: int = 10_000, n_domains: int = 500, reps: int = 5) -> Report:
     rep = Report(f"Scale targets: {n_lvs} LVs parsed, doctor on {n_domains} domUs")
     root = Path(tempfile.mkdtemp(prefix="fxkit-bench-scale-"))
     try:
-        from bench.experiments import lab_fixes
         from fxkit.lab.transport import LabHost
         write_lab(root, n_lvs, 0)
         host = LabHost(name="lab", scenario="fx", root=str(root), audit=None)
-        with lab_fixes():
-            text = host.run(_lvm_lvs_argv()).stdout
+        text = host.run(_lvm_lvs_argv()).stdout
         value = parse_ratio(text, max(reps, 15))
         rep.ratios["parse lvs JSON / json.loads (interleaved)"] = value
         rep.targets.append(Target(f"{n_lvs}-LV JSON parse / json.loads of the same text",
-                                  value, 2.0))
+                                  value, 2.0, key="parse_10k_lvs"))
         _doctor(rep, root / "doctor", n_domains, reps)
     finally:
         shutil.rmtree(root, ignore_errors=True)

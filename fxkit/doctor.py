@@ -30,6 +30,7 @@ from fxkit.lvm.state import LvmState, read_lvm
 from fxkit.net.state import read_externals, read_net
 from fxkit.privilege import PACKAGES, become
 from fxkit.xen.facts import XenFacts, read_config_set, read_xen
+from fxkit.xen.macs import bad_macs
 from fxkit.xen.storage import lv_for_path, lv_refs_in
 
 if TYPE_CHECKING:
@@ -264,6 +265,13 @@ def _bridges(f: DoctorFacts) -> Iterable[Finding]:
 
 
 def _macs(f: DoctorFacts) -> Iterable[Finding]:
+    for path, i, written, used in bad_macs(f.xen.sound_configs):
+        gets = f"{used}, what xl could read of it" if used else "a random MAC at each start"
+        yield Finding("warning", "bad-mac", (path, f"vif {i}"),
+                      f"{path} vif {i}: mac={written} is not a MAC address (xl: \"Invalid "
+                      f"parameter `mac'.\"); xl starts the domU anyway and the card gets {gets}",
+                      "write six hex pairs, e.g. mac=00:16:3e:01:02:03, or leave mac= out "
+                      "(fxkit.xen.stable_mac(name, index) gives a stable one)")
     seen: dict[str, set[str]] = {}
     for path, cfg in sorted(f.xen.sound_configs.items()):
         for i, vif in enumerate(cfg.vifs):

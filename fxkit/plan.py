@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fxkit import export
 from fxkit.errors import ApplyFailed, ConfirmationRequired, FxkitError, PreconditionFailed
 from fxkit.hostlock import HostLock
 from fxkit.polling import wait_until
@@ -214,7 +215,7 @@ class Plan:
                 f"{self.title}: step {n} ({step.description}) failed: {e}\n"
                 f"Already done: {already}. Nothing after step {n} ran; fix the cause and "
                 "apply the plan again (steps already done are skipped).", step, done, e)
-        reread = reread_step(host, step)
+        reread = reread_step(host, step.needed)
         return ApplyFailed(
             f"{self.title}: during step {n} ({step.description}) {why_unknown(e)}: {e}\n"
             f"Whether it took effect is unknown; {reread}. Already done before it: "
@@ -246,6 +247,16 @@ class Plan:
         if not again.empty:
             left = "; ".join(s.description for s in again.steps)
             raise PreconditionFailed(f"{self.title}: applied, but the host still differs: {left}")
+
+    # -- exporting (fxkit.export) ---------------------------------------------------
+
+    def to_ansible(self, hosts: str = "all") -> str:
+        """This plan as an Ansible playbook (YAML); see ``fxkit.export``."""
+        return export.to_ansible(self, hosts)
+
+    def to_shell(self) -> str:
+        """This plan as a POSIX sh script; see ``fxkit.export``."""
+        return export.to_shell(self)
 
     # -- showing ------------------------------------------------------------------
 

@@ -14,14 +14,29 @@ writes as the login user)::
 from __future__ import annotations
 
 import os
+import re
 import shlex
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from fxkit.errors import InvalidRequest, SudoPasswordRequired, SudoRefused, ToolNotFound
 
 if TYPE_CHECKING:
-    from fxkit.host import Host
     from fxkit.result import Result
+
+
+class HostLike(Protocol):
+    """What this module needs of a ``fxkit.host.Host`` (which uses it to explain a failure,
+    so it names the interface rather than importing the class)."""
+
+    name: str
+    sudo: bool
+
+    def login(self) -> str | None: ...
+
+    def run(self, argv: Sequence[str], *, check: bool = True, timeout: float | None = None,
+            sudo: bool = False, input: str | None = None, read_only: bool = False
+            ) -> Result: ...
 
 SUDO = ("sudo", "-n", "--")
 _ASKS_PASSWORD = ("sudo: a password is required", "sudo: a terminal is required")
@@ -29,17 +44,18 @@ _ASKS_PASSWORD = ("sudo: a password is required", "sudo: a terminal is required"
 # What each group of the rule lets fxkit do, and its sudoers commands (Debian 12 paths;
 # sudo matches a command by its path's file, so /usr/sbin/ip also covers /bin/ip).
 # Arguments are exact where fxkit's own are fixed; sudoers wildcards match across
-# arguments, so none is used.
+# arguments, so none is used. ``head`` reads the domU configs, hundreds in one command
+# (fxkit.xen.config_files): their paths vary, so it takes any arguments.
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "read": ("read facts: inventory, doctor, every dry run", (
         "/usr/sbin/pvs", "/usr/sbin/vgs", "/usr/sbin/lvs", "/usr/sbin/blkid",
         "/usr/sbin/dumpe2fs", "/usr/sbin/xl list", "/usr/sbin/xl list -l", "/usr/sbin/xl info",
         "/usr/sbin/ip -j -d link show", "/usr/sbin/bridge -j link show", "/usr/sbin/brctl show",
         "/usr/bin/ls -1 /dev", "/usr/bin/ls -1 /etc/xen",
-        "/usr/bin/ls -1 /etc/network/interfaces.d")),
+        "/usr/bin/ls -1 /etc/network/interfaces.d", "/usr/bin/head")),
     "lock": ("take and release the apply lock (/run/lock/fxkit.lock)", (
         "/usr/bin/mkdir /run/lock/fxkit.lock", "/usr/bin/mkdir -p /run/lock",
-        "/usr/bin/rm -rf /run/lock/fxkit.lock",
+        "/usr/bin/rm -rf /run/lock/fxkit.lock", "/usr/bin/test -d /run/lock/fxkit.lock",
         "/usr/bin/stat -c %a %u %g -- /run/lock/fxkit.lock/owner",
         "/usr/bin/install -m 644 -o 0 -g 0 -T /dev/stdin /run/lock/fxkit.lock/.owner.fxkit-tmp",
         "/usr/bin/mv -f -T -- /run/lock/fxkit.lock/.owner.fxkit-tmp /run/lock/fxkit.lock/owner")),
@@ -65,6 +81,11 @@ PACKAGES = {
     "xl": "xen-utils", "ip": "iproute2", "bridge": "iproute2", "brctl": "bridge-utils",
     "sudo": "sudo", "ssh": "openssh-client",
 }
+# A login name in POSIX's portable user-name characters (letters, digits, "_", ".", "-"),
+# not starting with "-" or "." or a digit, at most 32 like useradd's: sudoers reads "%",
+# "+", "#", ",", "=", ":", "!", a backslash and spaces as syntax, so a name holding one
+# could grant more than this one user.
+USER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}\Z")
 _SBIN_NOTE = ("Debian puts the LVM, Xen and bridge tools in /usr/sbin, which only root's "
               "PATH has")
 
@@ -78,9 +99,7 @@ def sudoers_rule(user: str, groups: tuple[str, ...] = tuple(GROUPS)) -> str:
 
 def sudoers_aliases(groups: tuple[str, ...] = tuple(GROUPS)) -> str:
     """The ``Cmnd_Alias FXKIT_...`` lines of ``groups``."""
-    unknown = [g for g in groups if g not in GROUPS]
-    if unknown:
-        raise ValueError(f"unknown sudoers group(s) {unknown}: choose from {list(GROUPS)}")
+    _check_groups(groups)
     lines = ["# /etc/sudoers.d/fxkit: what fxkit runs as root (install with "
              "`visudo -f /etc/sudoers.d/fxkit`)"]
     for g in groups:
@@ -91,16 +110,35 @@ def sudoers_aliases(groups: tuple[str, ...] = tuple(GROUPS)) -> str:
 
 
 def sudoers_user(user: str, groups: tuple[str, ...] = tuple(GROUPS)) -> str:
-    """The line that gives ``user`` the aliases of ``groups`` without a password."""
+    """The line that gives ``user`` the aliases of ``groups`` without a password;
+    ``InvalidRequest`` unless ``user`` is a plain login name (``USER_NAME``)."""
+    check_user_name(user)
+    _check_groups(groups)
     aliases = ", ".join(f"FXKIT_{g.upper()}" for g in groups)
     return f"{user} ALL=(root) NOPASSWD: {aliases}\n"
 
 
-def _user(host: Host) -> str:
+def check_user_name(user: str) -> str:
+    """``user`` if it is a plain login name that sudoers reads as one user, else
+    ``InvalidRequest`` saying what a login name is."""
+    if not isinstance(user, str) or not USER_NAME.match(user):
+        raise InvalidRequest(f"{user!r} is not a login name (letters, digits, '_', '.', '-'; "
+                             "starting with a letter or '_'; at most 32)")
+    return user
+
+
+def _check_groups(groups: tuple[str, ...]) -> None:
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown or not groups:
+        what = f"unknown sudoers group(s) {unknown}" if unknown else "no sudoers group given"
+        raise InvalidRequest(f"{what}: choose from {list(GROUPS)}")
+
+
+def _user(host: HostLike) -> str:
     return host.login() or "the login user"
 
 
-def not_found(host: Host, result: Result, *, via_sudo: bool) -> ToolNotFound:
+def not_found(host: HostLike, result: Result, *, via_sudo: bool) -> ToolNotFound:
     """The error for a program the host does not have (or the user's PATH does not reach)."""
     tool = result.argv[len(SUDO)] if via_sudo else result.argv[0]
     package = PACKAGES.get(os.path.basename(tool))
@@ -121,7 +159,7 @@ def not_found(host: Host, result: Result, *, via_sudo: bool) -> ToolNotFound:
     return ToolNotFound(result, f"{result.host}: {why}. Fix: {fix}", tool)
 
 
-def sudo_failure(host: Host, result: Result) -> Exception | None:
+def sudo_failure(host: HostLike, result: Result) -> Exception | None:
     """Why ``sudo -n -- ARGV`` failed before running ARGV, or None if ARGV itself failed.
 
     ``sudo -n`` says "a password is required" both when the user may not run the
@@ -170,7 +208,7 @@ def sudo_failure(host: Host, result: Result) -> Exception | None:
 
 # -- files as root: SFTP writes as the login user, so root's writes are two commands ---------
 
-def read_as_root(host: Host, path: str) -> str:
+def read_as_root(host: HostLike, path: str) -> str:
     """``path``'s text read with ``sudo -n cat`` (for a file the login user cannot read)."""
     r = host.run(["cat", "--", path], check=False, read_only=True)
     if r.exit_status != 0:
@@ -178,7 +216,7 @@ def read_as_root(host: Host, path: str) -> str:
     return r.stdout
 
 
-def write_as_root(host: Host, path: str, content: str, mode: int | None = None) -> None:
+def write_as_root(host: HostLike, path: str, content: str, mode: int | None = None) -> None:
     """Replace ``path`` atomically as root: ``install`` the content (from stdin) next to it,
     keeping the old file's mode, owner and group, then ``mv`` it over ``path``.
 
@@ -215,7 +253,7 @@ def _file_error(stderr: str, path: str) -> OSError:
     return OSError(f"{path}: {stderr.strip()}")
 
 
-def become(host: Host, sudo: bool = True) -> bool:
+def become(host: HostLike, sudo: bool = True) -> bool:
     """``sudo=True`` said to a reader or a plan: the same as ``connect(target, sudo=True)``,
     for the rest of ``host``'s life (never some commands with sudo and some without).
     Returns whether ``host`` now runs through sudo."""

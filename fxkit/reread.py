@@ -8,6 +8,7 @@ what was applied, and ``lock_stays`` says so with the fix.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fxkit.errors import CommandTimedOut, ConnectionFailed, FxkitError, NotReplayable
@@ -15,7 +16,9 @@ from fxkit.errors import CommandTimedOut, ConnectionFailed, FxkitError, NotRepla
 if TYPE_CHECKING:
     from fxkit.host import Host
     from fxkit.hostlock import HostLock
-    from fxkit.plan import Step
+
+# A step's ``needed`` check: True while the step's change is not yet in place.
+Needed = Callable[["Host"], bool]
 
 # Errors after which a step's command may or may not have taken effect on the host.
 UNKNOWN_OUTCOME = (ConnectionFailed, NotReplayable, CommandTimedOut)
@@ -30,12 +33,12 @@ def why_unknown(error: BaseException) -> str:
     return "the connection was lost"
 
 
-def reread_step(host: Host, step: Step) -> str:
-    """What the host says now about ``step`` whose outcome is unknown (its ``needed`` check)."""
-    if step.needed is None:
+def reread_step(host: Host, needed: Needed | None) -> str:
+    """What the host says now about a step whose outcome is unknown, by its ``needed`` check."""
+    if needed is None:
         return "this step has no check to re-read it: look at the host before going on"
     try:
-        still = step.needed(host)
+        still = needed(host)
     except (FxkitError, OSError) as e:
         first = (str(e).splitlines() or [""])[0]
         return f"re-reading the host failed too ({first}): look at it before going on"

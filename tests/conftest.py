@@ -19,6 +19,8 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory) -> None:
     # The lab saves a state only when a command says it changed it: under test, every
     # command also compares the full dump, so a change that would be lost is an error.
     os.environ["FXKIT_LAB_CHECK_SAVES"] = "1"
+    # `fxkit run` leaves no spare kernel behind (tests/test_kernels.py turns them on)
+    os.environ["FXKIT_WARM_KERNELS"] = "0"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -23,8 +23,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "01-lvm.ipynb"
-# what each edition's rendered page must show: a heading, and a check's mark
-EDITIONS = {"en": ("Three layers", "[PASS]"), "fr": ("Trois couches", "[RÉUSSI]")}
+# what each edition's rendered page must show: a heading, a check's mark, and the LV
+# planner's labels in the edition's language (fxkit/widgets/messages.py)
+EDITIONS = {"en": ("Three layers", "[PASS]", "LV name", "Plan", "Apply"),
+            "fr": ("Trois couches", "[RÉUSSI]", "nom du LV", "Planifier", "Appliquer")}
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -108,7 +110,7 @@ def test_lv_planner_renders_and_plans_in_jupyterlab(jupyterlab, lang):
     from playwright.sync_api import expect, sync_playwright
 
     base, token = jupyterlab
-    heading, passed = EDITIONS[lang]
+    heading, passed, name_label, plan_label, apply_label = EDITIONS[lang]
     started = time.monotonic()
     marks = [("start", started)]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -136,14 +138,17 @@ def test_lv_planner_renders_and_plans_in_jupyterlab(jupyterlab, lang):
             planner.scroll_into_view_if_needed()
             slider = planner.locator(".widget-slider").first
             expect(slider).to_be_visible()
-            plan_button = planner.get_by_role("button", name="Plan")
+            expect(planner.get_by_text(name_label, exact=True)).to_be_visible()
+            plan_button = planner.get_by_role("button", name=plan_label)
             expect(plan_button).to_be_visible()
             plan_button.click()
             plan = planner.locator(".fxkit-plan")
             expect(plan).to_be_visible(timeout=15_000)
             expect(plan).to_contain_text("lvcreate")
             marks.append(("plan shown", time.monotonic()))
-            apply_button = planner.get_by_role("button", name="Apply")
+            apply_button = planner.get_by_role("button", name=apply_label)
+            if lang != "en":                               # no English button left
+                expect(planner.get_by_role("button", name=EDITIONS["en"][4])).to_have_count(0)
             expect(apply_button).to_be_disabled()          # not before the box is ticked
             planner.get_by_role("checkbox").check()
             expect(apply_button).to_be_enabled()

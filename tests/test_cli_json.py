@@ -119,3 +119,24 @@ def test_plans_json_dry_run_then_applied(lab):
 def test_json_is_the_only_thing_on_stdout(lab):
     out = CliRunner().invoke(cli, ["lvm", "plan-extend", "lvm/backup-root", "+1G", "--json"])
     assert re.match(r"\A\{\n", out.stdout) and out.stdout.rstrip().endswith("}")
+
+
+def test_fleet_json_matches_its_schema_and_each_host_its_own(tmp_path):
+    from tests.support.fleet import lab_fleet, store
+    inv = str(tmp_path / "inventory.ini")
+    with lab_fleet(tmp_path, 3):
+        store(tmp_path, "fx02").set_down()
+        doc = check(run_json("inventory", "-i", inv, code=4), "fleet")
+        assert doc["command"] == "inventory" and doc["ok"] is False
+        assert doc["summary"] == {"ok": 2, "changed": 0, "failed": 0, "unreachable": 1}
+        down = doc["hosts"][1]
+        assert (down["name"], down["status"], down["result"]) == ("fx02", "unreachable", None)
+        assert down["message"] and down["error"]
+        for h in (doc["hosts"][0], doc["hosts"][2]):
+            assert h["message"] is None and h["error"] is None
+            check(h["result"], "inventory")
+        store(tmp_path, "fx02").set_down(False)
+        doc = check(run_json("doctor", "-i", inv, "--limit", "fx01:fx02"), "fleet")
+        assert [h["name"] for h in doc["hosts"]] == ["fx01", "fx02"] and doc["ok"]
+        for h in doc["hosts"]:
+            assert check(h["result"], "doctor")["host"] == h["name"]

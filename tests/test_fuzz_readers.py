@@ -40,9 +40,11 @@ FIX = Path(__file__).parent / "fixtures"
 
 def _lab_outputs() -> dict[str, str]:
     import os
+    import shutil
     import tempfile
     old = os.environ.get("FXKIT_LAB_DIR")
-    os.environ["FXKIT_LAB_DIR"] = tempfile.mkdtemp(prefix="fxkit-fuzz-")
+    lab_dir = tempfile.mkdtemp(prefix="fxkit-fuzz-")
+    os.environ["FXKIT_LAB_DIR"] = lab_dir
     try:
         lab = LabHost(audit=None)
         run = lambda *a: lab.run(list(a), check=False).stdout  # noqa: E731
@@ -68,6 +70,7 @@ def _lab_outputs() -> dict[str, str]:
             "networks": '{"external": [{"name": "backbone", "device": "eth0", "vlan": 10}]}',
         }
     finally:
+        shutil.rmtree(lab_dir, ignore_errors=True)
         if old is None:
             os.environ.pop("FXKIT_LAB_DIR", None)
         else:

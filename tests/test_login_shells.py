@@ -9,6 +9,7 @@ Packages: openssh-server zsh tcsh fish mksh busybox.
 
 from __future__ import annotations
 
+import random
 import secrets
 import shutil
 import subprocess
@@ -139,3 +140,38 @@ def test_timeout_kills_the_command_through_any_shell(host):
 def test_generated_arguments_round_trip_and_reach_no_shell(host, args):
     assert host.run(["printf", "%s\\0", *args]).stdout == printed(args)
     assert not MARKER.exists(), f"{args!r} reached a shell through {host.name}"
+
+
+def hostile_strings(count: int, seed: int) -> list[str]:
+    """``count`` strings made of shell syntax, TOUCH payloads and random characters (any
+    code point but NUL and the surrogates that are no bytes), the same for a given seed."""
+    rng = random.Random(seed)
+    pieces = [h for h in HOSTILE if len(h) < 100] + TOUCH
+    raw = ["\udc80", "\udcff"]
+
+    def char() -> str:
+        c = rng.choice((rng.randint(1, 0x7f), rng.randint(0x80, 0x7ff),
+                        rng.randint(0x800, 0xd7ff), rng.randint(0xe000, 0x10ffff)))
+        return chr(c)
+
+    def part() -> str:
+        kind = rng.random()
+        if kind < 0.5:
+            return rng.choice(pieces)
+        if kind < 0.55:
+            return rng.choice(raw)
+        return "".join(char() for _ in range(rng.randint(1, 8)))
+
+    return ["".join(part() for _ in range(rng.randint(1, 4))) for _ in range(count)]
+
+
+def test_ten_thousand_hostile_strings_per_shell_arrive_and_run_nothing(host):
+    """Issue 16: at least 10,000 generated hostile strings per run through the SSH transport
+    to a real sshd, for each login shell: none mangled, none reaching a shell."""
+    strings = hostile_strings(10_000, seed=16)
+    assert len(set(strings)) > 8_000
+    for start in range(0, len(strings), 500):
+        batch = strings[start:start + 500]
+        assert host.run(["printf", "%s\\0", *batch]).stdout == printed(batch), (
+            f"a string in {start}..{start + len(batch)} was mangled through {host.name}")
+    assert not MARKER.exists(), f"a generated string reached a shell through {host.name}"

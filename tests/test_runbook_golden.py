@@ -61,15 +61,21 @@ def test_golden_run_matches_the_runbook_source(path):
 
 
 @pytest.mark.notebook
-def test_golden_runs_replay_identically_under_nbval():
-    """`pytest --nbval tests/golden`, so that `make test` checks the goldens too."""
+def test_golden_runs_replay_identically_under_nbval(tmp_path):
+    """`pytest --nbval tests/golden`, so that `make test` checks the goldens too.
+
+    The goldens make their lab dirs with ``tempfile.mkdtemp``: TMPDIR puts them under
+    ``tmp_path``, which pytest removes, instead of leaving one per golden in /tmp.
+    """
+    import os
     import subprocess
     import sys
     golden = ROOT / "tests" / "golden"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", str(golden),
          "--nbval-sanitize-with", str(golden / "sanitize.cfg")],
-        capture_output=True, text=True, timeout=900, cwd=ROOT, check=False)
+        capture_output=True, text=True, timeout=900, cwd=ROOT, check=False,
+        env={**os.environ, "TMPDIR": str(tmp_path)})
     tail = "\n".join(done.stdout.splitlines()[-40:])
     assert done.returncode == 0, f"golden runs differ (regenerate and review):\n{tail}"
     assert " passed" in done.stdout and "failed" not in done.stdout.splitlines()[-1]

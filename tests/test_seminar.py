@@ -18,13 +18,18 @@ def fx():
     return fxkit.connect("lab")
 
 
-def test_start_resets_the_lab_and_points_the_magics_at_it(fx, capsys):
+def test_start_keeps_the_lab_and_points_the_magics_at_it(fx, capsys):
+    # issue 18: start() used to reset the lab, erasing another notebook's work; now only
+    # seminar.reset() (or start(reset=True)) does
     from fxkit import magics
 
     fx.run(["lvcreate", "-L", "1G", "-n", "leftover", "lvm"])
     host = seminar.start()
-    assert "Lab ready: a fresh copy of 'fx'" in capsys.readouterr().out
+    assert "as you left it (nothing was reset)" in capsys.readouterr().out
     assert magics.current_host() is host
+    assert seminar.check_lv(host, "lvm", "leftover")
+    host = seminar.start(reset=True)
+    assert "Lab ready: a fresh copy of 'fx'" in capsys.readouterr().out
     assert not seminar.check_lv(host, "lvm", "leftover")
 
 
@@ -195,7 +200,7 @@ def test_marks_read_without_an_emoji_font(fx, english):
 
 def test_the_checks_speak_french_after_start_in_french(fx, capsys):
     try:
-        host = seminar.start(lang="fr")
+        host = seminar.start(lang="fr", reset=True)
         assert "Lab prêt : une copie neuve de 'fx'" in capsys.readouterr().out
         assert str(seminar.check_lv(host, "lvm", "nope")) == (
             "[PAS ENCORE] lvm/nope n'existe pas\n   - créez-le avec lvcreate -n nope ... lvm")

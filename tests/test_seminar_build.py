@@ -88,7 +88,9 @@ def test_the_course_is_in_order_and_built_from_its_sources(lang):
         assert nb.metadata["fxkit_seminar"] == {"lang": lang, "source": f"src/{path.stem}.py"}
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert code[0].source.startswith("from fxkit import seminar\n")
-        assert f'seminar.start(lang="{lang}")' in code[0].source
+        number = path.stem[:2]
+        assert f'seminar.start(lang="{lang}", notebook="{number}")' in code[0].source
+        assert f'seminar.reset_to("{number}")' in code[0].source    # says how to start over
         assert all(c.get("outputs") is not None for c in code)
         assert any(c.outputs for c in code), f"{path} is stored without outputs"
         assert not any(o.get("output_type") == "error" for c in code for o in c.outputs)

@@ -84,7 +84,8 @@ def test_domu_builder_needs_a_bridge(fx):
 
 def test_net_explorer_answers_who_reaches_what(fx):
     e = NetExplorer(fx, domu="web")
-    assert e.domu.options == (ALL, "ns", "titanic", "web")
+    assert e.domu.options == (("(whole host)", ALL), ("ns", "ns"), ("titanic", "titanic"),
+                              ("web", "web"))              # (label, value)
     assert "web reaches Backbone, FreeBox (through eth0, eth1 on dom0)" in e.answer.value
     png = bytes(e.image.value)
     assert png.startswith(PNG_MAGIC)
@@ -107,10 +108,10 @@ def test_path_of_keeps_only_the_domus_way_out(fx):
 
 def test_net_explorer_refresh_sees_a_started_domu(fx):
     e = NetExplorer(fx)
-    assert "backup" not in e.domu.options
+    assert "backup" not in dict(e.domu.options).values()
     fx.run(["xl", "create", "/etc/xen/backup.cfg"])
     e.refresh_button.click()
-    assert "backup" in e.domu.options
+    assert ("backup", "backup") in e.domu.options
     e.domu.value = "backup"
     assert "backup reaches VLAN 42" in e.answer.value
 

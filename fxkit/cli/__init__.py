@@ -27,7 +27,8 @@ SUBCOMMANDS = {
     "run": ("fxkit.cli.runbook:run", "Run a maintenance runbook (dry-run unless --apply)."),
     "runbooks": ("fxkit.cli.catalog:runbooks", "The runbooks: one line each; show NAME."),
     "runs": ("fxkit.cli.runbook:runs", "List, show and verify past runbook runs."),
-    "seminar": ("fxkit.cli.catalog:seminar", "Copy the seminar notebooks to open them."),
+    "seminar": ("fxkit.cli.seminar:seminar", "The seminar: notebooks, a room on JupyterHub, "
+                                             "progress, checkpoints."),
     "sudoers": ("fxkit.cli.sudoers:sudoers", "The sudoers rule for a user who runs fxkit "
                                              "with --sudo."),
     "xen": ("fxkit.cli.xen:xen", "Xen domains: list, configs, create, remove, lifecycle."),
@@ -81,6 +82,7 @@ def colour() -> bool | None:
 
 def main() -> None:
     from fxkit.cli import exits
+    from fxkit.secrets import mask  # every error shown passes through it: no secret leaks
 
     try:
         cli.main(standalone_mode=False, color=colour())
@@ -92,12 +94,23 @@ def main() -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(exits.INTERRUPTED)
     except click.ClickException as e:
+        e.message = mask(e.message)
         e.show()
         sys.exit(e.exit_code)
     except FxkitError as e:
-        click.secho(f"error: {e}", fg="red", err=True, color=colour())
+        click.secho(f"error: {mask(str(e))}", fg="red", err=True, color=colour())
         sys.exit(exits.for_exception(e))
     except SystemExit:
         raise
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    except OSError as e:      # a file or socket of the user's: not a bug, say what failed
+        click.secho(f"error: {mask(str(e))}", fg="red", err=True, color=colour())
+        sys.exit(exits.FAILED)
+    except Exception as e:    # a bug: one masked line, the traceback only when asked for
+        if os.environ.get("FXKIT_DEBUG"):
+            raise
+        click.secho(f"internal error: {type(e).__name__}: {mask(str(e))}. This is a bug in "
+                    "fxkit: run the command again with FXKIT_DEBUG=1 for the traceback, and "
+                    "report it with that output", fg="red", err=True, color=colour())
+        sys.exit(exits.FAILED)

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 VERSION = 1
-KINDS = ("inventory", "doctor", "lvm", "xen.list", "net", "plan", "run", "runs")
+KINDS = ("inventory", "doctor", "lvm", "xen.list", "net", "plan", "run", "runs", "fleet")
 JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                            help="Print one JSON document (schema in docs/json.md) instead of text.")
 

@@ -37,11 +37,15 @@ def lab() -> None:
               help=f"First port (default {daemon.DEFAULT_PORT}, or any free port if taken; "
                    "0 = any free port).")
 @click.option("--foreground", is_flag=True, help="Serve in this process until Ctrl-C.")
+@click.option("--hosts", type=click.IntRange(0, 500), default=0, metavar="N",
+              help="Also serve a fleet of N simulated dom0s, fx01..fxNN (own state, host key "
+                   "and port each), with an Ansible inventory, inventory.ini, beside the "
+                   "lab's ssh_config.")
 @REAL
 @click.option("--cold", is_flag=True,
               help="With --real: boot and provision instead of restoring the saved fx "
                    "(minutes), and save it again.")
-def start(names: tuple[str, ...], port: int | None, foreground: bool, real: bool,
+def start(names: tuple[str, ...], port: int | None, foreground: bool, hosts: int, real: bool,
           cold: bool) -> None:
     """Start the lab's SSH server (or, with --real, start the real Xen lab)."""
     if cold and not real:
@@ -51,6 +55,8 @@ def start(names: tuple[str, ...], port: int | None, foreground: bool, real: bool
         lab_real.start(port, cold=cold)
         return
     root = lab_dir()
+    if hosts and foreground:
+        raise click.UsageError("--hosts runs with the daemon: drop --foreground")
     if foreground:
         import logging
 
@@ -63,7 +69,16 @@ def start(names: tuple[str, ...], port: int | None, foreground: bool, real: bool
         click.echo(f"serving {', '.join(names or ['fx'])} from {root}; Ctrl-C stops", err=True)
         serve(root, daemon.plan_ports(list(names or ["fx"]), port))
         return
-    st = daemon.start(list(names) or None, port, root)
+    st = daemon.start(list(names) or None, port, root, hosts=hosts)
+    if hosts:
+        fleet = [n for n in st.ports if n.startswith("fx") and n[2:].isdigit()]
+        click.echo(f"running: pid {st.pid}, lab dir {st.root}; fleet of {len(fleet)} hosts "
+                   f"({fleet[0]}..{fleet[-1]}), ports {min(st.ports[n] for n in fleet)}.."
+                   f"{max(st.ports[n] for n in fleet)}")
+        click.echo(f"inventory: {root / 'inventory.ini'}")
+        click.echo(f"try: fxkit inventory -i {shlex.quote(str(root / 'inventory.ini'))} "
+                   "--limit 'dom0s:!fx01'")
+        return
     _show(st)
     click.echo(f"try: ssh -F {shlex.quote(str(root / 'ssh_config'))} "
                f"{next(iter(st.ports))} uname -a")

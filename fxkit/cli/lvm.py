@@ -6,7 +6,7 @@ import click
 
 from fxkit.cli import jsonout
 from fxkit.cli.hostopts import HostOptions, host_options
-from fxkit.cli.plans import show_or_apply
+from fxkit.cli.plans import EXPORT, show_or_apply
 from fxkit.host import Host
 from fxkit.lvm.facts import LvmFacts
 from fxkit.lvm.plans import plan_lv_create, plan_lv_extend
@@ -83,6 +83,7 @@ def show(host: str, conn: HostOptions, as_json: bool) -> None:
 @APPLY
 @host_options
 @JSON
+@EXPORT
 def plan_create(vg: str, name: str, size: str, host: str, fs: str | None, wipe: str | None,
                 apply: bool, conn: HostOptions, as_json: bool) -> None:
     """Create LV NAME of SIZE (10G, 512M, 100%FREE) in VG."""
@@ -102,6 +103,7 @@ def plan_create(vg: str, name: str, size: str, host: str, fs: str | None, wipe: 
 @APPLY
 @host_options
 @JSON
+@EXPORT
 def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, conn: HostOptions,
                 as_json: bool) -> None:
     """Grow LV (vg/lv, /dev/vg/lv or /dev/mapper/vg-lv) to SIZE (+5G, 20G, +100%FREE)."""
@@ -117,6 +119,7 @@ def plan_extend(lv: str, size: str, host: str, no_fs: bool, apply: bool, conn: H
 @CONFIRM
 @host_options
 @JSON
+@EXPORT
 def plan_reduce(lv: str, size: str, host: str, apply: bool, confirm: tuple[str, ...],
                 conn: HostOptions, as_json: bool) -> None:
     """Shrink LV to SIZE, its filesystem first (destructive: needs --confirm VG/LV)."""
@@ -132,6 +135,7 @@ def plan_reduce(lv: str, size: str, host: str, apply: bool, confirm: tuple[str, 
 @CONFIRM
 @host_options
 @JSON
+@EXPORT
 def plan_remove(lv: str, host: str, wipe: bool, apply: bool, confirm: tuple[str, ...],
                 conn: HostOptions, as_json: bool) -> None:
     """Remove LV, unless a domU config names it, it is open, or it has snapshots."""
@@ -147,6 +151,7 @@ def plan_remove(lv: str, host: str, wipe: bool, apply: bool, confirm: tuple[str,
 @APPLY
 @host_options
 @JSON
+@EXPORT
 def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, conn: HostOptions,
                   as_json: bool) -> None:
     """Snapshot LV as NAME with SIZE of change space, before a risky change."""
@@ -161,6 +166,7 @@ def plan_snapshot(lv: str, name: str, size: str, host: str, apply: bool, conn: H
 @CONFIRM
 @host_options
 @JSON
+@EXPORT
 def plan_snapshot_drop(snapshot: str, host: str, apply: bool, confirm: tuple[str, ...],
                        conn: HostOptions, as_json: bool) -> None:
     """Remove a snapshot once the risky change went well."""
@@ -176,6 +182,7 @@ def plan_snapshot_drop(snapshot: str, host: str, apply: bool, confirm: tuple[str
 @CONFIRM
 @host_options
 @JSON
+@EXPORT
 def plan_vgcreate(name: str, devices: tuple[str, ...], host: str, apply: bool,
                   confirm: tuple[str, ...], conn: HostOptions, as_json: bool) -> None:
     """Create VG NAME on DEVICES (each is initialised as a PV: --confirm DEVICE)."""
@@ -191,6 +198,7 @@ def plan_vgcreate(name: str, devices: tuple[str, ...], host: str, apply: bool,
 @CONFIRM
 @host_options
 @JSON
+@EXPORT
 def plan_vgextend(vg: str, devices: tuple[str, ...], host: str, apply: bool,
                   confirm: tuple[str, ...], conn: HostOptions, as_json: bool) -> None:
     """Add DEVICES to VG (each is initialised as a PV: --confirm DEVICE)."""

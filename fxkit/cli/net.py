@@ -8,7 +8,7 @@ import click
 
 from fxkit.cli import jsonout
 from fxkit.cli.hostopts import HostOptions, host_options
-from fxkit.cli.plans import show_or_apply
+from fxkit.cli.plans import EXPORT, show_or_apply
 from fxkit.host import Host
 from fxkit.net.drift import check_drift
 from fxkit.net.plans import (
@@ -102,6 +102,7 @@ def diagram(host: str, conn: HostOptions, output: str, title: str | None) -> Non
 @PERSIST
 @APPLY
 @JSON
+@EXPORT
 def plan_bridge(host: str, conn: HostOptions, bridge: str, uplink: str | None, stp: bool,
                 forward_delay: int, persist: bool, apply: bool, as_json: bool) -> None:
     """Create BRIDGE (with its uplink), idempotently."""
@@ -120,6 +121,7 @@ def plan_bridge(host: str, conn: HostOptions, bridge: str, uplink: str | None, s
 @PERSIST
 @APPLY
 @JSON
+@EXPORT
 def plan_attach_cmd(host: str, conn: HostOptions, iface: str, bridge: str, persist: bool,
                     apply: bool, as_json: bool) -> None:
     """Plug IFACE into BRIDGE."""
@@ -136,6 +138,7 @@ def plan_attach_cmd(host: str, conn: HostOptions, iface: str, bridge: str, persi
 @PERSIST
 @APPLY
 @JSON
+@EXPORT
 def plan_detach_cmd(host: str, conn: HostOptions, iface: str, persist: bool, apply: bool,
                     as_json: bool) -> None:
     """Unplug IFACE from its bridge."""
@@ -151,6 +154,7 @@ def plan_detach_cmd(host: str, conn: HostOptions, iface: str, persist: bool, app
 @APPLY
 @click.option("--confirm", multiple=True, help="Name of the bridge, to allow deleting it.")
 @JSON
+@EXPORT
 def plan_delete_cmd(host: str, conn: HostOptions, bridge: str, apply: bool,
                     confirm: tuple[str, ...], as_json: bool) -> None:
     """Delete BRIDGE, refused while a running vif or a domU config uses it."""

@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from fxkit.cli import exits, jsonout
-from fxkit.cli.hostopts import HostOptions, host_options
+from fxkit.cli.hostopts import FleetOptions, HostOptions, fleet_options, host_options
 from fxkit.cli.jsonout import JSON_OPTION as JSON
 from fxkit.cli.resume import resume
 from fxkit.errors import FxkitError
 from fxkit.runbook.records import RESUMABLE, find_run, heads_of, list_runs, verify_run
+
+if TYPE_CHECKING:
+    from fxkit.runbook.warm import WarmKernel
 
 RUNS_DIR = click.option("--runs-dir", default=lambda: os.environ.get("FXKIT_RUNS_DIR") or "runs",
                         show_default="$FXKIT_RUNS_DIR, else runs", type=click.Path(file_okay=False),
@@ -24,34 +28,43 @@ RUNS_DIR = click.option("--runs-dir", default=lambda: os.environ.get("FXKIT_RUNS
 @click.argument("runbook")
 @click.option("-p", "--parameter", "params", nargs=2, multiple=True, metavar="NAME VALUE",
               help="A runbook parameter (repeatable), e.g. -p lv scratch -p size 1G.")
-@click.option("--host", default="lab", show_default=True,
-              help="Target: lab, lab:fourier, local, an ssh_config alias, ssh://user@host:port.")
+@click.option("--host", default=None, show_default="lab",
+              help="Target: lab, lab:fourier, local, an ssh_config alias, ssh://user@host:port; "
+                   "with -i, a host pattern of the inventory (default: all its hosts).")
 @click.option("--apply", is_flag=True, help="Make the change (default: dry-run).")
 @click.option("--confirm", default=None, metavar="NAME",
               help="Name of what a destructive runbook destroys (e.g. lvm/scratch).")
 @host_options
+@fleet_options
 @RUNS_DIR
 @click.option("-v", "--verbose", is_flag=True, help="Also show each cell and every command "
               "run on the host, with its output, and which ssh_config parser resolved HOST.")
 @click.option("-q", "--quiet", is_flag=True, help="Show the outcome only.")
 @JSON
 @click.pass_context
-def run(ctx: click.Context, runbook: str, params: tuple[tuple[str, str], ...], host: str,
-        apply: bool, confirm: str | None, conn: HostOptions, runs_dir: str, verbose: bool,
-        quiet: bool, as_json: bool) -> None:
+def run(ctx: click.Context, runbook: str, params: tuple[tuple[str, str], ...], host: str | None,
+        apply: bool, confirm: str | None, conn: HostOptions, fleet: FleetOptions, runs_dir: str,
+        verbose: bool, quiet: bool, as_json: bool) -> None:
     """Run RUNBOOK (a name from `fxkit runbooks`, or a path) against a host, and record it.
 
-    Parameters are checked before anything starts. Each step is shown as it starts and
-    ends. The executed notebook and its JSON record are written under runs/DATE/.
+    Parameters are checked before anything reaches the host. Each step is shown as it
+    starts and ends. The executed notebook and its JSON record are written under runs/DATE/.
 
     --sudo sets the runbook's sudo parameter (every command through `sudo -n`); -F and
     --accept-new-host-key reach the runbook's kernel as $FXKIT_SSH_CONFIG and
     $FXKIT_ACCEPT_NEW_HOST_KEY=1, which fxkit.connect reads.
 
+    With -i INVENTORY (--host and --limit as Ansible host patterns), the runbook runs on
+    every selected host, --forks at once: each its own kernel, connection, record, lock
+    and audit lines; one host failing or unreachable never stops the others. A recap
+    follows; exit status 0 if all succeeded, 1 if any failed, else 4 if any was unreachable.
+
     Exit status: 0 done, 1 failed, 3 refused (bad parameter, missing --confirm, host
     locked), 4 host unreachable, 130 interrupted. Ctrl-C (or SIGTERM) lets the step in
     progress finish, then stops and releases the host lock; a second one stops the step.
     """
+    # first, so the kernel starts while the rest is imported and the parameters checked
+    kernel = None if conn.inventory or fleet.limit else _warm_kernel(ctx)
     from fxkit.cli.hostopts import show_ssh_resolution
     from fxkit.cli.progress import NORMAL, QUIET, VERBOSE, LiveProgress, stop_on_signals
     from fxkit.runbook.live import RunControl
@@ -64,6 +77,10 @@ def run(ctx: click.Context, runbook: str, params: tuple[tuple[str, str], ...], h
         if name in ("host", "apply", "confirm", "sudo"):
             raise click.UsageError(f"use --{name} rather than -p {name}")
         given[name] = value
+    if conn.inventory or fleet.limit:
+        from fxkit.cli.fleetrun import run_runbook_fleet
+        run_runbook_fleet(runbook, given, host, apply, confirm, conn, fleet, runs_dir, as_json)
+    host = host or "lab"
     level = QUIET if quiet or as_json else VERBOSE if verbose else NORMAL
     if verbose or ctx.find_root().params.get("verbose"):   # `fxkit -v run` too
         # the kernel resolves HOST again, the same way, where nobody sees its log
@@ -75,7 +92,7 @@ def run(ctx: click.Context, runbook: str, params: tuple[tuple[str, str], ...], h
         rec = run_runbook(runbook, given, host=host, apply=apply, confirm=confirm,
                           sudo=conn.sudo, ssh_config=conn.ssh_config,
                           accept_new_host_key=conn.accept_new_host_key, runs_dir=runs_dir,
-                          observer=LiveProgress(level), control=control)
+                          observer=LiveProgress(level), control=control, kernel=kernel)
     code = exits.for_record(rec)
     if as_json:
         jsonout.echo(jsonout.run_doc(rec, code))
@@ -201,6 +218,12 @@ def unlock(host: str, yes: bool, conn: HostOptions) -> None:
             click.confirm("Is that run really gone? Remove the lock", abort=True)
         break_lock(h, token=holder.token)   # unless someone took it meanwhile
         click.echo(f"{host}: lock removed")
+
+
+def _warm_kernel(ctx: click.Context) -> WarmKernel:
+    """A kernel for this run, killed when the command ends (``fxkit.runbook.pool``)."""
+    from fxkit.runbook.pool import prestarted
+    return ctx.with_resource(prestarted())
 
 
 def _first_line(text: object) -> str:

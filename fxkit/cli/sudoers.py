@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 import click
 
-from fxkit.privilege import GROUPS, sudoers_rule, sudoers_user
+from fxkit.errors import InvalidRequest
+from fxkit.privilege import GROUPS, check_user_name, sudoers_rule, sudoers_user
 
-# A plain login name: sudoers reads ``%``, ``+``, ``#``, ``,``, ``=``, ``:``, ``\`` and
-# spaces as syntax, so a name with them could grant more than this one user.
-_USER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}\Z")
 # click rewraps help text; "\b" keeps the next paragraph's lines as they are
 _EPILOG = "\b\nGroups:\n" + "\n".join(f"  {name:<6} {purpose}"
                                       for name, (purpose, _) in GROUPS.items())
 
 
 def _user(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not _USER.match(value):
-        raise click.BadParameter(f"{value!r} is not a login name (letters, digits, '_', '.', "
-                                 "'-'; starting with a letter or '_')")
-    return value
+    try:                       # the library checks it too: the rule is never made otherwise
+        return check_user_name(value)
+    except InvalidRequest as e:
+        raise click.BadParameter(str(e)) from None
 
 
 def _groups(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -45,8 +41,9 @@ def sudoers(user: str, groups: tuple[str, ...], user_line: bool) -> None:
 
     Install it as root on the host with `visudo -f /etc/sudoers.d/fxkit`. Give each
     operator only the groups they need: --groups read for the inventory and the doctor,
-    --groups read,lock,lvm for the LV runbooks. The read and lock commands are exact;
-    the others take any arguments, and xen, net and files amount to root (README: Real
-    hosts). Paths are Debian 12's: check yours with `command -v pvs` as root.
+    --groups read,lock,lvm for the LV runbooks. The read and lock commands are exact,
+    but for head (it reads the domU configs, so any file); the others take any
+    arguments, and xen, net and files amount to root (README: Real hosts). Paths are
+    Debian 12's: check yours with `command -v pvs` as root.
     """
     click.echo(sudoers_user(user, groups) if user_line else sudoers_rule(user, groups), nl=False)

@@ -6,7 +6,7 @@ import click
 
 from fxkit.cli import jsonout
 from fxkit.cli.hostopts import HostOptions, host_options
-from fxkit.cli.plans import show_or_apply
+from fxkit.cli.plans import EXPORT, show_or_apply
 from fxkit.plan import Plan
 from fxkit.xen.config import DomainConfig
 from fxkit.xen.macs import stable_mac
@@ -25,6 +25,9 @@ HOST = click.argument("host", default="lab")
 TOOL = click.option("--tool", type=click.Choice(["xl", "xm"]), default="xl", show_default=True,
                     help="Toolstack: xl (Xen >= 4.5) or xm (older hosts).")
 APPLY = click.option("--apply", is_flag=True, help="Run the plan (default: show it only).")
+CONFIRM = click.option("--confirm", multiple=True, metavar="NAME",
+                       help="Name what the plan destroys (repeat; a domU's name confirms "
+                            "everything of that domU).")
 JSON = jsonout.JSON_OPTION
 
 
@@ -102,19 +105,25 @@ def mac(name: str, index: int, prefix: str) -> None:
 @click.option("--swap-size", default="512M", show_default=True)
 @click.option("--vg", default="lvm", show_default=True)
 @click.option("--bridge", "bridges", multiple=True, help="One vif per --bridge (default xenbr0).")
+@CONFIRM
 @TOOL
 @APPLY
 @host_options
 @JSON
+@EXPORT
 def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_size: str,
-           vg: str, bridges: tuple[str, ...], tool: str, apply: bool, conn: HostOptions,
-           as_json: bool) -> None:
-    """Plan a domU from nothing: LVs, filesystems, /etc/xen/NAME.cfg, start."""
+           vg: str, bridges: tuple[str, ...], confirm: tuple[str, ...], tool: str, apply: bool,
+           conn: HostOptions, as_json: bool) -> None:
+    """Plan a domU from nothing: LVs, filesystems, /etc/xen/NAME.cfg, start.
+
+    Replacing an existing /etc/xen/NAME.cfg that differs destroys it: the plan shows
+    that step and applies only with --confirm NAME (the domU's name).
+    """
     spec = DomuSpec(name, memory=memory, vcpus=vcpus, root_size=root_size,
                     swap_size=swap_size, vg=vg, bridges=bridges or ("xenbr0",))
     with conn.connect(host) as h:
-        _show_or_apply(plan_domu_create(read_domu_facts(h, tool), spec), h, apply,
-                       as_json=as_json)
+        _show_or_apply(plan_domu_create(read_domu_facts(h, tool), spec), h, apply, confirm,
+                       as_json)
 
 
 @xen.command()
@@ -122,11 +131,12 @@ def create(name: str, host: str, memory: int, vcpus: int, root_size: str, swap_s
 @HOST
 @click.option("--keep-disks", is_flag=True, help="Keep the domU's LVs.")
 @click.option("--wipe", is_flag=True, help="Zero the LVs before removing them.")
-@click.option("--confirm", multiple=True, help="Name each thing destroyed (repeat).")
+@CONFIRM
 @TOOL
 @APPLY
 @host_options
 @JSON
+@EXPORT
 def remove(name: str, host: str, keep_disks: bool, wipe: bool, confirm: tuple[str, ...],
            tool: str, apply: bool, conn: HostOptions, as_json: bool) -> None:
     """Plan shutting a domU down and deleting its config (and LVs)."""
@@ -144,6 +154,7 @@ def _lifecycle(action: str, planner: object) -> None:
     @APPLY
     @host_options
     @JSON
+    @EXPORT
     def cmd(name: str, host: str, tool: str, apply: bool, conn: HostOptions, as_json: bool) -> None:
         with conn.connect(host) as h:
             plan = planner(read_domu_facts(h, tool), name)  # type: ignore[operator]

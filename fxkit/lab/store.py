@@ -7,8 +7,9 @@
     ...     state.hostname
     'fx'
 
-Layout of the lab directory (``$FXKIT_LAB_DIR``, else
-``$XDG_STATE_HOME/fxkit/lab``, else ``~/.local/state/fxkit/lab``)::
+Layout of the lab directory (``lab_dir()``: ``$FXKIT_LAB_DIR``; else, for a seminar's
+trainee (``$FXKIT_TRAINEE``, else ``$JUPYTERHUB_USER``), ``<seminar dir>/labs/<trainee>``;
+else the Unix user's own ``$XDG_STATE_HOME/fxkit/lab`` or ``~/.local/state/fxkit/lab``)::
 
     <labdir>/fx/state.json      the persisted LabState of scenario "fx"
     <labdir>/fx/state.lock      the fcntl lock every client takes around a command
@@ -40,6 +41,8 @@ from fxkit.lab.state import SECTIONS, LabFile, LabState
 SCENARIOS_DIR = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = "fx"
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
+# A trainee's name becomes a directory name: JupyterHub's usual user names, nothing else.
+TRAINEE = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
 
 
 @dataclass
@@ -54,12 +57,41 @@ class _Cached:
 _CACHE: dict[Path, _Cached] = {}   # state file -> its last parsed state, per process
 
 
+def _state_home() -> Path:
+    state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state_home).expanduser() / "fxkit"
+
+
 def lab_dir() -> Path:
-    """The lab directory: ``$FXKIT_LAB_DIR``, else the user's state directory."""
+    """The lab directory: ``$FXKIT_LAB_DIR``; else the trainee's own lab in the seminar
+    directory when a trainee is named (``$FXKIT_TRAINEE``, else ``$JUPYTERHUB_USER``: one
+    lab per trainee even when a hub runs every trainee as one Unix user); else the Unix
+    user's state directory."""
     if env := os.environ.get("FXKIT_LAB_DIR"):
         return Path(env).expanduser()
-    state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state_home).expanduser() / "fxkit" / "lab"
+    if trainee := os.environ.get("FXKIT_TRAINEE") or os.environ.get("JUPYTERHUB_USER"):
+        return trainee_lab_dir(trainee)
+    return _state_home() / "lab"
+
+
+def seminar_dir() -> Path:
+    """Where a seminar keeps its trainees' labs and its progress log: ``$FXKIT_SEMINAR_DIR``,
+    else ``$XDG_STATE_HOME/fxkit/seminar`` (``~/.local/state/fxkit/seminar``)."""
+    if env := os.environ.get("FXKIT_SEMINAR_DIR"):
+        return Path(env).expanduser()
+    return _state_home() / "seminar"
+
+
+def check_trainee(name: str) -> str:
+    if not TRAINEE.match(name or ""):
+        raise LabError(f"trainee name {name!r}: use 1 to 32 lower-case letters, digits, - or _, "
+                       "starting with a letter (it names the trainee's lab directory)")
+    return name
+
+
+def trainee_lab_dir(trainee: str) -> Path:
+    """The lab directory of ``trainee``: ``<seminar dir>/labs/<trainee>``."""
+    return seminar_dir() / "labs" / check_trainee(trainee)
 
 
 def scenarios() -> list[str]:
@@ -193,6 +225,18 @@ class LabStore:
             state = build_state(self.scenario)
             self._write(dump_state(state))
             return state
+
+    def install(self, text: str, *, if_absent: bool = False) -> bool:
+        """Make ``text`` (a dumped state, e.g. a seminar checkpoint built elsewhere) this
+        scenario's state, under the lock; with ``if_absent``, only when there is no state
+        yet (two clients creating a lab at once: the first one wins, the other keeps it).
+        Returns whether it was written."""
+        self._parse(text)
+        with self.locked():
+            if if_absent and self.exists():
+                return False
+            self._write(text)
+            return True
 
     def _parse(self, text: str) -> dict[str, Any]:
         try:

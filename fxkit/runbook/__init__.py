@@ -22,32 +22,93 @@ The host lock itself is ``fxkit.hostlock`` (``Plan.apply`` takes it); the tables
 pictures a runbook shows are ``fxkit.display``'s, re-exported here.
 """
 
-from fxkit.display import Picture, Table, picture, table, vg_usage_chart
-from fxkit.hostlock import HostLock, LockOwner, break_lock, current_owner
-from fxkit.runbook.apply import OUTCOME_MIME, apply_plan, progress, report_outcome
-from fxkit.runbook.catalog import (
-    RunbookInfo,
-    available_runbooks,
-    describe,
-    find_runbook,
-    runbooks_dirs,
-)
-from fxkit.runbook.check import check_parameters
-from fxkit.runbook.events import RunInterrupted
-from fxkit.runbook.figures import topology_picture
-from fxkit.runbook.kernels import kernel_name
-from fxkit.runbook.live import RunControl
-from fxkit.runbook.params import ParamSpec, read_specs, validate
-from fxkit.runbook.records import (
-    RunRecord,
-    find_run,
-    list_runs,
-    run_stem,
-    seal,
-    sha256_file,
-    verify_run,
-)
-from fxkit.runbook.runner import failed_cell, read_outcome, run_runbook
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The face is lazy: ``fxkit run`` imports fxkit.runbook.runner in the CLI process, which
+# must not pay for what only a runbook's kernel uses (apply, check, journal, figures).
+_WHERE = {
+    "Picture": "fxkit.display",
+    "Table": "fxkit.display",
+    "picture": "fxkit.display",
+    "table": "fxkit.display",
+    "vg_usage_chart": "fxkit.display",
+    "HostLock": "fxkit.hostlock",
+    "LockOwner": "fxkit.hostlock",
+    "break_lock": "fxkit.hostlock",
+    "current_owner": "fxkit.hostlock",
+    "OUTCOME_MIME": "fxkit.runbook.apply",
+    "apply_plan": "fxkit.runbook.apply",
+    "progress": "fxkit.runbook.apply",
+    "report_outcome": "fxkit.runbook.apply",
+    "RunbookInfo": "fxkit.runbook.catalog",
+    "available_runbooks": "fxkit.runbook.catalog",
+    "describe": "fxkit.runbook.catalog",
+    "find_runbook": "fxkit.runbook.catalog",
+    "runbooks_dirs": "fxkit.runbook.catalog",
+    "check_parameters": "fxkit.runbook.check",
+    "RunInterrupted": "fxkit.runbook.events",
+    "topology_picture": "fxkit.runbook.figures",
+    "kernel_name": "fxkit.runbook.kernels",
+    "RunControl": "fxkit.runbook.live",
+    "ParamSpec": "fxkit.runbook.params",
+    "read_specs": "fxkit.runbook.params",
+    "validate": "fxkit.runbook.params",
+    "RunRecord": "fxkit.runbook.records",
+    "find_run": "fxkit.runbook.records",
+    "list_runs": "fxkit.runbook.records",
+    "run_stem": "fxkit.runbook.records",
+    "seal": "fxkit.runbook.records",
+    "sha256_file": "fxkit.runbook.records",
+    "verify_run": "fxkit.runbook.records",
+    "failed_cell": "fxkit.runbook.runner",
+    "read_outcome": "fxkit.runbook.runner",
+    "run_runbook": "fxkit.runbook.runner",
+}
+
+if TYPE_CHECKING:
+    from fxkit.display import Picture, Table, picture, table, vg_usage_chart
+    from fxkit.hostlock import HostLock, LockOwner, break_lock, current_owner
+    from fxkit.runbook.apply import OUTCOME_MIME, apply_plan, progress, report_outcome
+    from fxkit.runbook.catalog import (
+        RunbookInfo,
+        available_runbooks,
+        describe,
+        find_runbook,
+        runbooks_dirs,
+    )
+    from fxkit.runbook.check import check_parameters
+    from fxkit.runbook.events import RunInterrupted
+    from fxkit.runbook.figures import topology_picture
+    from fxkit.runbook.kernels import kernel_name
+    from fxkit.runbook.live import RunControl
+    from fxkit.runbook.params import ParamSpec, read_specs, validate
+    from fxkit.runbook.records import (
+        RunRecord,
+        find_run,
+        list_runs,
+        run_stem,
+        seal,
+        sha256_file,
+        verify_run,
+    )
+    from fxkit.runbook.runner import failed_cell, read_outcome, run_runbook
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fxkit.runbook' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
 
 __all__ = [
     "OUTCOME_MIME", "HostLock", "LockOwner", "ParamSpec", "Picture", "RunControl",

@@ -12,6 +12,7 @@ milliseconds with an error naming the parameter and the fix::
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -50,14 +51,27 @@ class ParamSpec:
     help: str = ""
 
 
-def import_papermill() -> Any:
-    """``import papermill``, minus ~75% of its import time.
+# Optional checkers of jsonschema's string formats (installed by JupyterLab's
+# jsonschema[format-nongpl]), never used by nbformat's schema; rfc3987_syntax alone
+# builds a grammar for seconds at import.
+FORMAT_CHECKERS = ("rfc3987_syntax", "rfc3986_validator", "rfc3339_validator", "webcolors",
+                   "uri_template", "fqdn", "isoduration", "jsonpointer")
 
-    jsonschema imports rfc3987_syntax (pulled in by JupyterLab) for its "iri" format,
-    and that module builds a grammar at import, for a check nbformat's schema never
-    uses. With the module marked absent, jsonschema simply skips that format.
+
+def import_papermill() -> Any:
+    """``import papermill``, minus most of its import time.
+
+    With jsonschema's optional format checkers marked absent, jsonschema simply skips
+    those formats, which nbformat's schema does not use. ``requests`` (papermill reads
+    and writes http:// notebooks with it, never a runbook's) is loaded on first use.
     """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    for name in FORMAT_CHECKERS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    if "requests" not in sys.modules and (spec := importlib.util.find_spec("requests")):
+        loader = importlib.util.LazyLoader(spec.loader)   # type: ignore[arg-type]
+        spec.loader = loader
+        sys.modules["requests"] = module = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
     import papermill
     return papermill
 

@@ -22,6 +22,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,17 @@ from fxkit.connect import ACCEPT_NEW_ENV, SSH_CONFIG_ENV
 from fxkit.errors import RunbookError
 from fxkit.runbook.apply import OUTCOME_MIME
 from fxkit.runbook.catalog import available_runbooks, find_runbook, git_revision
+from fxkit.runbook.engine import register as register_engine
 from fxkit.runbook.events import Channel
 from fxkit.runbook.journal import final_status
 from fxkit.runbook.journal import runs_dir as default_runs_dir
-from fxkit.runbook.kernels import ipc_kernel_manager, kernel_name
+from fxkit.runbook.kernels import ipc_kernel_manager, kernel_name, warm_kernel_manager
 from fxkit.runbook.live import Observer, RunControl, Watcher
 from fxkit.runbook.notes import adopt_kernel_notes, this_process
 from fxkit.runbook.params import import_papermill, read_specs, validate
 from fxkit.runbook.records import RunRecord, claim_record, seal, sha256_file
 from fxkit.runbook.redact import scrub_notebook
+from fxkit.runbook.warm import WarmKernel
 from fxkit.secrets import mask
 
 __all__ = ["available_runbooks", "failed_cell", "find_runbook", "kernel_name", "read_outcome",
@@ -49,7 +52,8 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
                 sudo: bool = False, runs_dir: str | Path | None = None,
                 observer: Observer | None = None,
                 control: RunControl | None = None, ssh_config: str | Path | None = None,
-                accept_new_host_key: bool = False, resumes: str = "") -> RunRecord:
+                accept_new_host_key: bool = False, resumes: str = "",
+                kernel: WarmKernel | None = None) -> RunRecord:
     """Run a runbook and return its record (also written to disk); never raises on a cell error.
 
     Parameters are checked before a kernel starts (``InvalidRequest`` if bad). A failed
@@ -58,9 +62,13 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     ``runs`` when not given. ``ssh_config`` and ``accept_new_host_key`` reach the
     runbook's own ``fxkit.connect`` through its kernel's environment (``connect_env``).
     ``resumes``: the id of the run this one continues (``fxkit runs resume``).
+    ``kernel``: a kernel started for this run beforehand and used by no other
+    (``fxkit.runbook.warm``); the caller disposes of it. Without it, one is started here.
     """
     path = find_runbook(name_or_path)
     runbook = path.stem
+    # git runs while papermill is imported (read_specs): two processes, no waiting
+    revision = ThreadPoolExecutor(1).submit(git_revision, path)
     specs = read_specs(path)
     given = dict(parameters or {})
     given.setdefault("host", host)
@@ -84,7 +92,7 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     out = record.with_suffix(".ipynb")
     rec = RunRecord(
         id=f"{out.parent.name}/{out.stem}", runbook=runbook, runbook_path=str(path),
-        runbook_revision=git_revision(path), runbook_sha256=sha256_file(path),
+        runbook_revision=revision.result(), runbook_sha256=sha256_file(path),
         parameters=params, host=str(params["host"]), operator=_operator(),
         machine=socket.gethostname(), start=_iso(start), notebook=str(out),
         audit_log=str(audit.default_path()), resumes=resumes, **this_process())
@@ -92,7 +100,7 @@ def run_runbook(name_or_path: str | Path, parameters: Mapping[str, Any] | None =
     log = audit.AuditLog()
     offset = len(log.lines())
     rec.error = _execute(path, out, params, rec, control or RunControl(), observer,
-                         connect_env(ssh_config, accept_new_host_key))
+                         connect_env(ssh_config, accept_new_host_key), kernel)
     end = _dt.datetime.now(_dt.UTC)
     rec.end = _iso(end)
     scrub_notebook(out)
@@ -129,7 +137,7 @@ def connect_env(ssh_config: str | Path | None = None,
 
 def _execute(path: Path, out: Path, params: dict[str, Any], rec: RunRecord,
              control: RunControl, observer: Observer | None,
-             env: dict[str, str]) -> dict[str, Any] | None:
+             env: dict[str, str], kernel: WarmKernel | None = None) -> dict[str, Any] | None:
     papermill = import_papermill()
     from papermill.exceptions import PapermillExecutionError
     sockets = tempfile.mkdtemp(prefix="fxkit-kernel-")
@@ -138,16 +146,19 @@ def _execute(path: Path, out: Path, params: dict[str, Any], rec: RunRecord,
 
     def started(pid: int | None) -> None:
         control.kernel_pid = pid
-    manager = ipc_kernel_manager(sockets, {**channel.env(rec.id, rec.record_path), **env},
-                                 started)
+    run_env = {**channel.env(rec.id, rec.record_path), **env}
+    cwd = str(path.parent.absolute())
+    manager = ipc_kernel_manager(sockets, run_env, started) if kernel is None else \
+        warm_kernel_manager(kernel, sockets, run_env, cwd, started)
     watcher = Watcher(channel, observer or (lambda e: None), audit_path=Path(rec.audit_log),
                       hosts={rec.host})
     try:
         with watcher:
             papermill.execute_notebook(
                 str(path), str(out), parameters=params, kernel_name=kernel_name(),
-                progress_bar=False, log_output=False, cwd=str(path.parent),
+                progress_bar=False, log_output=False, cwd=cwd,
                 kernel_manager_class=manager, on_cell_start=watcher.cell_started,
+                engine_name=register_engine(),
                 # the host lock is released by the runbook's own cell, so nothing is lost
                 # by not waiting 1-2 s for a polite kernel shutdown
                 shutdown_kernel="immediate")

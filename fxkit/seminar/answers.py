@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fxkit.seminar.checks import Check
+from fxkit.seminar.checks import Check, recorded
 from fxkit.seminar.i18n import LANGUAGES, current_language, say
 
 Pair = tuple[str, str]          # (English, French)
@@ -115,6 +115,7 @@ def _normal(value: object, like: object) -> object:
     return value
 
 
+@recorded(lambda a: a["question"])
 def check_answer(answer: object, expected: object, *, question: str,
                  hint: str | None = None) -> Check:
     """Compare a trainee's answer with the lab's truth, for its meaning (see the module)."""

@@ -10,13 +10,17 @@ PAS ENCORE), so it reads the same without an emoji font::
 
 from __future__ import annotations
 
+import functools
 import html
+import inspect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from fxkit.host import Host
 from fxkit.seminar.i18n import current_language, say
+from fxkit.seminar.progress import record_check
 
 
 @dataclass
@@ -50,6 +54,24 @@ class Check:
                 f"{html.escape(self.message)}{f'<ul>{items}</ul>' if items else ''}</div>")
 
 
+def recorded(exercise: Callable[[dict[str, Any]], str]) -> Callable[[Callable[..., Check]],
+                                                                     Callable[..., Check]]:
+    """Record every result of the decorated check in the seminar's progress log, under the
+    exercise name ``exercise(arguments)`` (e.g. "lvm/data" for check_lv(fx, "lvm", "data"))."""
+    def wrap(check: Callable[..., Check]) -> Callable[..., Check]:
+        signature = inspect.signature(check)
+
+        @functools.wraps(check)
+        def run(*args: Any, **kwargs: Any) -> Check:
+            result = check(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            record_check(result.ok, exercise(bound.arguments), result.message, result.details)
+            return result
+        return run
+    return wrap
+
+
 def _size(text: str | int) -> int:
     from fxkit.lvm.sizes import parse_size
     return text if isinstance(text, int) else parse_size(text, allow_sign=False).value
@@ -60,6 +82,7 @@ def _gib(n: int) -> str:
         f"{n / 1024**3:.2f} Gio".replace(".", ",")
 
 
+@recorded(lambda a: f"{a['vg']}/{a['lv']}")
 def check_lv(host: Host, vg: str, lv: str, *, size: str | int | None = None,
              fs: str | None = None) -> Check:
     """Is ``vg/lv`` there, of ``size`` (LVM syntax), with a sound filesystem ``fs`` filling it?"""
@@ -133,6 +156,7 @@ def _filesystem(host: Host, device: str) -> _Fs:
     return found
 
 
+@recorded(lambda a: f"domU {a['name']}")
 def check_domu(host: Host, name: str, *, running: bool | None = True,
                memory: int | None = None, bridges: Iterable[str] | None = None) -> Check:
     """Is domU ``name`` defined (config in /etc/xen), running (or stopped, or either: None),
@@ -167,6 +191,7 @@ def check_domu(host: Host, name: str, *, running: bool | None = True,
                            if bridges is not None else ""))
 
 
+@recorded(lambda a: f"{a['domu']} {'->' if a['reaches'] else '-/->'} {a['network']}")
 def check_reaches(host: Host, domu: str, network: str, *, reaches: bool = True) -> Check:
     """Does running domU ``domu`` reach external network ``network`` (or not, if asked)?"""
     from fxkit.topology import read_topology
@@ -183,6 +208,7 @@ def check_reaches(host: Host, domu: str, network: str, *, reaches: bool = True) 
                  [say("reach_add" if reaches else "reach_remove")])
 
 
+@recorded(lambda a: "doctor")
 def check_doctor(host: Host) -> Check:
     """Does ``fxkit.doctor`` find nothing wrong (no error-level finding)?"""
     from fxkit import doctor
@@ -194,6 +220,7 @@ def check_doctor(host: Host) -> Check:
     return Check(True, say("doctor_ok", n=len(findings)))
 
 
+@recorded(lambda a: "runbook run")
 def check_run(record: object, *, changed: bool | None = None) -> Check:
     """Did a runbook run succeed (and change the host, if asked), with its record on disk?"""
     if record is None:

@@ -3,7 +3,7 @@
 ``seminar.start(lang="fr")`` sets it for the kernel; every check, hint and refusal after
 that speaks French. A sentence is looked up by key and formatted with ``str.format``::
 
-    >>> set_language("fr"); say("lab_ready", fresh=True, scenario="fx", host="lab")
+    >>> set_language("fr"); say("lab_ready", state="fresh", scenario="fx", host="lab")
     "Lab prêt : une copie neuve de 'fx', joignable sous le nom 'lab'. Les commandes %fx y \
 sont exécutées."
     >>> set_language("en")
@@ -17,9 +17,15 @@ LANGUAGES = ("en", "fr")
 _state = {"lang": "en"}
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "lab_ready": ("Lab ready: {fresh_en} {scenario!r}, reached as {host!r}. %fx commands run "
-                  "there.", "Lab prêt : {fresh_fr} {scenario!r}, joignable sous le nom "
-                  "{host!r}. Les commandes %fx y sont exécutées."),
+    "lab_ready": ("Lab ready: {state_en}, reached as {host!r}. %fx commands run there.",
+                  "Lab prêt : {state_fr}, joignable sous le nom {host!r}. Les commandes %fx y "
+                  "sont exécutées."),
+    "lab_reset": ("{trainee}'s lab is a fresh copy of {scenario!r} again: everything done in it "
+                  "is gone.", "Le lab de {trainee} est de nouveau une copie neuve de "
+                  "{scenario!r} : tout ce qui y avait été fait est effacé."),
+    "lab_at": ("{trainee}'s lab is now at the start of notebook {notebook} (as if {done} were "
+               "done).", "Le lab de {trainee} est maintenant au début du notebook {notebook} "
+               "(comme si {done} avaient été faits)."),
     "pass": ("PASS", "RÉUSSI"),
     "not_yet": ("NOT YET", "PAS ENCORE"),
     # check_lv
@@ -150,6 +156,23 @@ def say(key: str, lang: str | None = None, **values: object) -> str:
     """The sentence ``key`` in ``lang`` (default: the current language), filled in."""
     text = MESSAGES[key][LANGUAGES.index(lang or _state["lang"])]
     if key == "lab_ready":
-        values["fresh_en"] = "a fresh copy of" if values.get("fresh") else "the current"
-        values["fresh_fr"] = "une copie neuve de" if values.get("fresh") else "l'état actuel de"
+        values.update(_lab_state(values))
     return text.format(**values)
+
+
+def _lab_state(values: dict[str, object]) -> dict[str, str]:
+    """How ``start`` found the lab, in both languages (see MESSAGES["lab_ready"])."""
+    state, scenario, nb = values.get("state"), values.get("scenario"), values.get("notebook")
+    who = values.get("trainee")
+    if state == "fresh":
+        return {"state_en": f"a fresh copy of {scenario!r}",
+                "state_fr": f"une copie neuve de {scenario!r}"}
+    if state == "created" and nb:
+        return {"state_en": f"{who}'s new lab, at the start of notebook {nb}",
+                "state_fr": f"le nouveau lab de {who}, au début du notebook {nb}"}
+    if state == "created":
+        return {"state_en": f"{who}'s new lab, a fresh copy of {scenario!r}",
+                "state_fr": f"le nouveau lab de {who}, une copie neuve de {scenario!r}"}
+    return {"state_en": f"{who}'s lab {scenario!r}, as you left it (nothing was reset)",
+            "state_fr": f"le lab {scenario!r} de {who}, tel que vous l'avez laissé (rien n'a "
+                        "été remis à zéro)"}

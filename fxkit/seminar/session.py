@@ -1,7 +1,8 @@
-"""A notebook's session on the lab: a fresh copy of fx, its language, runbook runs, refusals.
+"""A notebook's session on the trainee's lab: start or reuse it, reset it, put it at a
+notebook's checkpoint; the notebook's language, runbook runs, refusals.
 
-    >>> fx = start(lang="fr")                                      # doctest: +SKIP
-    Lab prêt : une copie neuve de 'fx', joignable sous le nom 'lab'. ...
+    >>> fx = start(lang="fr", notebook="01")                       # doctest: +SKIP
+    Lab prêt : votre lab, au début du notebook 01 (tout neuf), joignable sous le nom 'lab'. ...
 """
 
 from __future__ import annotations
@@ -14,22 +15,67 @@ from contextlib import contextmanager
 from fxkit.errors import CommandFailed, FxkitError
 from fxkit.host import Host
 from fxkit.seminar.i18n import current_language, say, set_language
+from fxkit.seminar.trainee import current_trainee, set_notebook
 
 
-def start(scenario: str = "fx", *, reset: bool = True, lang: str | None = None) -> Host:
-    """Reset the lab to a fresh copy of ``scenario``, point ``%fx`` at it, return its Host.
+def start(scenario: str = "fx", *, lang: str | None = None, notebook: str | None = None,
+          reset: bool = False) -> Host:
+    """Start or reuse this trainee's lab, point ``%fx`` at it, return its Host.
 
-    ``lang`` ("en" or "fr") is the language the checks and hints speak from now on.
+    The lab is never wiped: a lab that exists (another notebook's, an earlier session's) is
+    used as it is. One that does not exist yet is created at ``notebook``'s checkpoint (as
+    if the notebooks before it were done), or fresh without a notebook. ``reset=True`` is
+    ``seminar.reset()`` first. ``lang`` ("en" or "fr") is the language the checks and hints
+    speak from now on; ``notebook`` ("01") is where the progress log files this kernel's
+    checks.
     """
     import fxkit
     from fxkit import lab, magics
+    from fxkit.seminar.checkpoints import check_notebook, install_checkpoint
 
     set_language(lang or current_language())
+    number = check_notebook(notebook) if notebook is not None else None
+    set_notebook(number)
     if reset:
         lab.reset(scenario)
+        state = "fresh"
+    elif scenario == "fx" and number is not None:
+        state = "created" if install_checkpoint(number, if_absent=True) else "reused"
+    else:
+        state = "reused" if lab.LabStore(scenario).exists() else "created"
     host = fxkit.connect("lab" if scenario == "fx" else f"lab:{scenario}")
     magics.use_host(host)
-    print(say("lab_ready", fresh=reset, scenario=scenario, host=host.name))
+    print(say("lab_ready", state=state, scenario=scenario, host=host.name,
+              notebook=number or "", trainee=current_trainee()))
+    return host
+
+
+def reset(scenario: str = "fx") -> Host:
+    """Put this trainee's lab back to a fresh copy of ``scenario``: everything done is lost."""
+    import fxkit
+    from fxkit import lab, magics
+
+    lab.reset(scenario)
+    host = fxkit.connect("lab" if scenario == "fx" else f"lab:{scenario}")
+    magics.use_host(host)
+    print(say("lab_reset", trainee=current_trainee(), scenario=scenario))
+    return host
+
+
+def reset_to(notebook: str) -> Host:
+    """Put this trainee's lab at the start of ``notebook`` ("03"): a fresh fx, as if the
+    notebooks before it were done. What the lab held is lost."""
+    import fxkit
+    from fxkit import magics
+    from fxkit.seminar.checkpoints import NOTEBOOKS, check_notebook, install_checkpoint
+
+    number = check_notebook(notebook)
+    install_checkpoint(number)
+    host = fxkit.connect("lab")
+    magics.use_host(host)
+    done = NOTEBOOKS[:NOTEBOOKS.index(number)]
+    print(say("lab_at", trainee=current_trainee(), notebook=number,
+              done=f"{done[0]}-{done[-1]}" if done else "-"))
     return host
 
 

@@ -10,6 +10,7 @@ import ipywidgets as w
 
 from fxkit.errors import FxkitError
 from fxkit.plan import Plan
+from fxkit.widgets.messages import text
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -86,11 +87,12 @@ class ConfirmedApply:
         self.confirm = w.Checkbox(description=label, disabled=True, indent=False,
                                   layout=w.Layout(width="auto"))
         self.confirm_note = w.HTML()
-        self.confirm_name = w.Text(placeholder="name to confirm", description="confirm",
+        self.confirm_name = w.Text(placeholder=text("confirm_placeholder"),
+                                   description=text("confirm"),
                                    layout=w.Layout(width="260px", display="none"),
-                                   style={"description_width": "60px"})
-        self.apply_button = w.Button(description="Apply", icon="play", button_style="danger",
-                                     disabled=True)
+                                   style={"description_width": "80px"})
+        self.apply_button = w.Button(description=text("apply"), icon="play",
+                                     button_style="danger", disabled=True)
         self.confirm.observe(self._on_confirm, names="value")
         self.confirm_name.observe(self._on_confirm, names="value")
         self.apply_button.on_click(guarded(self.result)(self._on_apply))
@@ -106,9 +108,9 @@ class ConfirmedApply:
         self.confirm.disabled = plan is None or plan.empty
         self.confirm_name.layout.display = None if destroys else "none"
         self.confirm_note.value = "" if not destroys else (
-            f"<div class='fxkit-destroys' style='color:#b02a1a'><b>This plan destroys "
-            f"{html.escape(', '.join(destroys))}.</b> Tick the box and type "
-            f"<code>{html.escape(plan.confirmation() or '')}</code> to confirm.</div>")
+            "<div class='fxkit-destroys' style='color:#b02a1a'>"
+            + text("destroys_html", what=html.escape(", ".join(destroys)),
+                   name=html.escape(plan.confirmation() or "")) + "</div>")
         self.apply_button.disabled = True
 
     def forget_confirmation(self) -> None:
@@ -131,9 +133,8 @@ class ConfirmedApply:
         if not self._ready():
             need = self.plan.confirmation() if self.plan is not None else None
             self.result.value = error_html(ValueError(
-                f"nothing applied: this plan destroys {', '.join(self.plan.destroys())}; "
-                f"type {need} in the confirm field" if need and self.confirm.value else
-                "nothing applied: make a plan, read it, and tick the box first"))
+                text("need_name", what=", ".join(self.plan.destroys()), name=need)
+                if need and self.confirm.value else text("need_tick")))
             return
         plan, self.plan = self.plan, None
         typed = self.confirm_name.value.strip() or None

@@ -11,6 +11,7 @@ replaces an existing config destroys it: Apply then needs the domU's name typed.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ import ipywidgets as w
 from fxkit.host import Host
 from fxkit.plan import Plan
 from fxkit.widgets._common import ConfirmedApply, error_html, guarded, plan_html, pre
+from fxkit.widgets.messages import text
 
 MIN_MEMORY = 64
 
@@ -26,7 +28,7 @@ MIN_MEMORY = 64
 def _bridges(host: Host) -> list[tuple[str, str]]:
     """(label, bridge): ``xenbr1 (VLAN 42)``, from the bridges' uplinks."""
     from fxkit.widgets._backend import bridge_networks
-    return [(f"{b} ({', '.join(nets) or 'no uplink: dom0 only'})", b)
+    return [(f"{b} ({', '.join(nets) or text('no_uplink')})", b)
             for b, nets in sorted(bridge_networks(host).items())]
 
 
@@ -61,34 +63,36 @@ class DomuBuilder(ConfirmedApply, w.VBox):
                  spec: Callable[..., Any] = _spec):
         self.host, self._planner, self._make_spec = host, planner, spec
         self.plan: Plan | None = None
-        style = {"description_width": "110px"}
+        style = {"description_width": "120px"}
         slider = {"style": style, "continuous_update": False, "layout": w.Layout(width="420px")}
-        self.name = w.Text(value=name, description="domU name", style=style)
+        self.name = w.Text(value=name, description=text("domu_name"), style=style)
         free = free_memory(host)
         top = max(MIN_MEMORY, free // 32 * 32) if free is not None else 1024
         self.memory = w.IntSlider(value=min(128, top), min=MIN_MEMORY, max=top, step=32,
-                                  description="memory (MiB)", **slider)
+                                  description=text("memory_mib"), **slider)
         self.memory_note = w.HTML(
-            "" if free is None else f"<span class='fxkit-free'>Xen can still give {free} MiB "
-            "to a new domain (xl info free_memory)</span>")
-        self.vcpus = w.IntSlider(value=1, min=1, max=8, description="vcpus", **slider)
-        self.root_size = w.IntSlider(value=4, min=1, max=32, description="root (GiB)", **slider)
+            "" if free is None else
+            f"<span class='fxkit-free'>{html.escape(text('xen_free', free=free))}</span>")
+        self.vcpus = w.IntSlider(value=1, min=1, max=8, description=text("vcpus"), **slider)
+        self.root_size = w.IntSlider(value=4, min=1, max=32, description=text("root_gib"),
+                                     **slider)
         self.swap_size = w.IntSlider(value=256, min=64, max=2048, step=64,
-                                     description="swap (MiB)", **slider)
+                                     description=text("swap_mib"), **slider)
         vg_names = vgs(host)
         self.vg = w.Dropdown(options=vg_names, value="lvm" if "lvm" in vg_names else
-                             (vg_names[0] if vg_names else None), description="VG", style=style)
+                             (vg_names[0] if vg_names else None), description=text("vg"),
+                             style=style)
         existing = bridges(host)
         first = [b[1] if isinstance(b, tuple) else b for b in existing[:1]]
         self.bridges = w.SelectMultiple(options=existing, value=first, rows=len(existing)
-                                        or 1, description="bridges", style=style,
+                                        or 1, description=text("bridges"), style=style,
                                         layout=w.Layout(width="420px"))
-        self.plan_button = w.Button(description="Plan", icon="list", button_style="info",
-                                    tooltip="Show the config file and the plan; nothing runs")
+        self.plan_button = w.Button(description=text("plan"), icon="list", button_style="info",
+                                    tooltip=text("domu_plan_tip"))
         self.config_view = w.HTML()
         self.plan_view = w.HTML()
         self.result = w.HTML()
-        confirm = self.confirm_row("I have read the config and the plan: let me apply them")
+        confirm = self.confirm_row(text("domu_confirm"))
         self.plan_button.on_click(guarded(self.plan_view)(self._on_plan))
         for field in (self.name, self.memory, self.vcpus, self.root_size, self.swap_size,
                       self.vg, self.bridges):
@@ -117,8 +121,7 @@ class DomuBuilder(ConfirmedApply, w.VBox):
         self._forget_plan()
         self.result.value = ""
         if not self.bridges.value:
-            self.plan_view.value = error_html(ValueError(
-                "choose at least one bridge: a domU without a vif reaches no network"))
+            self.plan_view.value = error_html(ValueError(text("need_bridge")))
             return
         spec = self.spec()
         self.config_view.value = (f"<div class='fxkit-config'><b>{spec.config_path}</b>"

@@ -12,6 +12,7 @@ filesystem too, and treats a running domU's disk differently) and ``plan_lv_remo
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import ipywidgets as w
@@ -21,9 +22,10 @@ from fxkit.plan import Plan
 from fxkit.widgets import _backend
 from fxkit.widgets._backend import VgView
 from fxkit.widgets._common import MIB, ConfirmedApply, guarded, human, plan_html
+from fxkit.widgets.messages import text
 
 Planner = Callable[[Host, str, str, int, "str | None"], Plan]
-MODES = (("create a new LV", "create"), ("extend an LV", "extend"), ("remove an LV", "remove"))
+MODES = ("create", "extend", "remove")
 
 
 class LvPlanner(ConfirmedApply, w.VBox):
@@ -38,23 +40,25 @@ class LvPlanner(ConfirmedApply, w.VBox):
         self._lvs, self._grower, self._dropper = lvs, grower, dropper
         self.plan: Plan | None = None
         self.vgs: dict[str, VgView] = {}
-        style = {"description_width": "90px"}
-        self.mode = w.ToggleButtons(options=MODES, value="create", description="mode",
-                                    style={"description_width": "90px", "button_width": "130px"})
-        self.vg = w.Dropdown(description="VG", style=style)
-        self.name = w.Text(value=name, description="LV name", style=style)
-        self.lv = w.Dropdown(description="LV", style=style, layout=w.Layout(display="none"))
-        self.size = w.IntSlider(description="size (MiB)", min=4, max=1024, step=4, value=1024,
-                                style=style, continuous_update=False,
+        style = {"description_width": "100px"}
+        self.mode = w.ToggleButtons(options=[(text(f"mode_{m}"), m) for m in MODES],
+                                    value="create", description=text("mode"),
+                                    style={"description_width": "100px", "button_width": "130px"})
+        self.vg = w.Dropdown(description=text("vg"), style=style)
+        self.name = w.Text(value=name, description=text("lv_name"), style=style)
+        self.lv = w.Dropdown(description=text("lv"), style=style, layout=w.Layout(display="none"))
+        self.size = w.IntSlider(description=text("size_mib"), min=4, max=1024, step=4,
+                                value=1024, style=style, continuous_update=False,
                                 layout=w.Layout(width="420px"))  # 1 GiB unless less is free
-        self.filesystem = w.Dropdown(description="filesystem", options=["none", "ext4", "swap"],
-                                     style=style)
+        self.filesystem = w.Dropdown(description=text("filesystem"), style=style,
+                                     options=[(text("fs_none"), "none"), ("ext4", "ext4"),
+                                              ("swap", "swap")])
         self.free = w.HTML()
-        self.plan_button = w.Button(description="Plan", icon="list", button_style="info",
-                                    tooltip="Show what would be done; nothing runs")
+        self.plan_button = w.Button(description=text("plan"), icon="list", button_style="info",
+                                    tooltip=text("lv_plan_tip"))
         self.plan_view = w.HTML()
         self.result = w.HTML()
-        confirm = self.confirm_row("I have read this plan: let me apply it")
+        confirm = self.confirm_row(text("lv_confirm"))
         self.plan_button.on_click(guarded(self.plan_view)(self._on_plan))
         self.vg.observe(self._on_vg, names="value")
         self.mode.observe(self._on_mode, names="value")
@@ -84,7 +88,7 @@ class LvPlanner(ConfirmedApply, w.VBox):
                 self.lv: mode != "create", self.size: mode != "remove"}
         for field, visible in show.items():
             field.layout.display = None if visible else "none"
-        self.size.description = "add (MiB)" if mode == "extend" else "size (MiB)"
+        self.size.description = text("add_mib" if mode == "extend" else "size_mib")
         self._on_vg()
 
     def _on_vg(self, _change: object = None) -> None:
@@ -96,8 +100,9 @@ class LvPlanner(ConfirmedApply, w.VBox):
         with self.size.hold_trait_notifications():  # min/max/value are validated together
             self.size.step, self.size.max, self.size.min = step, top, step
             self.size.value = min(max(self.size.value // step * step, step), top)
-        self.free.value = (f"<span class='fxkit-free'>{human(vg.free_bytes)} free of "
-                           f"{human(vg.size_bytes)} in {vg.name} (extents of {step} MiB)</span>")
+        self.free.value = ("<span class='fxkit-free'>" + html.escape(text(
+            "vg_free", free=human(vg.free_bytes), size=human(vg.size_bytes), vg=vg.name,
+            step=step)) + "</span>")
         if self.mode.value != "create":
             current = self.lv.value
             self.lv.options = [(f"{n} ({human(size)})", n)

@@ -18,8 +18,9 @@ import ipywidgets as w
 from fxkit.host import Host
 from fxkit.topology import Topology, path_of, read_topology
 from fxkit.widgets._common import figure_png, guarded
+from fxkit.widgets.messages import text
 
-ALL = "(whole host)"
+ALL = "(whole host)"  # the value of the whole-host choice; its label is text("whole_host")
 
 
 class NetExplorer(w.VBox):
@@ -30,12 +31,12 @@ class NetExplorer(w.VBox):
         self.host, self._read = host, read
         self.topology = read(host)
         names = sorted(self.topology.domus)
-        self.domu = w.Dropdown(options=[ALL, *names], description="domU",
+        self.domu = w.Dropdown(options=self._options(names), description=text("domu"),
                                value=domu if domu in names else (names[0] if names else ALL))
         self.answer = w.HTML()
         self.image = w.Image(format="png", layout=w.Layout(max_width="900px"))
-        self.refresh_button = w.Button(description="Refresh", icon="refresh",
-                                       tooltip="Read the network facts again")
+        self.refresh_button = w.Button(description=text("refresh"), icon="refresh",
+                                       tooltip=text("net_refresh_tip"))
         self.refresh_button.on_click(guarded(self.answer)(lambda _b: self.refresh()))
         self.domu.observe(lambda _c: self.show(), names="value")
         super().__init__([w.HBox([self.domu, self.refresh_button]), self.answer, self.image])
@@ -50,8 +51,8 @@ class NetExplorer(w.VBox):
         self.topology = self._read(self.host)
         names = sorted(self.topology.domus)
         current = self.domu.value
-        self.domu.options = [ALL, *names]
-        self.domu.value = current if current in self.domu.options else ALL
+        self.domu.options = self._options(names)
+        self.domu.value = current if current in names else ALL
         self.show()
 
     def reach_text(self, domu: str) -> str:
@@ -59,8 +60,13 @@ class NetExplorer(w.VBox):
         reach = self.topology.reaches(domu)
         ups = self.topology.uplinks_of(domu)
         if not reach:
-            return f"{domu} reaches no external network"
-        return f"{domu} reaches {', '.join(reach)} (through {', '.join(ups)} on dom0)"
+            return text("reach_none", domu=domu)
+        return text("reach_through", domu=domu, networks=", ".join(reach),
+                    uplinks=", ".join(ups))
+
+    @staticmethod
+    def _options(names: list[str]) -> list[tuple[str, str]]:
+        return [(text("whole_host"), ALL), *((n, n) for n in names)]
 
     def show(self) -> None:
         """Redraw for the chosen domU (or the whole host)."""
@@ -71,10 +77,12 @@ class NetExplorer(w.VBox):
             rows = "".join(f"<li>{html.escape(self.reach_text(d))}</li>"
                            for d in sorted(self.topology.domus))
             self.answer.value = f"<ul class='fxkit-reach'>{rows}</ul>"
-            fig = draw_topology(self.topology)
+            fig = draw_topology(self.topology,
+                                title=text("host_title", host=self.topology.host or "dom0"))
         else:
             self.answer.value = (f"<p class='fxkit-reach'>{html.escape(self.reach_text(name))}"
                                  "</p>")
             fig = draw_topology(path_of(self.topology, name),
-                                title=f"{self.topology.host or 'dom0'}: the path of {name}")
+                                title=text("path_title", host=self.topology.host or "dom0",
+                                           domu=name))
         self.image.value = figure_png(fig)

@@ -23,6 +23,7 @@ from typing import Any
 import ipywidgets as w
 
 from fxkit.widgets._common import error_html, guarded
+from fxkit.widgets.messages import text
 
 Runner = Callable[..., Any]
 
@@ -90,13 +91,13 @@ class RunbookLauncher(w.VBox):
         self._specs = specs or (lambda name: read_specs(rb.find_runbook(name)))
         self.record: Any = None
         options = names if names is not None else rb.available_runbooks()
-        self.runbook = w.Dropdown(options=options, description="runbook",
+        self.runbook = w.Dropdown(options=options, description=text("runbook"),
                                   value=runbook if runbook in options else
                                   (options[0] if options else None))
         self.form = w.VBox()
         self.fields: dict[str, w.Widget] = {}
-        self.run_button = w.Button(description="Run", icon="play", button_style="primary",
-                                   tooltip="Run the runbook with these parameters")
+        self.run_button = w.Button(description=text("run"), icon="play", button_style="primary",
+                                   tooltip=text("run_tip"))
         self.result = w.HTML()
         self.runbook.observe(lambda _c: self.build_form(), names="value")
         self.run_button.on_click(guarded(self.result)(self._on_run))
@@ -112,7 +113,7 @@ class RunbookLauncher(w.VBox):
         self.result.value = ""
         if not self.runbook.value:
             self.fields = {}
-            self.form.children = [w.HTML("<i>no runbooks found</i>")]
+            self.form.children = [w.HTML(f"<i>{html.escape(text('no_runbooks'))}</i>")]
             return
         found = self._specs(self.runbook.value)
         self.fields = {name: field_for(name, s.type, s.default, s.help)
@@ -125,7 +126,7 @@ class RunbookLauncher(w.VBox):
                 if not (isinstance(box, w.Text) and box.value == "")}
 
     def _on_run(self, _button: object = None) -> None:
-        self.result.value = "<i>running...</i>"
+        self.result.value = f"<i>{html.escape(text('running'))}</i>"
         self.run_button.disabled = True
         try:
             rec = self._runner(self.runbook.value, self.values(), runs_dir=self.runs_dir)
@@ -133,14 +134,18 @@ class RunbookLauncher(w.VBox):
             self.run_button.disabled = False
         self.record = rec
         colour = "#27ae60" if rec.status == "succeeded" else "#c0392b"
-        changed = "changed the host" if rec.changed else "changed nothing"
+        changed = text("changed_host" if rec.changed else "changed_nothing")
         lines = [f"<div class='fxkit-run' style='border-left:4px solid {colour};"
-                 f"padding:4px 8px'><b>{html.escape(rec.runbook)}</b> on "
-                 f"{html.escape(rec.host)}: <b>{html.escape(rec.status)}</b>, {changed}",
-                 f"<br>output notebook: {_link(rec.notebook, 'open')}",
-                 f"<br>record: {_link(str(rec.record_path), 'open')}"]
+                 "padding:4px 8px'>" + text("ran_on_html", runbook=html.escape(rec.runbook),
+                                             host=html.escape(rec.host),
+                                             status=html.escape(rec.status),
+                                             changed=html.escape(changed)),
+                 f"<br>{html.escape(text('output_notebook'))}: "
+                 f"{_link(rec.notebook, text('open'))}",
+                 f"<br>{html.escape(text('record'))}: "
+                 f"{_link(str(rec.record_path), text('open'))}"]
         if rec.error:
-            lines.append("<br>" + error_html(RuntimeError(
-                f"cell {rec.error.get('cell')}: {rec.error.get('ename')}: "
-                f"{rec.error.get('evalue')}")))
+            lines.append("<br>" + error_html(RuntimeError(text(
+                "cell_failed", cell=rec.error.get("cell"), ename=rec.error.get("ename"),
+                evalue=rec.error.get("evalue")))))
         self.result.value = "".join(lines) + "</div>"

@@ -15,12 +15,14 @@ import ipywidgets as w
 from fxkit.host import Host
 from fxkit.widgets._backend import VgView, vg_views
 from fxkit.widgets._common import GIB, figure_png, guarded, human
+from fxkit.widgets.messages import text
 
 USED, FREE = "#2c6fbb", "#d5e3f3"
 
 
-def vg_usage_figure(vgs: Sequence[VgView], title: str = "Volume groups: used and free") -> Any:
-    """A horizontal stacked bar per VG (used, then free), sizes in GiB, labelled."""
+def vg_usage_figure(vgs: Sequence[VgView], title: str | None = None) -> Any:
+    """A horizontal stacked bar per VG (used, then free), sizes in GiB, labelled (in the
+    seminar's language)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7, 0.6 + 0.55 * max(1, len(vgs))))  # no pyplot: nothing global
@@ -28,15 +30,16 @@ def vg_usage_figure(vgs: Sequence[VgView], title: str = "Volume groups: used and
     names = [v.name for v in vgs]
     used = [v.used_bytes / GIB for v in vgs]
     free = [v.free_bytes / GIB for v in vgs]
-    ax.barh(names, used, color=USED, label="used")
-    ax.barh(names, free, left=used, color=FREE, label="free", edgecolor=USED, linewidth=0.5)
+    ax.barh(names, used, color=USED, label=text("used"))
+    ax.barh(names, free, left=used, color=FREE, label=text("free"), edgecolor=USED, linewidth=0.5)
     for y, v in enumerate(vgs):
-        ax.text(v.size_bytes / GIB, y, f"  {human(v.free_bytes)} free of {human(v.size_bytes)}",
+        ax.text(v.size_bytes / GIB, y,
+                "  " + text("free_of", free=human(v.free_bytes), size=human(v.size_bytes)),
                 va="center", fontsize=9)
     ax.invert_yaxis()
-    ax.set_xlabel("GiB")
+    ax.set_xlabel(text("gib"))
     ax.set_xlim(0, max([v.size_bytes / GIB for v in vgs] + [1]) * 1.6)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title or text("vg_title"), fontsize=10)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -51,8 +54,9 @@ def usage_table(vgs: Sequence[VgView]) -> str:
         f"<td>{human(v.used_bytes)}</td><td>{human(v.free_bytes)}</td>"
         f"<td>{100 * v.used_bytes / v.size_bytes if v.size_bytes else 0:.0f}%</td></tr>"
         for v in vgs)
-    return ("<table class='fxkit-vg-usage'><tr><th>VG</th><th>LVs</th><th>size</th>"
-            f"<th>used</th><th>free</th><th>used %</th></tr>{rows}</table>")
+    heads = "".join(f"<th>{html.escape(text(k))}</th>"
+                    for k in ("vg", "lvs", "size", "used", "free", "used_pct"))
+    return f"<table class='fxkit-vg-usage'><tr>{heads}</tr>{rows}</table>"
 
 
 class VgUsageViewer(w.VBox):
@@ -64,8 +68,8 @@ class VgUsageViewer(w.VBox):
         self.image = w.Image(format="png", layout=w.Layout(max_width="640px"))
         self.table = w.HTML()
         self.status = w.HTML()
-        self.refresh_button = w.Button(description="Refresh", icon="refresh",
-                                       tooltip="Read the VGs again from the host")
+        self.refresh_button = w.Button(description=text("refresh"), icon="refresh",
+                                       tooltip=text("vg_refresh_tip"))
         self.refresh_button.on_click(guarded(self.status)(lambda _b: self.refresh()))
         super().__init__([w.HBox([self.refresh_button, self.status]), self.image, self.table])
         self.add_class("fxkit-vg-usage")

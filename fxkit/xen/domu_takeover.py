@@ -19,7 +19,7 @@ from fxkit.xen.config_diff import config_changes, dropped_disks
 
 if TYPE_CHECKING:
     from fxkit.host import Host
-    from fxkit.xen.plans import DomuFacts, DomuSpec
+    from fxkit.xen.domu import DomuFacts, DomuSpec
 
 MIB = 1024**2
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from fxkit.errors import InvalidRequest, ParseError
+from fxkit.xen.specs import VifSpec
 
 if TYPE_CHECKING:
     from fxkit.xen.config import DomainConfig
@@ -63,13 +64,30 @@ def stable_mac(domain: str, index: int, prefix: str = XEN_OUI) -> str:
 
 
 def config_macs(configs: Mapping[str, DomainConfig]) -> list[tuple[str, str, int]]:
-    """Every explicit vif MAC: (normalized mac, config path, vif index)."""
-    out = []
+    """Every MAC a config gives a vif: (mac as xl reads it, config path, vif index).
+
+    ``mac_address`` is what xl makes of ``mac=``: a malformed one is only a warning to xl
+    (``bad_macs`` lists them), and a vif line xl refuses is its config's own problem
+    (``fxkit.xen.facts.parse_configs``); neither stops fxkit reading the other configs.
+    """
+    return [(mac, path, i) for path, i, vif in _vifs(configs) if (mac := vif.mac_address)]
+
+
+def bad_macs(configs: Mapping[str, DomainConfig]) -> list[tuple[str, int, str, str | None]]:
+    """Each ``mac=`` xl warns about ("Invalid parameter `mac'."): (config path, vif index,
+    the mac as written, the MAC xl gives the card instead, or None for a random one)."""
+    return [(path, i, vif.mac, vif.mac_address) for path, i, vif in _vifs(configs)
+            if vif.mac is not None and any("`mac'" in w for w in vif.warnings)]
+
+
+def _vifs(configs: Mapping[str, DomainConfig]) -> Iterator[tuple[str, int, VifSpec]]:
+    """(path, index, vif) for every vif line xl accepts, configs in path order."""
     for path, cfg in sorted(configs.items()):
-        for i, vif in enumerate(cfg.vifs):
-            if vif.mac:
-                out.append((normalize_mac(vif.mac), path, i))
-    return out
+        for i, line in enumerate(cfg.get_list("vif")):
+            try:
+                yield path, i, VifSpec.parse(line)
+            except ParseError:
+                continue
 
 
 def duplicate_macs(configs: Mapping[str, DomainConfig]) -> dict[str, list[tuple[str, int]]]:

@@ -36,23 +36,28 @@
 # ## How to use these notebooks
 #
 # * Run a cell with **Shift+Enter**. Run them in order, top to bottom.
-# * Each notebook starts by resetting the lab: you always begin from the same fx.
-#   If you get lost, run the first code cell again.
+# * The lab is yours alone, and it keeps what you do from one notebook to the next: each
+#   notebook's first cell finds it as you left it. A notebook opened first finds it as
+#   if the ones before were done. Lost? `seminar.reset_to("01")` puts it back at the
+#   start of notebook 01 (any number works); `seminar.reset()` gives a fresh fx.
 # * `%fx COMMAND` runs one command on the lab and prints it as a terminal would,
 #   starting with a `$ COMMAND` line. A pipeline works too (`%fx xl list | grep web`).
 #   If the command fails, the cell stops with an error, like a script run with `set -e`.
 # * The Python objects (`fx`, plans, widgets) come from **fxkit**, the library the
 #   admins use for real maintenance.
 # * Each notebook ends with exercises. A check cell says **PASS** when the lab is now as
-#   the exercise asks, **NOT YET** and why otherwise; a *Solution* section follows, for
-#   when you are stuck. Then a short recap: what to remember.
+#   the exercise asks, **NOT YET** and why otherwise; your trainer sees the results. The
+#   trainer's edition has a *Solution* section after each, for when you are stuck. Then a short recap: what to remember.
 
 # %% [markdown] tags=["lang-fr"]
 # ## Comment se servir de ces notebooks
 #
 # * Exécutez une cellule avec **Maj+Entrée**, dans l'ordre, de haut en bas.
-# * Chaque notebook commence par remettre le lab à zéro : on part toujours du même fx.
-#   Si vous êtes perdu, relancez la première cellule de code.
+# * Le lab est à vous seul, et il garde ce que vous faites d'un notebook à l'autre : la
+#   première cellule de chaque notebook le retrouve tel que vous l'avez laissé. Un notebook
+#   ouvert en premier le trouve comme si les précédents avaient été faits. Perdu ?
+#   `seminar.reset_to("01")` le remet au début du notebook 01 (tout numéro convient) ;
+#   `seminar.reset()` redonne un fx neuf.
 # * `%fx COMMANDE` lance une commande sur le lab et l'affiche comme un terminal, en
 #   commençant par une ligne `$ COMMANDE`. Un pipeline marche aussi
 #   (`%fx xl list | grep web`). Si la commande échoue, la cellule s'arrête sur une erreur,
@@ -60,31 +65,34 @@
 # * Les objets Python (`fx`, les plans, les widgets) viennent de **fxkit**, la
 #   bibliothèque dont les admins se servent pour la vraie maintenance.
 # * Chaque notebook finit par des exercices. Une cellule de vérification dit **RÉUSSI**
-#   quand le lab est comme l'exercice le demande, **PAS ENCORE** et pourquoi sinon ; une
-#   partie *Solution* suit, pour quand vous bloquez. Puis un court résumé : à retenir.
+#   quand le lab est comme l'exercice le demande, **PAS ENCORE** et pourquoi sinon ; votre
+#   formateur voit les résultats. L'édition du formateur a une partie *Solution* après
+#   chacun, pour quand vous bloquez. Puis un court résumé : à retenir.
 
 # %% tags=["lang-en"]
 from fxkit import seminar
 
-fx = seminar.start(lang="en")   # a fresh copy of fx, for you alone
+fx = seminar.start(lang="en", notebook="00")
+# your lab, as you left it; lost? seminar.reset_to("00") starts this notebook again
 %load_ext fxkit.magics
 %matplotlib inline
 
 # %% tags=["lang-fr"]
 from fxkit import seminar
 
-fx = seminar.start(lang="fr")   # une copie neuve de fx, rien que pour vous
+fx = seminar.start(lang="fr", notebook="00")
+# votre lab, tel que vous l'avez laissé ; perdu ? seminar.reset_to("00") reprend ce notebook au début
 %load_ext fxkit.magics
 %matplotlib inline
 
 # %% [markdown] tags=["lang-en"]
-# `seminar.start()` resets the lab (`fxkit.lab.reset("fx")`) and connects to it
-# (`fxkit.connect("lab")`). `fx` is a *host*: fxkit runs commands on it and reads
+# `seminar.start()` finds your lab (made the first time, never wiped) and connects to
+# it (`fxkit.connect("lab")`). `fx` is a *host*: fxkit runs commands on it and reads
 # their output. `%fx` uses the same host. Try a first command: which system answers?
 
 # %% [markdown] tags=["lang-fr"]
-# `seminar.start()` remet le lab à zéro (`fxkit.lab.reset("fx")`) et s'y connecte
-# (`fxkit.connect("lab")`). `fx` est un *hôte* : fxkit y lance des commandes et lit ce
+# `seminar.start()` retrouve votre lab (créé la première fois, jamais effacé) et s'y
+# connecte (`fxkit.connect("lab")`). `fx` est un *hôte* : fxkit y lance des commandes et lit ce
 # qu'elles affichent. `%fx` utilise le même hôte. Première commande : quel système répond ?
 
 # %%
@@ -238,7 +246,7 @@ print("free_memory MiB  :", info.free_memory)
 # |---|---|---|
 # | what it is | a simulation inside fxkit (`fxkit.connect("lab")`) | the server itself, over SSH |
 # | commands | `lvs`, `xl`, `brctl`, `ip`... answer with the real tools' text and exit codes | the real tools |
-# | mistakes | harmless: `seminar.start()` gives you a fresh copy | real: data can be lost |
+# | mistakes | harmless: `seminar.reset()` gives you a fresh copy | real: data can be lost |
 # | used for | this course, tests, trying a runbook first | maintenance, with runbooks (notebook 05) |
 #
 # The same fxkit code works on both: only the host changes
@@ -252,7 +260,7 @@ print("free_memory MiB  :", info.free_memory)
 # |---|---|---|
 # | ce que c'est | une simulation dans fxkit (`fxkit.connect("lab")`) | le serveur lui-même, par SSH |
 # | commandes | `lvs`, `xl`, `brctl`, `ip`... répondent avec le texte et les codes de retour des vrais outils | les vrais outils |
-# | erreurs | sans danger : `seminar.start()` redonne une copie neuve | réelles : des données peuvent se perdre |
+# | erreurs | sans danger : `seminar.reset()` redonne une copie neuve | réelles : des données peuvent se perdre |
 # | sert à | ce cours, les tests, essayer un runbook d'abord | la maintenance, par des runbooks (notebook 05) |
 #
 # Le même code fxkit marche sur les deux : seul l'hôte change
@@ -333,17 +341,17 @@ answer_dom0_mem = None    # replace None by your answer / remplacez None par vot
 seminar.check_answer(answer_dom0_mem, read_xen(fx).domain("Domain-0").memory,
                      question="dom0_mem")
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "solution"]
 # ### Solution
 #
 # Try first! Then run these cells: the checks should now pass.
 
-# %% [markdown] tags=["lang-fr"]
+# %% [markdown] tags=["lang-fr", "solution"]
 # ### Solution
 #
 # Cherchez d'abord ! Puis lancez ces cellules : les vérifications doivent passer.
 
-# %%
+# %% tags=["solution"]
 answer_cpus = 8            # nr_cpus in Xen's summary: 2 processors x 4 cores
 answer_dom0_mem = 512      # the Mem column of Domain-0 in `xl list` (dom0_mem in menu.lst)
 print(seminar.check_answer(answer_cpus, info.nr_cpus, question="cpus"))

@@ -40,14 +40,16 @@
 # %% tags=["lang-en"]
 from fxkit import seminar
 
-fx = seminar.start(lang="en")
+fx = seminar.start(lang="en", notebook="01")
+# your lab, as you left it; lost? seminar.reset_to("01") starts this notebook again
 %load_ext fxkit.magics
 %matplotlib inline
 
 # %% tags=["lang-fr"]
 from fxkit import seminar
 
-fx = seminar.start(lang="fr")
+fx = seminar.start(lang="fr", notebook="01")
+# votre lab, tel que vous l'avez laissé ; perdu ? seminar.reset_to("01") reprend ce notebook au début
 %load_ext fxkit.magics
 %matplotlib inline
 
@@ -355,10 +357,10 @@ plan_lv_extend(read_lvm_facts(fx), "lvm/web-root", "+1G")
 # %% [markdown] tags=["lang-fr"]
 # ## À vous : le planificateur de LV
 #
-# Choisissez un mode (*create* : créer, *extend* : agrandir, *remove* : supprimer), un
-# VG, un LV et une taille (le curseur s'arrête à l'espace libre), appuyez sur **Plan**,
-# lisez le plan, cochez la case, puis **Apply**. Un plan qui détruit quelque chose (mode
-# *remove*) demande aussi de taper le nom du LV.
+# Choisissez un mode (*créer*, *agrandir* ou *supprimer un LV*), un VG, un LV et une
+# taille (le curseur s'arrête à l'espace libre), appuyez sur **Planifier**, lisez le plan,
+# cochez la case, puis **Appliquer**. Un plan qui détruit quelque chose (mode *supprimer
+# un LV*) demande aussi de taper le nom du LV.
 
 # %%
 from fxkit.widgets import LvPlanner
@@ -429,7 +431,7 @@ vg_usage_figure(vg_views(fx))
 # The same in a widget, with a **Refresh** button for after your changes:
 
 # %% [markdown] tags=["lang-fr"]
-# La même chose dans un widget, avec un bouton **Refresh** (rafraîchir) pour après vos
+# La même chose dans un widget, avec un bouton **Actualiser** pour après vos
 # changements :
 
 # %%
@@ -463,22 +465,25 @@ VgUsageViewer(fx)
 # %%
 seminar.check_lv(fx, "lvm", "data", size="3G", fs="ext4")
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "solution"]
 # ### Solution
 #
 # Try first! Then run these cells.
 
-# %% [markdown] tags=["lang-fr"]
+# %% [markdown] tags=["lang-fr", "solution"]
 # ### Solution
 #
 # Cherchez d'abord ! Puis lancez ces cellules.
 
-# %%
-%fx lvcreate -L 2G -n data lvm
-%fx mkfs.ext4 /dev/lvm/data
-%fx lvextend -r -L 3G lvm/data
+# %% tags=["solution"]
+# Each step only if it is still missing: the solution also works after a first try.
+if fx.run(["lvs", "lvm/data"], check=False).exit_status != 0:
+    %fx lvcreate -L 2G -n data lvm
+if 'TYPE="ext4"' not in fx.run(["blkid", "/dev/lvm/data"], check=False).stdout:
+    %fx mkfs.ext4 /dev/lvm/data
+print(plan_lv_extend(read_lvm_facts(fx), "lvm/data", "3G").apply(fx))  # LV and filesystem
 
-# %%
+# %% tags=["solution"]
 seminar.check_lv(fx, "lvm", "data", size="3G", fs="ext4")
 
 # %% [markdown] tags=["lang-en"]

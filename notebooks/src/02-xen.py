@@ -30,14 +30,16 @@
 # %% tags=["lang-en"]
 from fxkit import seminar
 
-fx = seminar.start(lang="en")
+fx = seminar.start(lang="en", notebook="02")
+# your lab, as you left it; lost? seminar.reset_to("02") starts this notebook again
 %load_ext fxkit.magics
 %matplotlib inline
 
 # %% tags=["lang-fr"]
 from fxkit import seminar
 
-fx = seminar.start(lang="fr")
+fx = seminar.start(lang="fr", notebook="02")
+# votre lab, tel que vous l'avez laissé ; perdu ? seminar.reset_to("02") reprend ce notebook au début
 %load_ext fxkit.magics
 %matplotlib inline
 
@@ -417,31 +419,43 @@ answer_web_type = None
 
 
 def web_type(host):
-    """The truth, for the check: web's type as the toolstack reports it."""
-    return next(d.type for d in read_xen(host).details if d.name == "web")
+    """The truth, for the check: web's type as the toolstack reports it; when web is
+    stopped, as its config says (xl's rule: type =, else builder =, else PV)."""
+    running = [d.type for d in read_xen(host).details if d.name == "web"]
+    if running:
+        return running[0]
+    cfg = DomainConfig.parse(host.read_file("/etc/xen/web.cfg"), "/etc/xen/web.cfg")
+    return cfg.get("type") or ("hvm" if cfg.get("builder") == "hvm" else "pv")
 
 # %%
 seminar.check_answer(answer_web_type, web_type(fx), question="web_type")
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "solution"]
 # ### Solution
 #
 # Try first! Then run these cells.
 
-# %% [markdown] tags=["lang-fr"]
+# %% [markdown] tags=["lang-fr", "solution"]
 # ### Solution
 #
 # Cherchez d'abord ! Puis lancez ces cellules.
 
-# %%
-%fx xl shutdown -w web
+# %% tags=["solution"]
+# The plans do only what is needed: shutting down a stopped web, or starting a running
+# one, is nothing to do. So the solution also works after a first try.
+from fxkit.xen import plan_domu_shutdown
+
 cfg = DomainConfig.parse(fx.read_file("/etc/xen/web.cfg"), "/etc/xen/web.cfg")
-cfg.set("memory", 384)
-fx.write_file("/etc/xen/web.cfg", cfg.render())
-%fx xl create /etc/xen/web.cfg
+if cfg.memory != 384 or read_xen(fx).domain("web") is None \
+        or read_xen(fx).domain("web").memory != 384:
+    plan_domu_shutdown(read_domu_facts(fx), "web").apply(fx)
+    cfg.set("memory", 384)
+    fx.write_file("/etc/xen/web.cfg", cfg.render())
+plan_domu_start(read_domu_facts(fx), "web").apply(fx)
+%fx xl list web
 answer_web_type = "pv"     # its config has a kernel= line, and xl list -l says "type": "pv"
 
-# %%
+# %% tags=["solution"]
 print(seminar.check_domu(fx, "web", running=True, memory=384))
 print(seminar.check_answer(answer_web_type, web_type(fx), question="web_type"))
 

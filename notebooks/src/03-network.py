@@ -28,14 +28,16 @@
 # %% tags=["lang-en"]
 from fxkit import seminar
 
-fx = seminar.start(lang="en")
+fx = seminar.start(lang="en", notebook="03")
+# your lab, as you left it; lost? seminar.reset_to("03") starts this notebook again
 %load_ext fxkit.magics
 %matplotlib inline
 
 # %% tags=["lang-fr"]
 from fxkit import seminar
 
-fx = seminar.start(lang="fr")
+fx = seminar.start(lang="fr", notebook="03")
+# votre lab, tel que vous l'avez laissé ; perdu ? seminar.reset_to("03") reprend ce notebook au début
 %load_ext fxkit.magics
 %matplotlib inline
 
@@ -328,34 +330,38 @@ seminar.check_answer(answer_vlan42, set(topo.who_reaches("VLAN 42")), question="
 # %%
 seminar.check_reaches(fx, "ns", "VLAN 42")
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "solution"]
 # ### Solution
 #
 # Try first! Then run these cells.
 
-# %% [markdown] tags=["lang-fr"]
+# %% [markdown] tags=["lang-fr", "solution"]
 # ### Solution
 #
 # Cherchez d'abord ! Puis lancez ces cellules.
 
-# %%
+# %% tags=["solution"]
 answer_vlan42 = {"titanic"}     # only titanic has a vif on xenbr1 (vif1.1); backup stopped
 print(seminar.check_answer(answer_vlan42, set(topo.who_reaches("VLAN 42")),
                            question="vlan42"))
 
-# %%
+# %% tags=["solution"]
 from fxkit.xen import DomainConfig, stable_mac
 
 cfg = DomainConfig.parse(fx.read_file("/etc/xen/ns.cfg"), "/etc/xen/ns.cfg")
-cfg.set("vif", [*cfg.get("vif"), f"mac={stable_mac('ns', 1)}, bridge=xenbr1"])
-fx.write_file("/etc/xen/ns.cfg", cfg.render())
+if "xenbr1" not in [v.bridge for v in cfg.vifs]:      # not twice, if run again
+    cfg.set("vif", [*cfg.get("vif"), f"mac={stable_mac('ns', 1)}, bridge=xenbr1"])
+    fx.write_file("/etc/xen/ns.cfg", cfg.render())
 %fx cat /etc/xen/ns.cfg
 
-# %%
-%fx xl shutdown -w ns
-%fx xl create /etc/xen/ns.cfg
+# %% tags=["solution"]
+# Restart ns, whether it runs or not (the plans do only what is needed).
+from fxkit.xen import plan_domu_shutdown, plan_domu_start, read_domu_facts
 
-# %%
+print(plan_domu_shutdown(read_domu_facts(fx), "ns").apply(fx))
+print(plan_domu_start(read_domu_facts(fx), "ns").apply(fx))
+
+# %% tags=["solution"]
 print(seminar.check_reaches(fx, "ns", "VLAN 42"))
 print(seminar.check_reaches(fx, "ns", "Backbone"))
 

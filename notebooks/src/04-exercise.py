@@ -46,14 +46,16 @@
 # %% tags=["lang-en"]
 from fxkit import seminar
 
-fx = seminar.start(lang="en")
+fx = seminar.start(lang="en", notebook="04")
+# your lab, as you left it; lost? seminar.reset_to("04") starts this notebook again
 %load_ext fxkit.magics
 %matplotlib inline
 
 # %% tags=["lang-fr"]
 from fxkit import seminar
 
-fx = seminar.start(lang="fr")
+fx = seminar.start(lang="fr", notebook="04")
+# votre lab, tel que vous l'avez laissé ; perdu ? seminar.reset_to("04") reprend ce notebook au début
 %load_ext fxkit.magics
 %matplotlib inline
 
@@ -297,8 +299,8 @@ with seminar.expect_refusal():
 # le **backbone seulement** (il ne doit pas atteindre la FreeBox). Comme vous préférez :
 #
 # * des commandes `%fx`, comme plus haut ;
-# * le constructeur de domU ci-dessous (remplissez-le, **Plan**, lisez, cochez,
-#   **Apply**) : chaque pont porte le nom du réseau qu'il atteint, et le curseur de
+# * le constructeur de domU ci-dessous (remplissez-le, **Planifier**, lisez, cochez,
+#   **Appliquer**) : chaque pont porte le nom du réseau qu'il atteint, et le curseur de
 #   mémoire s'arrête à ce que Xen peut encore donner ;
 # * ou un plan fxkit en Python : `plan_domu_create(read_domu_facts(fx), DomuSpec("wiki", ...))`
 #   de `fxkit.xen` (voyez les champs de `DomuSpec` avec `help(DomuSpec)`).
@@ -318,39 +320,44 @@ print(seminar.check_lv(fx, "lvm", "wiki-root", size="2G", fs="ext4"))
 print(seminar.check_reaches(fx, "wiki", "FreeBox", reaches=False))
 print(seminar.check_doctor(fx))
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "solution"]
 # ### Solution
 #
 # Try first! One plan does every step: the LVs and their filesystems, the config,
 # the start, and a check. It is shown before anything runs.
 
-# %% [markdown] tags=["lang-fr"]
+# %% [markdown] tags=["lang-fr", "solution"]
 # ### Solution
 #
 # Cherchez d'abord ! Un seul plan fait toutes les étapes : les LV et leurs systèmes de
 # fichiers, la configuration, le démarrage, et une vérification. Il s'affiche avant que
 # rien ne tourne.
 
-# %%
+# %% tags=["solution"]
+# The plan never formats an LV that exists: one left empty by a first try is done here.
+for lv, mkfs in (("wiki-root", "mkfs.ext4"), ("wiki-swap", "mkswap")):
+    if fx.run(["lvs", f"lvm/{lv}"], check=False).exit_status == 0 and \
+            "TYPE=" not in fx.run(["blkid", f"/dev/lvm/{lv}"], check=False).stdout:
+        fx.run([mkfs, f"/dev/lvm/{lv}"])
 spec = DomuSpec("wiki", memory=128, root_size="2G", swap_size="256M", bridges=("xenbr0",))
 plan = plan_domu_create(read_domu_facts(fx), spec)
 plan
 
-# %%
+# %% tags=["solution"]
 print(plan.apply(fx))
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "solution"]
 # Applying it again changes nothing: the plan reads the facts first, and there is
 # nothing left to do.
 
-# %% [markdown] tags=["lang-fr"]
+# %% [markdown] tags=["lang-fr", "solution"]
 # L'appliquer de nouveau ne change rien : le plan lit d'abord les faits, et il ne reste
 # rien à faire.
 
-# %%
+# %% tags=["solution"]
 plan_domu_create(read_domu_facts(fx), spec)
 
-# %%
+# %% tags=["solution"]
 print(seminar.check_domu(fx, "wiki", memory=128, bridges=["xenbr0"]))
 print(seminar.check_lv(fx, "lvm", "wiki-root", size="2G", fs="ext4"))
 print(seminar.check_reaches(fx, "wiki", "FreeBox", reaches=False))

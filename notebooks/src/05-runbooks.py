@@ -39,14 +39,16 @@
 # %% tags=["lang-en"]
 from fxkit import seminar
 
-fx = seminar.start(lang="en")
+fx = seminar.start(lang="en", notebook="05")
+# your lab, as you left it; lost? seminar.reset_to("05") starts this notebook again
 %load_ext fxkit.magics
 %matplotlib inline
 
 # %% tags=["lang-fr"]
 from fxkit import seminar
 
-fx = seminar.start(lang="fr")
+fx = seminar.start(lang="fr", notebook="05")
+# votre lab, tel que vous l'avez laissé ; perdu ? seminar.reset_to("05") reprend ce notebook au début
 %load_ext fxkit.magics
 %matplotlib inline
 
@@ -270,7 +272,7 @@ print(again.status, "| changed:", again.changed, "|", again.outcome["reason"])
 # ## Le lanceur de runbooks
 #
 # La même chose, en formulaire construit d'après la cellule des paramètres. Gardez-le
-# dans une variable (ici `launcher`) : après **Run**, `launcher.record` est
+# dans une variable (ici `launcher`) : après **Lancer**, `launcher.record` est
 # l'enregistrement de l'exécution. Un paramètre dont le commentaire liste les valeurs,
 # comme `action` (start, shutdown ou reboot), est un choix.
 
@@ -294,7 +296,7 @@ launcher
 # `web` *(lab)* doit être arrêté pour maintenance. Servez-vous du runbook
 # `domu-lifecycle` pour l'arrêter pour de vrai, et gardez l'enregistrement dans une
 # variable `rec_web` : avec le lanceur ci-dessus (domu `web`, action `shutdown`, cochez
-# `apply`, **Run**, puis `rec_web = launcher.record`), ou avec `seminar.run_runbook`.
+# `apply`, **Lancer**, puis `rec_web = launcher.record`), ou avec `seminar.run_runbook`.
 
 # %%
 rec_web = None
@@ -305,17 +307,22 @@ rec_web = None
 print(seminar.check_run(rec_web, changed=True))
 print(seminar.check_domu(fx, "web", running=False))
 
-# %% [markdown] tags=["lang-en"]
+# %% [markdown] tags=["lang-en", "solution"]
 # ### Solution
 #
 # Try first! Then run these cells.
 
-# %% [markdown] tags=["lang-fr"]
+# %% [markdown] tags=["lang-fr", "solution"]
 # ### Solution
 #
 # Cherchez d'abord ! Puis lancez ces cellules.
 
-# %%
+# %% tags=["solution"]
+from fxkit.xen import plan_domu_start, read_domu_facts
+
+# A shutdown that finds web already stopped changes nothing, and the check asks for a run
+# that did: if an earlier try stopped web another way, start it again first.
+plan_domu_start(read_domu_facts(fx), "web").apply(fx)
 rec_web = seminar.run_runbook("domu-lifecycle", {"domu": "web", "action": "shutdown"},
                               apply=True)
 print(seminar.check_run(rec_web, changed=True))

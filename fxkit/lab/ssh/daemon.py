@@ -46,6 +46,16 @@ class LabKeys:
         self.user_key_file = self.dir / "id_ecdsa"
         self.authorized_keys = self.root / "authorized_keys"
         self.host_key: paramiko.PKey = None  # type: ignore[assignment]
+        self.own_keys: dict[str, paramiko.PKey] = {}   # lab fleet host -> its own host key
+
+    def host_key_for(self, name: str) -> paramiko.PKey:
+        """The host key served for ``name``: a lab fleet host (fx07) has its own."""
+        from fxkit.lab.fleet import is_fleet_host
+        if not is_fleet_host(name):
+            return self.host_key
+        if name not in self.own_keys:
+            self.own_keys[name] = self._key(self.dir / f"host_key_{name}")
+        return self.own_keys[name]
 
     def ensure(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -81,11 +91,13 @@ class LabKeys:
 
 def write_client_files(root: Path, ports: dict[str, int], keys: LabKeys) -> None:
     """known_hosts and an ssh_config with one Host stanza per served scenario."""
-    host_key = keys.host_key
-    known = "".join(f"[127.0.0.1]:{port} {host_key.get_name()} {host_key.get_base64()}\n"
-                    for port in ports.values())
+    known = "".join(f"[127.0.0.1]:{port} {keys.host_key_for(name).get_name()} "
+                    f"{keys.host_key_for(name).get_base64()}\n" for name, port in ports.items())
     _atomic(root / "known_hosts", known)
     _atomic(root / "ssh_config", ssh_config(root, ports))
+    from fxkit.lab.fleet import fleet_inventory, is_fleet_host
+    if fleet := [name for name in ports if is_fleet_host(name)]:
+        fleet_inventory(root, fleet)
 
 
 def ssh_config(root: Path, ports: dict[str, int]) -> str:
@@ -161,6 +173,9 @@ def _alive(pid: int) -> bool:
 def plan_ports(scenarios: list[str], port: int | None) -> dict[str, int]:
     """Ports for the scenarios: ``port`` and the next ones; the default falls back to free ones."""
     ports = {}
+    from fxkit.lab.fleet import is_fleet_host
+    fleet = [name for name in scenarios if is_fleet_host(name)]
+    scenarios = [name for name in scenarios if not is_fleet_host(name)]
     for i, name in enumerate(scenarios):
         check_scenario(name)
         wanted = (DEFAULT_PORT if port is None else port) + i if port != 0 else 0
@@ -170,7 +185,7 @@ def plan_ports(scenarios: list[str], port: int | None) -> dict[str, int]:
             raise LabError(f"port {wanted} on 127.0.0.1 is already in use: choose another "
                            "with --port N, or stop what listens there")
         ports[name] = wanted
-    return ports
+    return {**ports, **dict.fromkeys(fleet, 0)}   # fleet hosts: any free port each
 
 
 def _free(port: int) -> bool:
@@ -184,15 +199,20 @@ def _free(port: int) -> bool:
 
 
 def start(scenarios: list[str] | None = None, port: int | None = None,
-          root: Path | None = None) -> ServerStatus:
-    """Start the daemon (detached) and wait until it listens; refuse if one runs."""
+          root: Path | None = None, hosts: int = 0) -> ServerStatus:
+    """Start the daemon (detached) and wait until it listens; refuse if one runs.
+
+    ``hosts``: also serve a lab fleet of that many dom0s (``fxkit.lab.fleet``)."""
     root = Path(root) if root else lab_dir()
     if current := status(root):
         raise LabError(f"the lab server already runs (pid {current.pid}, ports "
                        f"{current.ports}); stop it first with `fxkit lab stop`")
     scenarios = scenarios or ["fx"]
-    ports = plan_ports(scenarios, port)
     root.mkdir(parents=True, exist_ok=True)
+    if hosts:
+        from fxkit.lab.fleet import ensure_fleet
+        scenarios = [*scenarios, *ensure_fleet(hosts, root)]
+    ports = plan_ports(scenarios, port)
     argv = [sys.executable, "-c", _BOOT, "--daemon", "--root", str(root),
             *(f"{name}={p}" for name, p in ports.items())]
     with open(root / "server.log", "ab") as logf:

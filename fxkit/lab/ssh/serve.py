@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", required=True)
     parser.add_argument("--daemon", action="store_true",
                         help="fork: exit 0 once the server listens, 1 if it died first")
-    parser.add_argument("ports", nargs="+", help="SCENARIO=PORT (0: any free port)")
+    parser.add_argument("ports", nargs="+",
+                        help="SCENARIO=PORT or lab fleet HOST=PORT (0: any free port)")
     args = parser.parse_args(argv)
     if args.daemon:
         _detach(Path(args.root))

@@ -135,7 +135,10 @@ class LabServer:
 
     def __init__(self, ports: dict[str, int], root: str | Path | None = None,
                  address: str = "127.0.0.1") -> None:
-        self.stores = {name: LabStore(name, root) for name in ports}
+        from fxkit.lab.fleet import FleetStore, is_fleet_host
+        self.stores: dict[str, LabStore] = {
+            name: FleetStore(name, root) if is_fleet_host(name) else LabStore(name, root)
+            for name in ports}
         self.root = next(iter(self.stores.values())).root
         self.requested = dict(ports)
         self.address = address
@@ -150,6 +153,8 @@ class LabServer:
     def start(self) -> dict[str, int]:
         """Bind every port and start accepting; returns {scenario: port}."""
         self.keys.ensure()
+        for name in self.requested:     # made before any connection thread asks for them
+            self.keys.host_key_for(name)
         for name, port in self.requested.items():
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -162,7 +167,7 @@ class LabServer:
             sock.listen(64)
             self._sockets.append(sock)
             self.ports[name] = sock.getsockname()[1]
-            threading.Thread(target=self._accept, args=(sock, self.stores[name]),
+            threading.Thread(target=self._accept, args=(sock, self.stores[name], name),
                              daemon=True, name=f"lab-accept-{name}").start()
         return dict(self.ports)
 
@@ -175,18 +180,21 @@ class LabServer:
         with self._lock:
             self._channels.discard(channel)
 
-    def _accept(self, sock: socket.socket, store: LabStore) -> None:
+    def _accept(self, sock: socket.socket, store: LabStore, name: str) -> None:
         while not self._stopping.is_set():
             try:
                 conn, _ = sock.accept()
             except OSError:
                 return
+            if getattr(store, "down", False):   # a lab fleet host made unreachable
+                conn.close()
+                continue
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=self._serve, args=(conn, store), daemon=True).start()
+            threading.Thread(target=self._serve, args=(conn, store, name), daemon=True).start()
 
-    def _serve(self, conn: socket.socket, store: LabStore) -> None:
+    def _serve(self, conn: socket.socket, store: LabStore, name: str) -> None:
         transport = paramiko.Transport(conn)
-        transport.add_server_key(self.keys.host_key)
+        transport.add_server_key(self.keys.host_key_for(name))
         transport.set_subsystem_handler("sftp", LabSFTPServer, LabSFTP)
         session = _Session(self, store, transport)
         with self._lock:
