@@ -45,6 +45,7 @@ def test_lab_start_hosts_serves_distinct_hosts_with_an_inventory(fleet):
     assert [s.hostname for s in states.values()] == ["fx01", "fx02", "fx03"]
 
 
+@pytest.mark.slow     # a few seconds of waiting: in make test, not make check
 def test_inventory_limit_json_over_the_fleet(fleet):
     root, _ = fleet
     code, doc = _json(["inventory", "-i", str(root / "inventory.ini"), "--limit",
@@ -62,6 +63,7 @@ def test_inventory_limit_json_over_the_fleet(fleet):
     assert running["fx03"] == running["fx01"] - 1
 
 
+@pytest.mark.slow     # a few seconds of waiting: in make test, not make check
 def test_doctor_and_inventory_with_an_unreachable_host(fleet):
     root, _ = fleet
     store(root, "fx13").set_down()

@@ -289,6 +289,7 @@ def test_shell_without_terminal_runs_stdin_like_bash_s(served, fx):
         1, "xen-3.0.3-1-amd64.gz\nfx\n", "cat: /nope: No such file or directory\n")
 
 
+@pytest.mark.slow     # a few seconds of waiting: in make test, not make check
 def test_timeout_kills_a_delayed_command_before_it_runs(fx, served):
     from fxkit.errors import CommandTimedOut
     with LabStore("fx", served.root).transaction() as state:

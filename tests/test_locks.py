@@ -93,6 +93,7 @@ def test_the_python_api_and_widgets_take_the_lock_too(lab):
     assert current_owner(fx) is None
 
 
+@pytest.mark.slow     # a few seconds of waiting: in make test, not make check
 def test_a_second_writer_waits_for_the_lock_up_to_the_timeout(lab, monkeypatch):
     held = HostLock(LabHost("lab"), runbook="first")
     held.acquire()

@@ -139,6 +139,7 @@ def test_gnu_head_output_is_split_exactly_and_bad_files_are_findings(tmp_path: P
     assert "larger than" in errors[f"{d}/big.cfg"]
 
 
+@pytest.mark.slow     # a few seconds of waiting: in make test, not make check
 def test_a_20_mb_listing_costs_two_commands_and_says_what_was_left_out() -> None:
     names = "".join(f"d{i:07d}.cfg\n" for i in range(1_500_000))     # ~20 MB
     calls = []
@@ -286,6 +287,7 @@ def test_surrogate_escapes_are_raw_bytes_as_os_gives_them(tmp_path: Path) -> Non
     assert r.exit_status == 0
 
 
+@pytest.mark.slow     # a few seconds of waiting: in make test, not make check
 def test_the_cli_shows_no_traceback_for_configs_with_every_problem(tmp_path: Path) -> None:
     lab = _lab_with(tmp_path / "lab", BAD_CONFIGS)
     lab.close()

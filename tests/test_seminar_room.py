@@ -82,6 +82,7 @@ def _commands(root: str, worker: int) -> None:
         host.run(["lvcreate", "-L", "4M", "-n", f"w{worker}-{i}", "lvm"])
 
 
+@pytest.mark.slow     # a few seconds of waiting: in make test, not make check
 def test_two_notebooks_of_one_trainee_share_the_lab_safely(tmp_path):
     """Concurrent commands from several processes: every change kept, the state file whole."""
     root = str(tmp_path / "lab")

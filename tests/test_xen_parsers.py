@@ -183,6 +183,7 @@ def test_shutdown_without_wait_returns_at_once() -> None:
     assert host.ran == [("xl", "shutdown", "web")] and host.polls == 0
 
 
+@pytest.mark.slow     # a few seconds of waiting: in make test, not make check
 def test_shutdown_that_never_settles_says_so() -> None:
     with pytest.raises(PreconditionFailed, match="web was still listed 1 s after"):
         Toolstack(XlSequenceHost([DYING], SHUT_DOWN)).shutdown("web", timeout=1)
