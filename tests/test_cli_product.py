@@ -116,8 +116,11 @@ def test_ctrl_c_in_any_command_exits_130(lab):
     from fxkit.lab import LabStore, faults
     with LabStore("fx").transaction() as state:
         faults.delay(state, "xl list*", seconds=30)
+    # Ctrl-C as at a terminal: SIGINT at its default, even when this test session was
+    # started in the background (a shell's `cmd &` ignores SIGINT, and children inherit it).
     proc = subprocess.Popen([sys.executable, "-m", "fxkit", "xen", "list"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while LabStore("fx").load().faults:       # taken when the command starts its delay
         assert time.monotonic() < deadline and proc.poll() is None
