@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from fxkit.cli import exits, jsonout
 from fxkit.cli.hostopts import HostOptions, host_options
 from fxkit.cli.jsonout import JSON_OPTION as JSON
+from fxkit.cli.runreport import report_run
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,19 +64,4 @@ def resume(ctx: click.Context, run_id: str, apply: bool, confirm: str | None,
                          accept_new_host_key=conn.accept_new_host_key,
                          observer=LiveProgress(QUIET if quiet or as_json else NORMAL),
                          control=control)
-    code = exits.for_record(new)
-    if as_json:
-        jsonout.echo(jsonout.run_doc(new, code))
-        sys.exit(code)
-    changed = "changed" if new.changed else "nothing changed"
-    click.echo(f"{new.status}: {new.runbook} on {new.host} ({changed}), resuming {rec.id}")
-    if reason := new.outcome.get("reason"):
-        click.echo(f"  {reason}")
-    if new.error and new.status != "interrupted":
-        evalue = (str(new.error.get("evalue") or "").splitlines() or [""])[0]
-        click.secho(f"  cell {new.error.get('cell')} raised {new.error.get('ename')}: "
-                    f"{evalue}", fg="red", err=True)
-    if not quiet:
-        click.echo(f"record:   {new.record_path}")
-        click.echo(f"show it:  fxkit runs show {new.id}")
-    sys.exit(code)
+    report_run(new, as_json=as_json, quiet=quiet, resuming=rec.id)

@@ -13,8 +13,9 @@ from fxkit.cli import exits, jsonout
 from fxkit.cli.hostopts import FleetOptions, HostOptions, fleet_options, host_options
 from fxkit.cli.jsonout import JSON_OPTION as JSON
 from fxkit.cli.resume import resume
+from fxkit.cli.runreport import report_run
 from fxkit.errors import FxkitError
-from fxkit.runbook.records import RESUMABLE, find_run, heads_of, list_runs, verify_run
+from fxkit.runbook.records import find_run, heads_of, list_runs, verify_run
 
 if TYPE_CHECKING:
     from fxkit.runbook.warm import WarmKernel
@@ -93,24 +94,7 @@ def run(ctx: click.Context, runbook: str, params: tuple[tuple[str, str], ...], h
                           sudo=conn.sudo, ssh_config=conn.ssh_config,
                           accept_new_host_key=conn.accept_new_host_key, runs_dir=runs_dir,
                           observer=LiveProgress(level), control=control, kernel=kernel)
-    code = exits.for_record(rec)
-    if as_json:
-        jsonout.echo(jsonout.run_doc(rec, code))
-        sys.exit(code)
-    changed = "changed" if rec.changed else "nothing changed"
-    click.echo(f"{rec.status}: {rec.runbook} on {rec.host} ({changed})")
-    if reason := rec.outcome.get("reason"):
-        click.echo(f"  {reason}")
-    if rec.error and rec.status != "interrupted":
-        click.secho(f"  cell {rec.error.get('cell')} raised {rec.error.get('ename')}: "
-                    f"{_first_line(rec.error.get('evalue'))}", fg="red", err=True)
-    if not quiet:
-        click.echo(f"notebook: {rec.notebook}")
-        click.echo(f"record:   {rec.record_path}")
-        click.echo(f"show it:  fxkit runs show {rec.id}")
-    if rec.status in RESUMABLE and rec.target is not None and code != exits.REFUSED:
-        click.echo(f"resume:   fxkit runs resume {rec.id}   (dry-run; then --apply)")
-    sys.exit(code)
+    report_run(rec, as_json=as_json, quiet=quiet)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -224,11 +208,6 @@ def _warm_kernel(ctx: click.Context) -> WarmKernel:
     """A kernel for this run, killed when the command ends (``fxkit.runbook.pool``)."""
     from fxkit.runbook.pool import prestarted
     return ctx.with_resource(prestarted())
-
-
-def _first_line(text: object) -> str:
-    lines = str(text or "").splitlines()
-    return lines[0] if lines else ""
 
 
 runs.add_command(resume)
