@@ -93,7 +93,7 @@ def anylab(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     if lab.real and request.node.get_closest_marker("xen_hotplug"):
         # No other real lab starts a domU meanwhile (tests/support/labs_real.py says why).
         from support.labs_real import REAL_LABS
-        with REAL_LABS.hotplug:
+        with REAL_LABS.starting_domus(lab.root):
             yield lab
     else:
         yield lab

@@ -4,6 +4,9 @@ outcomes reach the waiting tests, and close() leaves nothing behind."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,10 +48,14 @@ def test_the_main_lab_then_each_job_on_a_freshly_restored_second_lab(fake_real,
     def second(lab: Lab, say) -> None:
         raise ValueError("the job failed")
 
+    def third(lab: Lab, say) -> str:
+        assert labs.hotplug.locked()          # no other lab starts domUs meanwhile
+        return "started a domU"
+
     labs = labs_real.RealLabs()
     reniced: list[int] = []
     monkeypatch.setattr(labs_real, "renice", lambda root, nice: reniced.append(nice))
-    labs.start([(second, {"idle": True}), (first, {})])
+    labs.start([(second, {"idle": True}), (first, {}), (third, {"hotplug": True})])
     main = labs.main(timeout=30)
     assert main.real and main.target == "lab:real"
     ok = labs.outcome(first, timeout=30)
@@ -59,10 +66,14 @@ def test_the_main_lab_then_each_job_on_a_freshly_restored_second_lab(fake_real,
     assert seen[0].root != main.root and seen[0].root.name.startswith("fxkit-realxen-bg-")
     labs.background_done.wait(30)
     starts = [c for c in fake_real if c[0] in ("start", "reset")]
+    assert labs.outcome(third, timeout=30).get() == "started a domU"
+    assert not labs.hotplug.locked()
     assert starts == [("start", "pytest (the real-lab tier)", "realxen"),   # idle jobs last
                       ("reset", "pytest (background job first)"),
+                      ("reset", "pytest (background job third)"),
                       ("reset", "pytest (background job second)")]
-    assert reniced == [labs_real.IDLE_NICE]                           # only for the idle one
+    # high priority while the hotplug job starts domUs, back to 0, the idle job lowest
+    assert reniced == [labs_real.HOTPLUG_NICE, 0, labs_real.IDLE_NICE]
     labs.close()
     assert not main.root.exists() and not seen[0].root.exists()
     assert any(c[0] == "stop" and c[1].startswith("fxkit-realxen-bg-") for c in fake_real)
@@ -96,3 +107,22 @@ def test_an_unregistered_job_says_how_to_register_it(fake_real) -> None:
     with pytest.raises(RuntimeError, match=r"real_job\(lonely\)"):
         labs.outcome(lonely)
     labs.close()
+
+
+def test_renice_sets_the_autogroup_and_every_thread(monkeypatch, tmp_path) -> None:
+    """A daemonized QEMU has a session, so an autogroup, of its own: its nice value is the
+    one the scheduler weighs against the tests' session."""
+    from fxkit.lab.real import vm
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                               start_new_session=True)
+    try:
+        monkeypatch.setattr(vm, "qemu_pids", lambda overlay: [sleeper.pid])
+        labs_real.renice(tmp_path, 7)
+        tasks = list(Path(f"/proc/{sleeper.pid}/task").iterdir())
+        assert tasks and all(os.getpriority(os.PRIO_PROCESS, int(t.name)) == 7 for t in tasks)
+        autogroup = Path(f"/proc/{sleeper.pid}/autogroup")
+        if autogroup.exists():
+            assert autogroup.read_text().split()[-1] == "7"
+    finally:
+        sleeper.kill()
+        sleeper.wait()

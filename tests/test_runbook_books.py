@@ -66,6 +66,8 @@ def test_domu_lifecycle_dry_run_then_apply_then_nothing_to_do(lab, tmp_path):
     assert dry.status == "succeeded" and not dry.changed and dry.outcome["status"] == "dry-run"
     assert "ns" in xl_list(lab)  # dry-run changed nothing
     assert not any(c.startswith("xl shutdown") for c in dry.commands)
+    # a dry-run changes nothing, so its "After" reuses the facts: each command ran once
+    assert len(dry.commands) == len(set(dry.commands)), dry.commands
     done = run(tmp_path, "domu-lifecycle", apply=True, domu="ns", action="shutdown")
     assert done.status == "succeeded" and done.changed, done.error
     assert "xl shutdown -w ns" in done.commands
@@ -74,6 +76,7 @@ def test_domu_lifecycle_dry_run_then_apply_then_nothing_to_do(lab, tmp_path):
     again = run(tmp_path, "domu-lifecycle", apply=True, domu="ns", action="shutdown")
     assert again.status == "succeeded" and not again.changed
     assert "ns is not running" in again.outcome["reason"]
+    assert len(again.commands) == len(set(again.commands)), again.commands
     started = run(tmp_path, "domu-lifecycle", apply=True, domu="ns", action="start")
     assert started.changed and "ns" in xl_list(lab)
     record = json.loads(Path(started.record_path).read_text())
@@ -161,6 +164,8 @@ def test_lv_create_dry_run_apply_and_second_apply(lab, tmp_path):
     assert dry.status == "succeeded" and dry.outcome["status"] == "dry-run"
     assert "lvm/scratch" not in lv_sizes(lab)
     assert not any(c.startswith(("lvcreate", "mkfs")) for c in dry.commands)
+    # a dry-run changes nothing, so its "After" reuses the facts: each command ran once
+    assert len(dry.commands) == len(set(dry.commands)), dry.commands
     done = run(tmp_path, "lv-create", apply=True, lv="scratch", size="1G")
     assert done.status == "succeeded" and done.changed, done.error
     assert lv_sizes(lab)["lvm/scratch"] == 1024 ** 3
@@ -170,6 +175,7 @@ def test_lv_create_dry_run_apply_and_second_apply(lab, tmp_path):
     again = run(tmp_path, "lv-create", apply=True, lv="scratch", size="1G")
     assert again.status == "succeeded" and not again.changed
     assert not any(c.startswith(("lvcreate", "mkfs")) for c in again.commands)
+    assert len(again.commands) == len(set(again.commands)), again.commands
 
 
 def test_lv_extend_fault_mid_plan_then_rerun_finishes_only_what_is_left(lab, tmp_path):
