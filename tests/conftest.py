@@ -10,8 +10,9 @@ collect_ignore_glob: list[str] = []
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _isolated_state(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Never write to the user's own audit log or lab while testing."""
+def _isolated_state(tmp_path_factory: pytest.TempPathFactory):
+    """Never write to the user's own audit log, lab or kernel pool while testing."""
+    from support.kernels import start_pool, stop_pool
     base = tmp_path_factory.mktemp("fxkit-state")
     os.environ["FXKIT_AUDIT_LOG"] = str(base / "audit.jsonl")
     os.environ.setdefault("FXKIT_LAB_DIR", str(base / "lab"))
@@ -19,8 +20,12 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory) -> None:
     # The lab saves a state only when a command says it changed it: under test, every
     # command also compares the full dump, so a change that would be lost is an error.
     os.environ["FXKIT_LAB_CHECK_SAVES"] = "1"
-    # `fxkit run` leaves no spare kernel behind (tests/test_kernels.py turns them on)
+    # `fxkit run` leaves no spare kernel behind (tests/test_kernels.py turns them on), but
+    # the runbook runs of the tests take warm kernels (tests/support/kernels.py)
     os.environ["FXKIT_WARM_KERNELS"] = "0"
+    pool = start_pool()
+    yield
+    stop_pool(pool)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -11,10 +11,9 @@ real lab is restored from its snapshot instead (tests/conftest.py). Tests marked
 from __future__ import annotations
 
 import pytest
+from support.kernels import run_warm
 from support.labs import Lab
 from support.labs import notebook_text as outputs
-
-from fxkit.runbook.runner import run_runbook
 
 # The first test on the real lab also builds its image and boots it: minutes, not seconds.
 pytestmark = [pytest.mark.notebook, pytest.mark.timeout(2400)]
@@ -26,8 +25,8 @@ REAL_GUEST = {"kernel": "/boot/guest/vmlinuz", "ramdisk": "/boot/guest/initrd.gz
 
 def run(lab: Lab, tmp_path, name: str, apply: bool = False, confirm: str | None = None,
         **params):
-    rec = run_runbook(name, {"host": lab.target, **params}, apply=apply, confirm=confirm,
-                      runs_dir=tmp_path / "runs")
+    rec = run_warm(name, {"host": lab.target, **params}, apply=apply, confirm=confirm,
+                   runs_dir=tmp_path / "runs")
     assert rec.host == lab.target
     return rec
 

@@ -9,9 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from support.kernels import run_warm
 from support.labs import notebook_text as outputs
-
-from fxkit.runbook.runner import run_runbook
 
 pytestmark = pytest.mark.notebook
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +40,7 @@ def xl_list(root: Path) -> dict[str, str]:
 
 
 def run(tmp_path, name, apply=False, confirm=None, **params):
-    return run_runbook(name, params, apply=apply, confirm=confirm, runs_dir=tmp_path / "runs")
+    return run_warm(name, params, apply=apply, confirm=confirm, runs_dir=tmp_path / "runs")
 
 
 # -- read-only ------------------------------------------------------------------------
