@@ -119,6 +119,25 @@ def test_load_reads_every_file_in_order_and_skips_missing_ones(tmp_path):
     assert [(e.patterns, e.where) for e in entries] == [("fx", f"{a}:1"), ("fx2", f"{b}:2")]
 
 
+def test_load_sees_every_change_to_a_file_it_has_read(tmp_path):
+    """Files are parsed once per change (a fleet connects to fifty hosts at once), never
+    answered from an older read: an append, a rewrite, a replacement by rename."""
+    path = tmp_path / "known_hosts"
+    path.write_text("fx ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n")
+    first = kh.load([str(path)])
+    assert kh.load([str(path)]) == first
+    kh.append(str(path), "fx2", "ssh-ed25519", b"key", hashed=False)
+    assert [e.patterns for e in kh.load([str(path)])] == ["fx", "fx2"]
+    path.write_text("fy ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n")      # same size, rewritten
+    assert [e.patterns for e in kh.load([str(path)])] == ["fy"]
+    other = tmp_path / "new"
+    other.write_text("fz ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n")
+    other.replace(path)
+    assert [e.patterns for e in kh.load([str(path)])] == ["fz"]
+    path.unlink()
+    assert kh.load([str(path)]) == []
+
+
 # -- the host key check -------------------------------------------------------------------
 
 @pytest.fixture

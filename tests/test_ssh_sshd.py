@@ -55,6 +55,16 @@ def test_one_connection_serves_many_commands(host):
     assert len(seen) == 1  # same client port every time: one TCP connection
 
 
+def test_aes_gcm_is_preferred_where_the_server_has_it(host):
+    """GCM's integrity check runs in C, CTR+HMAC's comparison in Python (aead_first)."""
+    from fxkit.transports.ssh import aead_first
+    host.run(["true"])
+    transport = host.connection().get_transport()
+    assert transport.remote_cipher == transport.local_cipher == "aes128-gcm@openssh.com"
+    assert aead_first(("aes128-ctr", "aes256-gcm@openssh.com", "aes256-ctr")) == (
+        "aes256-gcm@openssh.com", "aes128-ctr", "aes256-ctr")
+
+
 def test_failure_raises_command_failed(host):
     with pytest.raises(CommandFailed, match="exited with status 2"):
         host.run(["ls", "/no/such"])
@@ -75,6 +85,14 @@ def test_megabyte_on_stderr_does_not_hang(host):
     r = host.run(["sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' x >&2; echo done"],
                  timeout=30)
     assert len(r.stderr) == 1_000_000 and r.stdout == "done\n"
+
+
+def test_more_than_the_ssh_window_on_each_stream_does_not_hang(host):
+    """5 MB on stderr before any stdout, then 5 MB on stdout: more than the channel's
+    window (2 MB), so a client that waits on one stream while the other fills hangs."""
+    r = host.run(["sh", "-c", "head -c 5000000 /dev/zero | tr '\\0' e >&2; "
+                  "head -c 5000000 /dev/zero | tr '\\0' o"], timeout=60)
+    assert r.stderr == "e" * 5_000_000 and r.stdout == "o" * 5_000_000
 
 
 def test_stdin(host):

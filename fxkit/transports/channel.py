@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import threading
+import selectors
+import time
 
 import paramiko
 
@@ -10,26 +11,39 @@ from fxkit.host import Exec
 
 
 def drain(chan: paramiko.Channel, timeout: float | None) -> Exec:
-    """Read stdout and stderr at once (stderr on a thread), honouring the timeout."""
-    err_chunks: list[bytes] = []
+    """Read stdout and stderr as they come, honouring the timeout.
 
-    def read_stderr() -> None:
-        while data := chan.recv_stderr(65536):
-            err_chunks.append(data)
-
-    reader = threading.Thread(target=read_stderr, daemon=True)
-    reader.start()
-    out_chunks: list[bytes] = []
-    chan.settimeout(timeout)
-    try:
-        while data := chan.recv(65536):
-            out_chunks.append(data)
-        timed_out = not chan.status_event.wait(timeout)
-    except TimeoutError:
-        timed_out = True
+    Both streams are read in this thread: the channel's ``fileno`` is readable while either
+    has data, and for good once the command's output has ended, so neither can fill the
+    SSH window while the other is waited on (no reader thread per command).
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    streams = [(chan.recv, []), (chan.recv_stderr, [])]
+    out_chunks, err_chunks = streams[0][1], streams[1][1]
+    ended: set[int] = set()
+    chan.settimeout(0.0)             # recv raises TimeoutError when nothing is buffered yet
+    timed_out = False
+    with selectors.DefaultSelector() as ready:
+        ready.register(chan.fileno(), selectors.EVENT_READ)
+        while len(ended) < 2:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0 or not ready.select(left):
+                timed_out = True
+                break
+            for n, (recv, chunks) in enumerate(streams):
+                if n in ended:
+                    continue
+                try:
+                    while data := recv(65536):
+                        chunks.append(data)
+                    ended.add(n)         # b"": this stream has ended
+                except TimeoutError:
+                    pass                 # nothing more on this stream for now
+        if not timed_out:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            timed_out = not chan.status_event.wait(left)
     if timed_out:
         kill(chan)
-    reader.join(timeout=5)
     out, err = b"".join(out_chunks).decode(errors="replace"), \
         b"".join(err_chunks).decode(errors="replace")
     if timed_out:

@@ -80,13 +80,28 @@ def load(paths: Iterable[str]) -> list[Entry]:
     """Every entry of the files that exist, in order (user files first, as OpenSSH reads)."""
     entries: list[Entry] = []
     for path in paths:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                lines = fh.read().splitlines()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
-            continue
-        entries += [e for n, text in enumerate(lines, 1)
-                    if (e := parse_line(text, path, n)) is not None]
+        entries += _load_file(path)
+    return entries
+
+
+# The entries of each file as last read, by the file's identity, size and mtime: fifty hosts
+# connecting at once read the same file fifty times, and an append changes size and mtime.
+_files: dict[str, tuple[tuple[int, int, int, int], list[Entry]]] = {}
+
+
+def _load_file(path: str) -> list[Entry]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            st = os.fstat(fh.fileno())
+            stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            if (cached := _files.get(path)) is not None and cached[0] == stamp:
+                return cached[1]
+            lines = fh.read().splitlines()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+        return []
+    entries = [e for n, text in enumerate(lines, 1)
+               if (e := parse_line(text, path, n)) is not None]
+    _files[path] = (stamp, entries)
     return entries
 
 

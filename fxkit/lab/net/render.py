@@ -21,14 +21,25 @@ class Num:
         self.text = text
 
 
+# What json.dumps does with a str (ensure_ascii): the C function, without dumps' setup.
+_string = json.encoder.encode_basestring_ascii
+
+
 def dump(value: Any) -> str:
     """Compact JSON exactly like iproute2's json_writer (no spaces)."""
-    if isinstance(value, Num):
-        return value.text
+    if isinstance(value, str):
+        return _string(value)
     if isinstance(value, dict):
-        return "{" + ",".join(json.dumps(k) + ":" + dump(v) for k, v in value.items()) + "}"
+        return "{" + ",".join((_string(k) if isinstance(k, str) else json.dumps(k)) + ":"
+                              + dump(v) for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ",".join(dump(v) for v in value) + "]"
+    if isinstance(value, Num):
+        return value.text
+    if value is True or value is False or value is None:
+        return "true" if value else "false" if value is False else "null"
+    if type(value) is int:
+        return int.__repr__(value)
     return json.dumps(value)
 
 

@@ -22,6 +22,7 @@ from fxkit.lab.state import LabState
 from fxkit.transports.argv import decode_command_line
 
 _OPERATORS = ("2>>", "2>&1", "&&", "||", ">>", "2>", ";", "|", ">", "<", "&")
+_OPERATOR_STARTS = frozenset(op[0] for op in _OPERATORS)
 _UNSUPPORTED = "`(){}"
 # A variable reference inside a word: QUOTED or SPLIT (unquoted), the name, END.
 _QUOTED, _SPLIT, _END = "\x00", "\x02", "\x01"
@@ -107,7 +108,8 @@ def tokenize(line: str) -> list[tuple[str, str, bool]]:
             end = line.find("\n", i)
             i = n if end < 0 else end
         else:
-            op = next((o for o in _OPERATORS if line.startswith(o, i)), None)
+            op = next((o for o in _OPERATORS if line.startswith(o, i)), None) \
+                if c in _OPERATOR_STARTS else None
             if op and op.startswith("2") and not (buf == [] and not in_word):
                 op = None  # "a2>x" is the word a2 then ">"
             if op is None and c in "<>;|&":

@@ -8,6 +8,7 @@ seed, so a reset lab answers the same way every time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,11 @@ from fxkit.xen.specs import DiskSpec, VifSpec
 DOM0 = "Domain-0"
 DEFAULT_DOM0_MEMORY = 512
 
+
+
+# Every LVM report asks which LVs running domains hold open: the same few disk strings,
+# parsed once (a DiskSpec is frozen, so sharing one is safe).
+_disk_spec = functools.lru_cache(maxsize=4096)(DiskSpec.parse)
 
 @dataclass
 class LabVif:
@@ -55,7 +61,7 @@ class LabDomain:
         return self.domid == 0
 
     def disk_specs(self) -> list[DiskSpec]:
-        return [DiskSpec.parse(d) for d in self.disks]
+        return [_disk_spec(d) for d in self.disks]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "domid": self.domid, "memory": self.memory,
