@@ -15,11 +15,13 @@ destructive steps unless ``confirm`` names what they destroy::
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import html
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fxkit import export
 from fxkit.errors import ApplyFailed, ConfirmationRequired, FxkitError, PreconditionFailed
@@ -115,12 +117,19 @@ class Step:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What ``Plan.apply`` did: steps run (with results), steps skipped, and why."""
+    """What ``Plan.apply`` did: steps run (with results), steps skipped, and why.
+
+    ``after``: the facts the verification read once the steps had run, still under the
+    lock (the ``facts`` of the plan ``replan`` made), or None when the plan has no
+    ``replan`` or its planner did not give them; what to show as "after" without reading
+    the host a third time.
+    """
 
     title: str
     ran: tuple[tuple[Step, Result | None], ...]
     skipped: tuple[tuple[Step, str], ...]
     reason: str = ""
+    after: Any = field(default=None, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
@@ -140,7 +149,8 @@ class Plan:
     made, re-reads the host and plans the same request again: after applying, that plan
     must be empty, or the apply reports what still differs. ``confirm_name``, when set, is
     the one name that confirms everything the plan destroys (a domU's name for its config
-    and its LVs); otherwise each destroyed thing is confirmed by its own name.
+    and its LVs); otherwise each destroyed thing is confirmed by its own name. ``facts``:
+    what the planner read the host as, so the verifying plan's are ``Outcome.after``.
     """
 
     title: str
@@ -149,6 +159,7 @@ class Plan:
     reason: str = ""
     replan: Callable[[Host], Plan] | None = field(default=None, repr=False, compare=False)
     confirm_name: str | None = None
+    facts: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -180,7 +191,7 @@ class Plan:
         lock.acquire()
         try:
             self._run_steps(host, ran, skipped, _progress(progress, len(self.steps), self.title))
-            self._verify(host)
+            verified = self._verify(host)
         except BaseException as e:
             if (trouble := release(lock)) is not None and isinstance(e, ApplyFailed):
                 e.args = (f"{e.args[0]}\n{lock_stays(host, trouble)}",)
@@ -189,7 +200,8 @@ class Plan:
             done = [s for s, _ in ran]
             raise ApplyFailed(f"{self.title}: {len(done)} step(s) applied and verified, but "
                               f"{lock_stays(host, trouble)}", None, done, trouble)
-        return Outcome(self.title, tuple(ran), tuple(skipped))
+        return Outcome(self.title, tuple(ran), tuple(skipped),
+                       after=verified.facts if verified is not None else None)
 
     def _run_steps(self, host: Host, ran: list[tuple[Step, Result | None]],
                    skipped: list[tuple[Step, str]],
@@ -240,13 +252,15 @@ class Plan:
                 f"{self.title}: this plan destroys {names}. Nothing was run. To go ahead, "
                 f"confirm by name: confirm={name!r} (CLI: --confirm {name})", missing)
 
-    def _verify(self, host: Host) -> None:
+    def _verify(self, host: Host) -> Plan | None:
+        """The plan made again from fresh facts (None without ``replan``); it must be empty."""
         if self.replan is None:
-            return
+            return None
         again = self.replan(host)
         if not again.empty:
             left = "; ".join(s.description for s in again.steps)
             raise PreconditionFailed(f"{self.title}: applied, but the host still differs: {left}")
+        return again
 
     # -- exporting (fxkit.export) ---------------------------------------------------
 
@@ -307,3 +321,14 @@ def _progress(progress: bool | Callable[[int, int, Step], None], total: int,
             bar.set_postfix_str(step.description[:40])
             bar.update(1)
     return report
+
+
+def keeps_facts(planner: Callable[..., Plan]) -> Callable[..., Plan]:
+    """Decorate a planner whose first argument is the facts it reads: each Plan it returns
+    carries them (``Plan.facts``), so ``Plan.apply`` hands the verification's fresh read
+    back as ``Outcome.after``."""
+    @functools.wraps(planner)
+    def plan(facts: Any, *args: Any, **kwargs: Any) -> Plan:
+        made = planner(facts, *args, **kwargs)
+        return made if made.facts is not None else dataclasses.replace(made, facts=facts)
+    return plan

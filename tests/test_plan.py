@@ -4,7 +4,7 @@ import pytest
 
 from fxkit.audit import AuditLog
 from fxkit.errors import ApplyFailed, ConfirmationRequired, PreconditionFailed
-from fxkit.plan import FileWrite, Plan, Step
+from fxkit.plan import FileWrite, Plan, Step, keeps_facts
 from fxkit.transports.local import LocalHost
 
 
@@ -81,6 +81,28 @@ def test_replan_verifies_the_result(host):
         plan.apply(host)
 
 
+def test_the_verifying_read_is_the_outcomes_after(host, tmp_path):
+    """A planner marked ``keeps_facts`` puts its facts on each plan; after an apply, the
+    facts its replan read (after the last step) are ``Outcome.after``."""
+    marker = tmp_path / "made"
+    reads: list[bool] = []
+
+    def read(h) -> dict:
+        reads.append(True)
+        return {"made": h.run(["test", "-e", str(marker)], check=False).ok}
+
+    @keeps_facts
+    def plan_make(facts: dict) -> Plan:
+        steps = [] if facts["made"] else [Step("make it", ("touch", str(marker)))]
+        return Plan("Make it", steps, reason="made", replan=lambda h: plan_make(read(h)))
+
+    plan = plan_make(read(host))
+    assert plan.facts == {"made": False}
+    outcome = plan.apply(host)
+    assert outcome.changed and outcome.after == {"made": True} and len(reads) == 2
+    assert Plan("No replan", [Step("noop", ("true",))]).apply(host).after is None
+
+
 def test_progress_callback_sees_every_step(host):
     seen = []
     Plan("p", [Step("one", ("true",)), Step("two", ("true",))]).apply(
@@ -110,3 +132,18 @@ def test_a_host_that_never_settles_fails_the_step_naming_the_command(host, tmp_p
     with pytest.raises(ApplyFailed, match=r"`touch .*b` succeeded, but the host had not "
                                           r"finished the change 1 s later"):
         Plan("Never", [step]).apply(host)
+
+
+def test_facts_after_reads_again_only_when_it_must():
+    from fxkit.runbook import Reported, facts_after
+    reads: list[str] = []
+
+    def read(host: str) -> str:
+        reads.append(host)
+        return "read now"
+    changed, unchanged = Reported(changed=True), Reported(changed=False)
+    assert facts_after(unchanged, "before", read, "fx") == "before"      # nothing changed
+    changed.after = "verified"
+    assert facts_after(changed, "before", read, "fx") == "verified" and reads == []
+    changed.after = None                         # a planner that keeps no facts
+    assert facts_after(changed, "before", read, "fx") == "read now" and reads == ["fx"]

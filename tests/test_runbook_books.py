@@ -171,6 +171,9 @@ def test_lv_create_dry_run_apply_and_second_apply(lab, tmp_path):
     assert "TYPE=\"ext4\"" in ssh(lab, "blkid", "/dev/lvm/scratch")
     assert [c.split()[0] for c in done.commands if c.startswith(("lvcreate", "mkfs"))] == \
         ["lvcreate", "mkfs.ext4"]
+    # read before planning, then to verify under the lock; "After" shows the latter
+    assert sum(c.startswith("pvs ") for c in done.commands) == 2, done.commands
+    assert "lvm/scratch" in outputs(done).split("LVs in lvm after")[-1]
     again = run(tmp_path, "lv-create", apply=True, lv="scratch", size="1G")
     assert again.status == "succeeded" and not again.changed
     assert not any(c.startswith(("lvcreate", "mkfs")) for c in again.commands)

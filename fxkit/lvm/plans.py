@@ -38,7 +38,7 @@ from fxkit.lvm.steps import (
     parse_size_request,
     wipe_steps,
 )
-from fxkit.plan import Plan, Step
+from fxkit.plan import Plan, Step, keeps_facts
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -62,6 +62,7 @@ def _has_fs(f: LvmFacts, full: str, fs: str) -> bool:
     return info is not None and info.type == fs
 
 
+@keeps_facts
 def plan_lv_create(facts: LvmFacts, vg: str, name: str, size: str | int, *,
                    fs: str | None = None, wipe: int | str | None = None, activate: bool = True,
                    zero: bool = True) -> Plan:
@@ -125,6 +126,7 @@ def plan_lv_create(facts: LvmFacts, vg: str, name: str, size: str | int, *,
                                                    fs=fs, activate=activate, zero=zero))
 
 
+@keeps_facts
 def plan_lv_extend(facts: LvmFacts, ref: str, size: str | int, *, resize_fs: bool = True,
                    allow_shrink: bool = False, guest_ssh: Mapping[str, str] | None = None
                    ) -> Plan:

@@ -20,7 +20,7 @@ from fxkit.lvm.steps import (
     parse_size_request,
     wipe_steps,
 )
-from fxkit.plan import Plan, Step
+from fxkit.plan import Plan, Step, keeps_facts
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -39,6 +39,7 @@ def _in_use(facts: LvmFacts, full: str, action: str, released: frozenset[str] = 
                                  "by a domain fxkit does not know). Unmount it or stop its user")
 
 
+@keeps_facts
 def plan_lv_reduce(facts: LvmFacts, ref: str, size: str | int) -> Plan:
     """Shrink an LV; an ext filesystem is checked and shrunk first. Needs confirm="vg/lv"."""
     lv = lv_of(facts, ref)
@@ -85,6 +86,7 @@ def plan_lv_reduce(facts: LvmFacts, ref: str, size: str | int) -> Plan:
                 replan=lambda host: plan_lv_reduce(facts.reread(host), full, want.extents))
 
 
+@keeps_facts
 def plan_snapshot_create(facts: LvmFacts, ref: str, name: str, size: str | int) -> Plan:
     """A snapshot of ``ref`` named ``name``, with ``size`` of copy-on-write space."""
     origin = lv_of(facts, ref)
@@ -122,6 +124,7 @@ def plan_snapshot_create(facts: LvmFacts, ref: str, name: str, size: str | int) 
                                                          name, want.extents))
 
 
+@keeps_facts
 def plan_snapshot_remove(facts: LvmFacts, ref: str) -> Plan:
     """Drop a snapshot (its origin keeps every change made since). Needs confirm="vg/snap"."""
     r = parse_lv_ref(ref)
@@ -139,6 +142,7 @@ def plan_snapshot_remove(facts: LvmFacts, ref: str) -> Plan:
                 replan=lambda host: plan_snapshot_remove(facts.reread(host), ref))
 
 
+@keeps_facts
 def plan_lv_remove(facts: LvmFacts, ref: str, *,
                    referenced_by: Mapping[str, Iterable[str]] | None = None,
                    wipe: bool = False, released_by: Iterable[str] = ()) -> Plan:

@@ -10,7 +10,7 @@ from fxkit.lvm.names import validate_vg_name
 from fxkit.lvm.sizes import human, parse_size
 from fxkit.lvm.state import read_pvs
 from fxkit.lvm.steps import pv_absent, vg_absent
-from fxkit.plan import Plan, Step
+from fxkit.plan import Plan, Step, keeps_facts
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -32,6 +32,7 @@ def _pvcreate_steps(facts: LvmFacts, devs: list[str]) -> list[Step]:
             for dev in devs if facts.lvm.pv(dev) is None]
 
 
+@keeps_facts
 def plan_pv_create(facts: LvmFacts, devices: list[str] | str) -> Plan:
     """Make each device a PV (destructive: it confirms by device name)."""
     devs = _devices(devices)
@@ -50,6 +51,7 @@ def _check_free(facts: LvmFacts, devs: list[str], vg: str) -> None:
                                      "(pvmove, vgreduce)")
 
 
+@keeps_facts
 def plan_vg_create(facts: LvmFacts, name: str, devices: list[str] | str, *,
                    extent_size: str | None = None) -> Plan:
     devs = _devices(devices)
@@ -81,6 +83,7 @@ def plan_vg_create(facts: LvmFacts, name: str, devices: list[str] | str, *,
                                                    extent_size=extent_size))
 
 
+@keeps_facts
 def plan_vg_extend(facts: LvmFacts, vg: str, devices: list[str] | str) -> Plan:
     devs = _devices(devices)
     vgf = facts.lvm.vg(vg)

@@ -28,7 +28,7 @@ from fxkit.net.ifupdown import (
     render_bridge,
 )
 from fxkit.net.state import NetState, read_net
-from fxkit.plan import FileWrite, Plan, Step
+from fxkit.plan import FileWrite, Plan, Step, keeps_facts
 
 # re-exported: plans take what read_persisted returns
 __all__ = ["GUEST_KINDS", "Persisted", "bridge_users", "check_name", "parse_persisted",
@@ -124,6 +124,7 @@ def _persist_steps(net: NetState, persisted: Persisted | None, bridge: str,
 
 # -- create -----------------------------------------------------------------------------------
 
+@keeps_facts
 def plan_bridge_create(net: NetState, name: str, uplink: str | None = None, *,
                        stp: bool = False, forward_delay: int = 0,
                        persisted: Persisted | None = None) -> Plan:
@@ -214,6 +215,7 @@ def _uplink_steps(net: NetState, bridge: str, uplink: str) -> list[Step]:
 
 # -- attach / detach ----------------------------------------------------------------------------
 
+@keeps_facts
 def plan_attach(net: NetState, iface: str, bridge: str, *,
                 persisted: Persisted | None = None) -> Plan:
     """Plug ``iface`` into ``bridge`` (and persist it unless it is a guest vif or tap)."""
@@ -248,6 +250,7 @@ def plan_attach(net: NetState, iface: str, bridge: str, *,
                                              persisted=read_persisted(h) if persisted else None))
 
 
+@keeps_facts
 def plan_detach(net: NetState, iface: str, *, persisted: Persisted | None = None) -> Plan:
     """Unplug ``iface`` from its bridge (and drop it from the bridge's persisted ports)."""
     link = net.link(iface)
@@ -297,6 +300,7 @@ def bridge_users(configs: Mapping[str, Any] | None, bridge: str) -> list[str]:
     return users
 
 
+@keeps_facts
 def plan_bridge_delete(net: NetState, name: str, *, configs: Mapping[str, Any] | None = None,
                        persisted: Persisted | None = None) -> Plan:
     """Remove bridge ``name``, refused while a running vif or a domU config uses it."""

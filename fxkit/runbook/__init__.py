@@ -41,6 +41,8 @@ _WHERE = {
     "current_owner": "fxkit.hostlock",
     "OUTCOME_MIME": "fxkit.runbook.apply",
     "apply_plan": "fxkit.runbook.apply",
+    "facts_after": "fxkit.runbook.apply",
+    "Reported": "fxkit.runbook.apply",
     "progress": "fxkit.runbook.apply",
     "report_outcome": "fxkit.runbook.apply",
     "RunbookInfo": "fxkit.runbook.catalog",
@@ -71,7 +73,14 @@ _WHERE = {
 if TYPE_CHECKING:
     from fxkit.display import Picture, Table, picture, table, vg_usage_chart
     from fxkit.hostlock import HostLock, LockOwner, break_lock, current_owner
-    from fxkit.runbook.apply import OUTCOME_MIME, apply_plan, progress, report_outcome
+    from fxkit.runbook.apply import (
+        OUTCOME_MIME,
+        Reported,
+        apply_plan,
+        facts_after,
+        progress,
+        report_outcome,
+    )
     from fxkit.runbook.catalog import (
         RunbookInfo,
         available_runbooks,
@@ -112,8 +121,9 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "OUTCOME_MIME", "HostLock", "LockOwner", "ParamSpec", "Picture", "RunControl",
-    "RunInterrupted", "RunRecord", "RunbookInfo", "Table",
-    "apply_plan", "check_parameters", "describe", "picture", "table", "topology_picture",
+    "Reported", "RunInterrupted", "RunRecord", "RunbookInfo", "Table",
+    "apply_plan", "facts_after", "check_parameters", "describe", "picture", "table",
+    "topology_picture",
     "vg_usage_chart", "available_runbooks", "break_lock", "current_owner", "failed_cell",
     "find_run", "find_runbook", "kernel_name", "list_runs", "progress", "read_outcome",
     "read_specs", "report_outcome", "run_runbook", "run_stem", "runbooks_dirs", "seal",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fxkit.display import show
@@ -138,13 +138,38 @@ class _Tracker:
         return [s.description for s in self.plan.steps[self.current:]]
 
 
+class Reported(dict):  # type: ignore[type-arg]
+    """``apply_plan``'s outcome: the dict shown and recorded, and ``after``, the facts the
+    apply's verification read under the lock once the steps had run (None when nothing
+    ran, or the plan's planner keeps no facts). ``facts_after`` is how runbooks use it."""
+
+    after: Any = None
+
+
+def facts_after(outcome: Mapping[str, Any], before: Any, read: Callable[[Host], Any],
+                host: Host) -> Any:
+    """The host's facts after ``apply_plan``: ``before`` when nothing changed, else those
+    its verification read, else ``read(host)``: the host is not read a third time."""
+    if not outcome.get("changed"):
+        return before
+    after = getattr(outcome, "after", None)
+    return after if after is not None else read(host)
+
+
 def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
-               confirm: str | Iterable[str] | None = None, runbook: str = "") -> dict[str, Any]:
+               confirm: str | Iterable[str] | None = None, runbook: str = "") -> Reported:
     """The tail of every runbook: dry-run report, or lock + apply + report. Re-raises failures.
 
     ``confirm`` names what the plan destroys (``Plan.confirmation()`` says which name);
-    ``Plan.apply`` checks it before anything runs.
+    ``Plan.apply`` checks it before anything runs. The report carries the verification's
+    facts as ``.after`` (``Reported``).
     """
+    reported = _apply_plan(host, plan, apply, confirm, runbook)
+    return reported if isinstance(reported, Reported) else Reported(reported)
+
+
+def _apply_plan(host: Host, plan: Plan, apply: bool, confirm: str | Iterable[str] | None,
+                runbook: str) -> dict[str, Any] | Reported:
     if not apply:
         if plan.empty:
             why = plan.reason or "the host already matches"
@@ -193,9 +218,12 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
     skipped = [s.description for s, _ in outcome.skipped]
     why = (f"{len(ran)} step(s) applied and verified." if ran
            else "Every step was already done (re-checked before running).")
-    return report_outcome("succeeded", bool(ran), why, runbook=runbook, host=host,
-                          steps=ran, skipped=skipped,
-                          changes=[s.command for s, _ in outcome.ran], **_target(target))
+    reported = Reported(report_outcome("succeeded", bool(ran), why, runbook=runbook,
+                                       host=host, steps=ran, skipped=skipped,
+                                       changes=[s.command for s, _ in outcome.ran],
+                                       **_target(target)))
+    reported.after = outcome.after
+    return reported
 
 
 def run_id() -> str:

@@ -21,7 +21,7 @@ from fxkit.lvm.plans import plan_lv_create
 from fxkit.lvm.plans_shrink import plan_lv_remove
 from fxkit.lvm.sizes import parse_size, target_extents
 from fxkit.net.state import read_net
-from fxkit.plan import Plan, Step
+from fxkit.plan import Plan, Step, keeps_facts
 from fxkit.xen.domains import CONFIG_DIR
 from fxkit.xen.domu import DomuFacts, DomuSpec
 from fxkit.xen.domu_takeover import check_name_free, config_step, existing_lvs
@@ -111,6 +111,7 @@ def validate_spec(spec: DomuSpec, facts: DomuFacts) -> list[str]:
     return warnings + existing_lvs(spec, facts, sizes)
 
 
+@keeps_facts
 def plan_domu_create(facts: DomuFacts, spec: DomuSpec) -> Plan:
     """LVs, filesystems, /etc/xen/NAME.cfg, start, check: only the steps still missing.
 
@@ -172,6 +173,7 @@ def _read(host: Host, path: str) -> str | None:
         return None
 
 
+@keeps_facts
 def plan_domu_remove(facts: DomuFacts, name: str, *, remove_disks: bool = True,
                      wipe: bool = False) -> Plan:
     """Shut the domU down, then (confirmed by name) delete its config and its LVs."""
@@ -196,6 +198,7 @@ def plan_domu_remove(facts: DomuFacts, name: str, *, remove_disks: bool = True,
                                                   remove_disks=remove_disks, wipe=wipe))
 
 
+@keeps_facts
 def plan_domu_start(facts: DomuFacts, name: str) -> Plan:
     su, tool = facts.sudo, facts.tool
     if facts.xen.domain(name) is not None:
@@ -209,6 +212,7 @@ def plan_domu_start(facts: DomuFacts, name: str) -> Plan:
                 replan=lambda h: plan_domu_start(_reread(facts)(h), name))
 
 
+@keeps_facts
 def plan_domu_shutdown(facts: DomuFacts, name: str) -> Plan:
     su, tool = facts.sudo, facts.tool
     if facts.xen.domain(name) is None:
@@ -217,6 +221,7 @@ def plan_domu_shutdown(facts: DomuFacts, name: str) -> Plan:
                 replan=lambda h: plan_domu_shutdown(_reread(facts)(h), name))
 
 
+@keeps_facts
 def plan_domu_reboot(facts: DomuFacts, name: str) -> Plan:
     su, tool = facts.sudo, facts.tool
     before = facts.xen.domain(name)
