@@ -104,8 +104,10 @@ def test_domu_remove_needs_confirm_and_then_removes(lab, tmp_path):
 
 def test_two_concurrent_applies_one_fails_naming_the_lock_holder(lab, tmp_path):
     from fxkit.lab import LabStore, faults
-    with LabStore("fx", lab).transaction() as state:  # hold the first apply inside its step
-        faults.delay(state, "xl shutdown*", seconds=25)
+    # Hold the first apply inside its step, long enough for the second run (started the
+    # moment the lock appears, on a warm kernel: about 2 s, 5 s on a loaded CI) to fail.
+    with LabStore("fx", lab).transaction() as state:
+        faults.delay(state, "xl shutdown*", seconds=12)
     first = subprocess.Popen(
         [sys.executable, "-m", "fxkit", "run", "domu-lifecycle", "-p", "domu", "ns",
          "-p", "action", "shutdown", "--apply", "--runs-dir", str(tmp_path / "a")],
@@ -115,6 +117,7 @@ def test_two_concurrent_applies_one_fails_naming_the_lock_holder(lab, tmp_path):
         assert time.monotonic() < deadline and first.poll() is None, first.communicate()
         time.sleep(0.2)
     second = run(tmp_path, "domu-lifecycle", apply=True, domu="web", action="shutdown")
+    assert first.poll() is None, "the first apply ended before the second was refused"
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, out + err
     assert second.status == "failed" and second.error["ename"] == "HostLocked"
