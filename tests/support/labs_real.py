@@ -13,8 +13,10 @@ when collection ends, does that work in a thread while the other tiers run:
    ``REAL_LABS.outcome(fn)`` and asserts on what it returned (or re-raises what it raised).
    ``real_job(fn, idle=True)`` runs after the other jobs, with the background lab's QEMU
    at the lowest CPU priority (nice 19): it then only takes CPU time the tests leave
-   unused. ``real_job(fn, hotplug=True)`` runs inside ``REAL_LABS.starting_domus``, as
-   do the tests marked ``xen_hotplug`` (tests/conftest.py): they start domUs, and Xen's
+   unused, until the test that waits for it starts waiting (then nice 0: nothing else
+   runs beside it). ``real_job(fn, hotplug=True)`` runs inside
+   ``REAL_LABS.starting_domus``, as do the tests marked ``xen_hotplug``
+   (tests/conftest.py): they start domUs, and Xen's
    hotplug scripts must finish within libxl's 40 s. So no two labs start domUs at once
    (a domU started on the main lab while the other lab started its own lost its disk to
    that timeout: `xl reboot` of titanic, seen twice), and meanwhile that lab's QEMU runs
@@ -66,7 +68,8 @@ class Outcome:
     seconds: float = 0.0
     said: list[str] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
-    idle: bool = False              # run at the lowest CPU priority (nice 19)
+    idle: bool = False              # run at the lowest CPU priority (nice 19)...
+    waited: bool = False            # ...until a test waits for it: then at nice 0
     hotplug: bool = False           # hold REAL_LABS.hotplug while running (it starts domUs)
 
     def get(self) -> Any:
@@ -93,6 +96,7 @@ class RealLabs:
         self.thread: threading.Thread | None = None
         self.closing = False
         self.hotplug = threading.Lock()    # held by whoever starts domUs (see the docstring)
+        self.priority = threading.Lock()   # an idle job's nice: set at its start, or waited
 
     def say(self, message: str) -> None:
         self.log.append(f"{time.monotonic() - self.started:7.1f}s {message}")
@@ -163,8 +167,9 @@ class RealLabs:
                     # Each job starts from a freshly restored fx: no cleanup between jobs.
                     reset_real(lab=lab.root, how=f"pytest (background job {outcome.name})",
                                progress=outcome.said.append)
-                    if outcome.idle:
-                        renice(lab.root, IDLE_NICE)
+                    with self.priority:
+                        if outcome.idle and not outcome.waited:
+                            renice(lab.root, IDLE_NICE)
                     with (self.starting_domus(lab.root) if outcome.hotplug
                           else contextlib.nullcontext()):
                         outcome.value = fn(lab, outcome.said.append)
@@ -221,6 +226,12 @@ class RealLabs:
                                f"with @pytest.mark.real_job({fn.__name__})")
         self.main()
         outcome = self.jobs[fn]
+        with self.priority:
+            # A test waits for it, so it no longer runs "beside" anything: full priority
+            # (its lab may still be restoring; then it simply never goes to nice 19).
+            outcome.waited = True
+            if outcome.idle and not outcome.done.is_set() and self.background_root:
+                renice(self.background_root, 0)
         if not outcome.done.wait(timeout):
             raise TimeoutError(f"background job {outcome.name} did not finish in "
                                f"{timeout:.0f} s; it said:\n" + "\n".join(outcome.said[-20:]))
