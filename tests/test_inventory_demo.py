@@ -55,8 +55,12 @@ def test_make_demo_job(tmp_path):
         assert "lvextend -l 2560 lvm/backup-root" in out.stdout
         assert "apply    succeeded  changed=yes" in out.stdout
         assert "audit log intact" in out.stdout
-        record = sorted(Path(tmp_path / "runs").glob("*/*-lv-extend-lab*.json"))[-1]  # the apply
-        data = json.loads(record.read_text())
+        # the apply: the later of the two runs (names do not sort in run order when both
+        # start within one second: the second is ...-lab-2.json, which sorts first)
+        records = [json.loads(p.read_text())
+                   for p in Path(tmp_path / "runs").glob("*/*-lv-extend-lab*.json")]
+        assert len(records) == 2, records
+        data = max(records, key=lambda r: r["start"])
         assert data["parameters"]["apply"] is True and data["changed"] is True
         # the lab really changed: 8 GiB + 2 GiB
         ssh = subprocess.run(["ssh", "-F", str(tmp_path / "lab" / "ssh_config"), "-o",
