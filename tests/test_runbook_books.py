@@ -135,7 +135,9 @@ def _locked(root: Path) -> bool:
 def test_bad_parameters_fail_before_any_command(lab, tmp_path):
     from fxkit.audit import AuditLog
     from fxkit.errors import InvalidRequest, RunbookError
-    before = len(AuditLog().lines())
+    def lines() -> int:    # the lab's lines: the real labs' background jobs log meanwhile
+        return sum(e.get("host") == "lab" for e in AuditLog().lines())
+    before = lines()
     for name, params in [("domu-remove", {"domu": "x; rm -rf /"}),
                          ("domu-remove", {"domu": "../../etc"}),
                          ("domu-lifecycle", {"action": "explode"}),
@@ -149,7 +151,7 @@ def test_bad_parameters_fail_before_any_command(lab, tmp_path):
             run(tmp_path, name, **params)
     with pytest.raises(RunbookError, match="no runbook"):
         run(tmp_path, "format-the-disks")
-    assert len(AuditLog().lines()) == before
+    assert lines() == before
     assert not (tmp_path / "runs").exists()
 
 
