@@ -141,9 +141,9 @@ def test_facts_after_reads_again_only_when_it_must():
     def read(host: str) -> str:
         reads.append(host)
         return "read now"
-    changed, unchanged = Reported(changed=True), Reported(changed=False)
+    unchanged = Reported({"changed": False}, after="verified")
     assert facts_after(unchanged, "before", read, "fx") == "before"      # nothing changed
-    changed.after = "verified"
+    changed = Reported({"changed": True}, after="verified")
     assert facts_after(changed, "before", read, "fx") == "verified" and reads == []
-    changed.after = None                         # a planner that keeps no facts
+    changed = Reported({"changed": True})        # a planner that keeps no facts
     assert facts_after(changed, "before", read, "fx") == "read now" and reads == ["fx"]

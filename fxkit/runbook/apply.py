@@ -143,7 +143,9 @@ class Reported(dict):  # type: ignore[type-arg]
     apply's verification read under the lock once the steps had run (None when nothing
     ran, or the plan's planner keeps no facts). ``facts_after`` is how runbooks use it."""
 
-    after: Any = None
+    def __init__(self, report: Mapping[str, Any], after: Any = None) -> None:
+        super().__init__(report)
+        self.after = after
 
 
 def facts_after(outcome: Mapping[str, Any], before: Any, read: Callable[[Host], Any],
@@ -164,28 +166,22 @@ def apply_plan(host: Host, plan: Plan, *, apply: bool = False,
     ``Plan.apply`` checks it before anything runs. The report carries the verification's
     facts as ``.after`` (``Reported``).
     """
-    reported = _apply_plan(host, plan, apply, confirm, runbook)
-    return reported if isinstance(reported, Reported) else Reported(reported)
-
-
-def _apply_plan(host: Host, plan: Plan, apply: bool, confirm: str | Iterable[str] | None,
-                runbook: str) -> dict[str, Any] | Reported:
     if not apply:
         if plan.empty:
             why = plan.reason or "the host already matches"
-            return report_outcome("dry-run", False, f"Nothing to do: {why}.",
-                                  runbook=runbook, host=host)
+            return Reported(report_outcome("dry-run", False, f"Nothing to do: {why}.",
+                                           runbook=runbook, host=host))
         need, name = plan.destroys(), plan.confirmation()
         extra = (f" Applying destroys {', '.join(need)}: it needs confirm={name!r} "
                  f"(CLI: --confirm {name})." if need else "")
-        return report_outcome(
+        return Reported(report_outcome(
             "dry-run", False, f"{len(plan.steps)} step(s) planned, none applied. Run again "
             f"with apply=True (CLI: --apply) to make the change.{extra}", runbook=runbook,
-            host=host)
+            host=host))
     if plan.empty:
         why = plan.reason or "the host already matches"
-        return report_outcome("succeeded", False, f"Nothing to do: {why}.",
-                              runbook=runbook, host=host)
+        return Reported(report_outcome("succeeded", False, f"Nothing to do: {why}.",
+                                       runbook=runbook, host=host))
     tracker = _Tracker(plan)
     target = _note_target(plan)
     emit("apply", title=mask(plan.title), total=tracker.total, host=host.name,
@@ -218,12 +214,10 @@ def _apply_plan(host: Host, plan: Plan, apply: bool, confirm: str | Iterable[str
     skipped = [s.description for s, _ in outcome.skipped]
     why = (f"{len(ran)} step(s) applied and verified." if ran
            else "Every step was already done (re-checked before running).")
-    reported = Reported(report_outcome("succeeded", bool(ran), why, runbook=runbook,
-                                       host=host, steps=ran, skipped=skipped,
-                                       changes=[s.command for s, _ in outcome.ran],
-                                       **_target(target)))
-    reported.after = outcome.after
-    return reported
+    return Reported(report_outcome("succeeded", bool(ran), why, runbook=runbook, host=host,
+                                   steps=ran, skipped=skipped,
+                                   changes=[s.command for s, _ in outcome.ran],
+                                   **_target(target)), after=outcome.after)
 
 
 def run_id() -> str:

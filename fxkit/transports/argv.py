@@ -17,7 +17,6 @@ exits 127 everywhere. The price is one more ``exec`` of ``/bin/sh`` per command.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 
@@ -88,12 +87,6 @@ _OCTAL = re.compile(r"\\([0-7]{3})")
 def decode_command_line(line: str) -> list[str] | None:
     """The argv a ``command_line`` line runs, or None if ``line`` is not one (what the
     lab's SSH server uses to run it without a POSIX shell of its own)."""
-    argv = _decode(line)
-    return list(argv) if argv is not None else None
-
-
-@functools.lru_cache(maxsize=64)     # the lab's server decodes each request's line 3 times
-def _decode(line: str) -> tuple[str, ...] | None:
     if line.startswith(PLAIN_PREFIX) and line.endswith("'") and len(line) > len(PLAIN_PREFIX):
         word = line[len(PLAIN_PREFIX):-1]
         if not set(word.encode("latin-1", "replace")) <= _PLAIN:
@@ -121,7 +114,7 @@ def _decode(line: str) -> tuple[str, ...] | None:
             return None
         argv.append(arg.decode("utf-8", "surrogateescape"))
         i += 2                                   # the closing quote and the space
-    return tuple(argv) or None
+    return argv or None
 
 
 def _excerpt(text: str, limit: int = 60) -> str:

@@ -18,27 +18,25 @@ def drain(chan: paramiko.Channel, timeout: float | None) -> Exec:
     SSH window while the other is waited on (no reader thread per command).
     """
     deadline = None if timeout is None else time.monotonic() + timeout
-    streams = [(chan.recv, []), (chan.recv_stderr, [])]
-    out_chunks, err_chunks = streams[0][1], streams[1][1]
-    ended: set[int] = set()
+    out_chunks: list[bytes] = []
+    err_chunks: list[bytes] = []
+    open_streams = {chan.recv: out_chunks, chan.recv_stderr: err_chunks}
     chan.settimeout(0.0)             # recv raises TimeoutError when nothing is buffered yet
     timed_out = False
     with selectors.DefaultSelector() as ready:
         ready.register(chan.fileno(), selectors.EVENT_READ)
-        while len(ended) < 2:
+        while open_streams:
             left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0 or not ready.select(left):
+            if (left is not None and left <= 0) or not ready.select(left):
                 timed_out = True
                 break
-            for n, (recv, chunks) in enumerate(streams):
-                if n in ended:
-                    continue
+            for recv, chunks in list(open_streams.items()):
                 try:
                     while data := recv(65536):
                         chunks.append(data)
-                    ended.add(n)         # b"": this stream has ended
+                    del open_streams[recv]     # b"": this stream has ended
                 except TimeoutError:
-                    pass                 # nothing more on this stream for now
+                    pass                       # nothing more on it for now
         if not timed_out:
             left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
             timed_out = not chan.status_event.wait(left)

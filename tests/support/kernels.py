@@ -22,6 +22,7 @@ from typing import Any
 
 from fxkit.runbook.pool import POOL_ENV, WARM_ENV, prestarted
 from fxkit.runbook.runner import RunRecord, run_runbook
+from fxkit.runbook.warm import pid_alive
 
 
 def start_pool() -> Path:
@@ -42,26 +43,13 @@ def stop_pool(pool: Path, wait: float = 10.0) -> int:
     shutil.rmtree(pool, ignore_errors=True)
     deadline = time.monotonic() + wait
     while pids and time.monotonic() < deadline:
-        pids = [pid for pid in pids if _alive(pid)]
+        pids = [pid for pid in pids if pid_alive(pid)]
         time.sleep(0.1)
     for pid in pids:                      # still there: not one of our spares any more?
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     shutil.rmtree(pool, ignore_errors=True)
     return len(pids)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(ChildProcessError):
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:    # our own child, now reaped
-            return False
-    return True
 
 
 def run_warm(name: str, parameters: Mapping[str, Any] | None = None, **options: Any

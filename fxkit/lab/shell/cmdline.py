@@ -5,8 +5,9 @@ quoting (``'..'``, ``".."``, ``\\``), ``;``, ``&&``, ``||``, ``|``, redirections
 (``> >> < 2> 2>> 2>&1``, ``/dev/null``), ``VAR=value`` prefixes, shell variables
 (``VG=lvm; lvs $VG``, ``"${VG}"``, ``$?``, ``$HOME``, ``export``) and glob expansion
 over the lab's file tree. No command substitution, loops or background jobs: those
-answer like a shell that refuses them (exit 2). fxkit itself always sends one argv
-quoted with ``shlex.join``, which this parses back exactly.
+answer like a shell that refuses them (exit 2). fxkit itself sends one argv encoded by
+``fxkit.transports.argv.command_line``: the lab's server decodes it and runs that argv,
+without this parser.
 
 This module parses and expands; ``script`` runs what it parses.
 """
@@ -14,7 +15,6 @@ This module parses and expands; ``script`` runs what it parses.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from fxkit.lab.shell.base import CWD, ENV
@@ -211,7 +211,7 @@ _STDIN_READERS = {"cat": 0, "tee": None, "grep": 1, "egrep": 1, "fgrep": 1, "hea
 def reads_stdin(line: str) -> bool:
     """Whether the first command of ``line`` reads the request's stdin (so wait for it)."""
     if (argv := decode_command_line(line)) is not None:     # fxkit's SSH transport
-        line = shlex.join(argv)
+        return argv_reads_stdin(argv)
     try:
         program = parse(line)
     except ShellSyntaxError:
@@ -219,11 +219,16 @@ def reads_stdin(line: str) -> bool:
     if not program or not program[0][1]:
         return False
     cmd = program[0][1][0]
-    if any(op == "<" for op, _ in cmd.redirects) or not cmd.argv:
+    return not any(op == "<" for op, _ in cmd.redirects) and argv_reads_stdin(cmd.argv)
+
+
+def argv_reads_stdin(argv: list[str]) -> bool:
+    """Whether the command ``argv``, its stdin not redirected, reads it."""
+    if not argv:
         return False
-    name, args = cmd.argv[0].rsplit("/", 1)[-1], cmd.argv[1:]
+    name, args = argv[0].rsplit("/", 1)[-1], argv[1:]
     if name == "sudo":
-        return reads_stdin(" ".join(a for a in args if not a.startswith("-")))
+        return argv_reads_stdin([a for a in args if not a.startswith("-")])
     if name not in _STDIN_READERS:
         return False
     if name in ("bash", "sh"):

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import paramiko
 
-from fxkit.lab.shell.cmdline import reads_stdin
+from fxkit.lab.shell.cmdline import argv_reads_stdin, reads_stdin
 from fxkit.lab.ssh.daemon import LabKeys
 from fxkit.lab.ssh.session import InteractiveSession
 from fxkit.lab.ssh.sftp import LabSFTP, LabSFTPServer
 from fxkit.lab.store import LabStore
 from fxkit.lab.transport import run_request
+from fxkit.transports.argv import decode_command_line
 
 log = logging.getLogger("fxkit.lab.ssh.server")
 STDIN_GRACE = 0.25  # seconds to wait for stdin EOF from a client that keeps stdin open
@@ -86,8 +87,13 @@ class _Session(paramiko.ServerInterface):
 
     def _exec(self, channel: paramiko.Channel, line: str) -> None:
         try:
-            stdin = _read_stdin(channel, wait=reads_stdin(line))
-            reply = run_request(self.store, line=line, stdin=stdin,
+            # fxkit's own transport sends an argv encoded for any shell: decoded once here,
+            # it runs as that argv; any other line through the lab's shell
+            argv = decode_command_line(line)
+            wait = reads_stdin(line) if argv is None else argv_reads_stdin(argv)
+            stdin = _read_stdin(channel, wait=wait)
+            reply = run_request(self.store, argv=argv, line=line if argv is None else None,
+                                stdin=stdin,
                                 cancelled=lambda: channel.closed or not self.transport.is_active())
             if reply.timed_out:
                 return  # the client killed it (closed the channel) during an injected delay
