@@ -266,7 +266,10 @@ class RealLabs:
 
     def summary(self) -> list[str]:
         """Lines for the session's summary: where the real labs' time went."""
-        return [f"{what:<48} {seconds:7.1f} s" for what, seconds in self.timings.items()]
+        lines = [f"{what:<48} {seconds:7.1f} s" for what, seconds in self.timings.items()]
+        if self.log:     # when each step began (image build, boot, restore, jobs)
+            lines += ["timeline (seconds since the session began):", *self.log]
+        return lines
 
 
 def renice(root: Path, nice: int) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from fxkit.errors import LabError
 
 HOSTNAME = "fx"
+INITRAMFS_CONF = "/etc/initramfs-tools/conf.d/fxkit.conf"
 GUEST_DIR = "/boot/guest"          # kernel and initrd of the tiny PV domUs, inside dom0
 MGMT_NIC = "eth0"                   # dom0 boots with net.ifnames=0: eth0 mgmt, eth1/eth2 uplinks
 
@@ -63,7 +64,7 @@ FILES: dict[str, str] = {
     "/etc/modules-load.d/fxkit.conf": "virtio_net\n8021q\nbridge\nxen-blkback\nxen-netback\n",
     # Under TCG every module probe and unit costs seconds: the initramfs only needs the root
     # disk, and dom0 none of the emulated PC's legacy devices.
-    "/etc/initramfs-tools/conf.d/fxkit.conf": "MODULES=list\nCOMPRESS=gzip\n",
+    INITRAMFS_CONF: "MODULES=list\nCOMPRESS=gzip\n",
     "/etc/initramfs-tools/modules": "virtio_pci\nvirtio_blk\next4\n",
     "/etc/modprobe.d/fxkit-lab.conf": "".join(
         f"blacklist {m}\n" for m in ("floppy", "ata_piix", "pata_acpi", "ata_generic",
