@@ -30,6 +30,12 @@ weighs against the tests' session, as well as that of each of its threads (what 
 when autogroups are off). Beside four busy loops, `xl create` took 43 s with QEMU's
 threads at nice -19 and 13 s with its autogroup at nice -10.
 
+The main lab is ready long before the real-Xen tier, which runs last, and an idle lab's
+QEMU still takes 10-15% of a core (measured over a whole `make test`: 50 to 90 s of CPU
+the other tiers wanted). So once started it is paused (QMP ``stop``: its vCPUs and its
+virtual clock stand still, 0% of a core), and the first test that takes it resumes it
+(``cont``), then sets dom0's clock as a restore does (fxkit.lab.real.freshen).
+
 Nothing in the threads prints (pytest captures output per test): what they say is kept
 and shown by the tests and in the session's summary. ``close()`` stops both labs and
 removes their dirs. ``FXKIT_TEST_REAL_LAB_DIR`` names a running lab dir to use as the main
@@ -97,6 +103,8 @@ class RealLabs:
         self.closing = False
         self.hotplug = threading.Lock()    # held by whoever starts domUs (see the docstring)
         self.priority = threading.Lock()   # an idle job's nice: set at its start, or waited
+        self.pausing = threading.Lock()     # the main lab's QEMU: paused until a test needs it
+        self.main_paused = False
 
     def say(self, message: str) -> None:
         self.log.append(f"{time.monotonic() - self.started:7.1f}s {message}")
@@ -149,6 +157,20 @@ class RealLabs:
         how = ("reused as it ran" if reuse else "restored from the snapshot"
                if info.restored_from else "booted, provisioned and saved")
         self.timings[f"main lab ({how})"] = time.monotonic() - t
+        if not reuse:
+            try:
+                self._pause_main(True)
+            except Exception as e:  # noqa: BLE001 - it then simply runs on, idle
+                self.say(f"the main lab could not be paused ({e}): it runs on")
+
+    def _pause_main(self, pause: bool) -> None:
+        """Pause the main lab, or resume it (see the module docstring); idempotent."""
+        with self.pausing:
+            if self.main_root is None or self.main_paused == pause:
+                return
+            said = set_paused(self.main_root, pause)
+            self.main_paused = pause
+            self.say(said)
 
     def _run_jobs(self) -> None:
         if not self.jobs:
@@ -217,6 +239,7 @@ class RealLabs:
         if self.main_error is not None:
             raise self.main_error
         assert self.main_root is not None
+        self._pause_main(False)
         return Lab("real", "lab:real", self.main_root)
 
     def outcome(self, fn: Job, timeout: float = 5400) -> Outcome:
@@ -259,6 +282,9 @@ class RealLabs:
         for root in (self.background_root, self.main_root):
             if root is not None:
                 Lab("real", "lab:real", root).close_mux()
+        if self.main_paused:           # no test took it: resumed, so that it can power off
+            with contextlib.suppress(Exception):
+                self._pause_main(False)
         for root in (self.background_root, None if self.reuse else self.main_root):
             if root is not None:
                 stop_real(lab=root)
@@ -270,6 +296,25 @@ class RealLabs:
         if self.log:     # when each step began (image build, boot, restore, jobs)
             lines += ["timeline (seconds since the session began):", *self.log]
         return lines
+
+
+def set_paused(root: Path, pause: bool) -> str:
+    """Pause the lab at ``root`` (QMP ``stop``), or resume it (``cont``) and set dom0's
+    clock, which stood still meanwhile; says what it did."""
+    from fxkit.lab.real.access import real_host
+    from fxkit.lab.real.freshen import freshen
+    from fxkit.lab.real.paths import state_paths
+    from fxkit.lab.real.qmp import Qmp
+    with Qmp.connect(state_paths(root).qmp) as qmp:
+        qmp.execute("stop" if pause else "cont")
+    if pause:
+        return "main lab paused until a test needs it"
+    host = real_host(lab=root)
+    try:
+        fresh = freshen(host)
+    finally:
+        host.close()
+    return f"main lab resumed; its clock was {fresh.behind_seconds:.0f} s behind and is set"
 
 
 def renice(root: Path, nice: int) -> None:
