@@ -67,7 +67,7 @@ def chain():
 def test_two_hops_reach_the_target_only_through_both(chain, monkeypatch, source):
     cfg, addresses = chain
     if source == "paramiko":
-        monkeypatch.setattr(openssh.shutil, "which", lambda name: None)
+        monkeypatch.setattr(openssh, "ssh_client", lambda: None)
     with connect("target", ssh_config=str(cfg)) as h:
         assert h.config_source == source
         assert h.jump is not None and h.jump.jump is not None      # hop2, then hop1

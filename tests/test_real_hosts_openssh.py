@@ -170,7 +170,7 @@ def test_a_certificate_from_an_unlisted_ca_is_not_trusted(cert_sshd, tmp_path):
 @pytest.mark.parametrize("source", ["ssh -G", "paramiko"])
 def test_include_is_followed(sshd, tmp_path, monkeypatch, source):
     if source == "paramiko":
-        monkeypatch.setattr(openssh.shutil, "which", lambda name: None)
+        monkeypatch.setattr(openssh, "ssh_client", lambda: None)
     (tmp_path / "hosts.d").mkdir()
     (tmp_path / "hosts.d" / "fx.conf").write_text(sshd.stanza("included"))
     cfg = config(tmp_path / "config", f"Include {tmp_path}/hosts.d/*.conf\n")

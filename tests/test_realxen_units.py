@@ -246,7 +246,8 @@ def test_an_image_cached_by_an_older_recipe_is_rebuilt(tmp_path: Path, recipe: i
     _fake_cached_image(tmp_path, recipe)
     built, said = [], []
 
-    def fake_build(work: Path, say) -> dict:
+    def fake_build(work: Path, say, kept_key: Path) -> dict:
+        assert kept_key == tmp_path / "real" / "id_ed25519"    # the cache read at the start
         built.append(work)
         (work / "out").mkdir()
         return {"recipe": image.RECIPE, "xen": "4.17", "kernel": "6.1"}

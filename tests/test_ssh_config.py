@@ -25,7 +25,7 @@ def source(request, monkeypatch):
     if request.param == "ssh -G" and shutil.which("ssh") is None:
         pytest.skip("OpenSSH client (ssh) is not installed: apt-get install openssh-client")
     if request.param == "paramiko":
-        monkeypatch.setattr(openssh.shutil, "which", lambda name: None)
+        monkeypatch.setattr(openssh, "ssh_client", lambda: None)
     return request.param
 
 
@@ -130,7 +130,7 @@ def test_fxkit_ssh_config_is_the_default_file(tmp_path, source, monkeypatch):
 
 
 def test_the_system_file_and_relative_includes_in_the_fallback(tmp_path, monkeypatch):
-    monkeypatch.setattr(openssh.shutil, "which", lambda name: None)
+    monkeypatch.setattr(openssh, "ssh_client", lambda: None)
     monkeypatch.delenv("FXKIT_SSH_CONFIG", raising=False)
     monkeypatch.setattr(openssh, "_home", lambda: str(tmp_path))
     write(tmp_path / ".ssh" / "config", "Include conf.d/*\n")

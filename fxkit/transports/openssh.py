@@ -133,6 +133,11 @@ def _ip_literal(text: str) -> bool:
     return "%" not in text
 
 
+def ssh_client() -> str | None:
+    """OpenSSH's client, if installed: ``resolve`` asks it (``ssh -G``) when it can."""
+    return shutil.which("ssh")
+
+
 def resolve(host: str, *, user: str | None = None, port: int | None = None,
             config: str | None = None) -> SshOptions:
     """``host``'s settings from ``config`` (default ``$FXKIT_SSH_CONFIG``, else OpenSSH's
@@ -140,7 +145,7 @@ def resolve(host: str, *, user: str | None = None, port: int | None = None,
     command line. With ``config`` given, the system file is not read (like ``ssh -F``)."""
     check_destination(host, user)
     config = config or os.environ.get("FXKIT_SSH_CONFIG") or None
-    ssh = shutil.which("ssh")
+    ssh = ssh_client()
     if ssh:
         values, source = _ssh_g(ssh, host, user, port, config), "ssh -G"
     else:

@@ -44,8 +44,11 @@ Progress = Callable[[str], None]
 def build_image(force: bool = False, progress: Progress | None = None) -> ImagePaths:
     """The cached image, built first if missing (or if ``force``); see the module docstring."""
     say = progress or _print
+    # Read once: a build takes minutes, and its cache must not move meanwhile (a test
+    # session changes $FXKIT_CACHE_DIR in its own tests while this runs in a thread).
+    cache = cache_root()
     paths = image_paths()
-    with _locked(cache_root()):
+    with _locked(cache):
         if not force and paths.complete():
             built = _recipe(paths)
             if built == RECIPE:
@@ -53,11 +56,11 @@ def build_image(force: bool = False, progress: Progress | None = None) -> ImageP
             say(f"the cached image was built by recipe {built}, this fxkit builds recipe "
                 f"{RECIPE}: rebuilding it")
         started = time.monotonic()
-        work = cache_root() / "build"
+        work = cache / "build"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         try:
-            manifest = _build(work, say)
+            manifest = _build(work, say, cache / "id_ed25519")
             manifest["build_seconds"] = round(time.monotonic() - started, 1)
             (work / "out" / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
             shutil.rmtree(paths.root, ignore_errors=True)
@@ -83,7 +86,7 @@ def _recipe(paths: ImagePaths) -> int:
         return 0
 
 
-def _build(work: Path, say: Progress) -> dict:
+def _build(work: Path, say: Progress, kept_key: Path) -> dict:
     for tool, package in (("debootstrap", "debootstrap"), ("mkfs.ext4", "e2fsprogs"),
                           ("ssh-keygen", "openssh-client"), ("chroot", "coreutils")):
         if shutil.which(tool) is None:
@@ -96,7 +99,7 @@ def _build(work: Path, say: Progress) -> dict:
     say(f"debootstrap {SUITE} from {mirror} (about 1.5 min)")
     _debootstrap(root, mirror, say)
     _upgrade(root, mirror, security_mirror(), say)
-    return finish(root, out, mirror, say)
+    return finish(root, out, mirror, say, kept_key)
 
 
 # dpkg without fsync: a build that dies is thrown away and started again, and the tree is
@@ -146,11 +149,12 @@ def _proc_mounted(root: Path) -> Iterator[None]:
         subprocess.run(["umount", "-l", str(target)], check=False)
 
 
-def finish(root: Path, out: Path, mirror: str, say: Progress) -> dict:
-    """Configure a debootstrapped ``root`` and write the image files into ``out``."""
+def finish(root: Path, out: Path, mirror: str, say: Progress, kept_key: Path) -> dict:
+    """Configure a debootstrapped ``root`` and write the image files into ``out``; the
+    lab's SSH key is kept at ``kept_key`` (see ``_user_key``)."""
     say("configuring dom0: sshd, systemd-networkd, masked xendomains and serial-getty@hvc0")
     key = out / "id_ed25519"
-    _user_key(cache_root() / "id_ed25519", key)
+    _user_key(kept_key, key)
     rf.configure(root, key.with_suffix(".pub").read_text())
     if not list((root / "etc/ssh").glob("ssh_host_*_key.pub")):
         rf.chroot(root, ["ssh-keygen", "-A"])
