@@ -79,3 +79,28 @@ def test_inventory_cli(lab):
     out = CliRunner().invoke(cli, ["inventory", "lab"])
     assert out.exit_code == 0, out.output
     assert "xenbr2  eth1     vif1.2 (titanic), vif3.1 (web)" in out.output
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_demo_on_a_log_with_an_old_problem_says_how_to_start_a_new_chain(tmp_path):
+    """A log with an old gap (a line appended while its anchor file was gone) fails every
+    check, forever: the demo says its own run is fine and how to start a fresh chain."""
+    from fxkit.audit import AuditLog, anchor_path
+    log = tmp_path / "audit.jsonl"
+    AuditLog(log).append({"argv": ["true"], "host": "old"})
+    anchor_path(log).unlink()
+    AuditLog(log).append({"argv": ["true"], "host": "old"})       # noted: no anchor
+    env = {**os.environ, "FXKIT_LAB_DIR": str(tmp_path / "lab"), "FXKIT_AUDIT_LOG": str(log)}
+    try:
+        out = subprocess.run([sys.executable, "-m", "fxkit", "demo", "--runs-dir",
+                              str(tmp_path / "runs")], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert "Traceback" not in out.stderr
+        assert f"this run's record verifies, but the audit log {log} does not" in out.stderr
+        assert "line 2: when fxkit appended this line, no anchor file" in out.stderr
+        assert "point FXKIT_AUDIT_LOG at a new file" in out.stderr
+    finally:
+        subprocess.run([sys.executable, "-m", "fxkit", "lab", "stop"], env=env,
+                       capture_output=True, timeout=60)

@@ -68,9 +68,18 @@ def demo(keep_state: bool, runs_dir: str) -> None:
     click.echo(f"audit record:      {rec.record_path}")
 
     _title(5, "Verify the record and the audit log")
-    problems = verify_run(rec) + [str(p) for p in audit.verify()]
+    problems = verify_run(rec)
     if problems:
         raise click.ClickException("verification failed:\n  " + "\n  ".join(problems))
+    log_problems = [str(p) for p in audit.verify()]
+    if log_problems:
+        log = audit.default_path()
+        raise click.ClickException(
+            f"this run's record verifies, but the audit log {log} does not:\n  "
+            + "\n  ".join(log_problems) + "\nThe log keeps its history, so every check "
+            "finds these again. Keep the log as evidence and start a new chain: move it and "
+            f"its anchor aside (mv {log} {log}.anchor SOMEWHERE/), or point FXKIT_AUDIT_LOG "
+            "at a new file.")
     click.echo(f"record {rec.id}: notebook sha256 matches, {len(rec.audit_lines)} audit lines "
                "chained; audit log intact")
     click.echo()
