@@ -34,7 +34,9 @@ def fake_real(monkeypatch: pytest.MonkeyPatch):
         ("reset", how)))
     monkeypatch.setattr(real, "stop_real", lambda lab: calls.append(("stop", Path(lab).name)))
     monkeypatch.setattr(labs_real, "set_paused", lambda root, pause: calls.append(
-        ("paused" if pause else "resumed", Path(root).name.split("-")[1])) or "said")
+        ("paused" if pause else "resumed", Path(root).name.split("-")[1])))
+    monkeypatch.setattr(labs_real, "set_clock", lambda root: calls.append(
+        ("clock set", Path(root).name.split("-")[1])) or "clock said")
     return calls
 
 
@@ -122,6 +124,7 @@ def test_an_idle_job_a_test_waits_for_runs_at_full_priority(fake_real, monkeypat
     assert reniced == [labs_real.IDLE_NICE]
     assert labs.outcome(slow, timeout=30).get() == "done"
     assert reniced == [labs_real.IDLE_NICE, 0]
+    assert ("resumed", "realxen") not in fake_real     # waiting for a job needs no main lab
     labs.close()
 
 
@@ -134,11 +137,11 @@ def test_the_main_lab_waits_paused_until_a_test_takes_it(fake_real) -> None:
                       ("paused", "realxen")]                  # idle, it costs no CPU
     labs.main(timeout=30)
     labs.main(timeout=30)                                      # resumed once, not twice
-    assert [c for c in fake_real if c[0] in ("paused", "resumed")] == [
-        ("paused", "realxen"), ("resumed", "realxen")]
-    assert "said" in labs.log[-1]
+    assert [c for c in fake_real if c[0] in ("paused", "resumed", "clock set")] == [
+        ("paused", "realxen"), ("resumed", "realxen"), ("clock set", "realxen")]
+    assert "clock said" in labs.log[-1]
     labs.close()
-    assert fake_real[-1][0] == "stop" and ("resumed", "realxen") == fake_real[-2]
+    assert fake_real[-1][0] == "stop" and ("clock set", "realxen") == fake_real[-2]
 
 
 def test_a_paused_main_lab_no_test_took_is_resumed_to_power_off(fake_real) -> None:
@@ -146,8 +149,8 @@ def test_a_paused_main_lab_no_test_took_is_resumed_to_power_off(fake_real) -> No
     labs.start([])
     assert labs.main_ready.wait(30) and labs.main_paused
     labs.close()
-    ends = [c[0] for c in fake_real if c[0] in ("paused", "resumed", "stop")]
-    assert ends == ["paused", "resumed", "stop"]
+    ends = [c[0] for c in fake_real if c[0] in ("paused", "resumed", "clock set", "stop")]
+    assert ends == ["paused", "resumed", "stop"]        # only to power off: no clock to set
 
 
 def test_an_unregistered_job_says_how_to_register_it(fake_real) -> None:

@@ -78,8 +78,8 @@ def demo(keep_state: bool, runs_dir: str) -> None:
             f"this run's record verifies, but the audit log {log} does not:\n  "
             + "\n  ".join(log_problems) + "\nThe log keeps its history, so every check "
             "finds these again. Keep the log as evidence and start a new chain: move it and "
-            f"its anchor aside (mv {log} {log}.anchor SOMEWHERE/), or point FXKIT_AUDIT_LOG "
-            "at a new file.")
+            f"its anchor aside (mv {log} {audit.anchor_path(log)} SOMEWHERE/), or point "
+            "FXKIT_AUDIT_LOG at a new file.")
     click.echo(f"record {rec.id}: notebook sha256 matches, {len(rec.audit_lines)} audit lines "
                "chained; audit log intact")
     click.echo()

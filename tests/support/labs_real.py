@@ -159,18 +159,19 @@ class RealLabs:
         self.timings[f"main lab ({how})"] = time.monotonic() - t
         if not reuse:
             try:
-                self._pause_main(True)
+                self._set_main_paused(True)
             except Exception as e:  # noqa: BLE001 - it then simply runs on, idle
                 self.say(f"the main lab could not be paused ({e}): it runs on")
 
-    def _pause_main(self, pause: bool) -> None:
-        """Pause the main lab, or resume it (see the module docstring); idempotent."""
+    def _set_main_paused(self, pause: bool) -> bool:
+        """Pause or resume the main lab (see the module docstring); whether it changed."""
         with self.pausing:
             if self.main_root is None or self.main_paused == pause:
-                return
-            said = set_paused(self.main_root, pause)
+                return False
+            set_paused(self.main_root, pause)
             self.main_paused = pause
-            self.say(said)
+            self.say("main lab " + ("paused until a test needs it" if pause else "resumed"))
+            return True
 
     def _run_jobs(self) -> None:
         if not self.jobs:
@@ -228,7 +229,14 @@ class RealLabs:
                 renice(root, 0)
 
     def main(self, timeout: float = 3600) -> Lab:
-        """The main lab, once ready (starting it now if collection did not)."""
+        """The main lab, once ready (starting it now if collection did not), running."""
+        root = self._main_ready(timeout)
+        if self._set_main_paused(False):
+            self.say(set_clock(root))           # it stood still while paused
+        return Lab("real", "lab:real", root)
+
+    def _main_ready(self, timeout: float) -> Path:
+        """The main lab's dir once it has started; its error if it could not."""
         if self.thread is None:
             self.start([])
             if self.thread is None:
@@ -239,15 +247,14 @@ class RealLabs:
         if self.main_error is not None:
             raise self.main_error
         assert self.main_root is not None
-        self._pause_main(False)
-        return Lab("real", "lab:real", self.main_root)
+        return self.main_root
 
     def outcome(self, fn: Job, timeout: float = 5400) -> Outcome:
         """Wait for background job ``fn`` (registered with the ``real_job`` marker)."""
         if fn not in self.jobs:
             raise RuntimeError(f"{fn.__name__} is not a registered real_job: mark the test "
                                f"with @pytest.mark.real_job({fn.__name__})")
-        self.main()
+        self._main_ready(timeout)        # its error, if the labs never started
         outcome = self.jobs[fn]
         with self.priority:
             # A test waits for it, so it no longer runs "beside" anything: full priority
@@ -282,9 +289,8 @@ class RealLabs:
         for root in (self.background_root, self.main_root):
             if root is not None:
                 Lab("real", "lab:real", root).close_mux()
-        if self.main_paused:           # no test took it: resumed, so that it can power off
-            with contextlib.suppress(Exception):
-                self._pause_main(False)
+        with contextlib.suppress(Exception):    # no test took it: it must run to power off
+            self._set_main_paused(False)
         for root in (self.background_root, None if self.reuse else self.main_root):
             if root is not None:
                 stop_real(lab=root)
@@ -298,23 +304,25 @@ class RealLabs:
         return lines
 
 
-def set_paused(root: Path, pause: bool) -> str:
-    """Pause the lab at ``root`` (QMP ``stop``), or resume it (``cont``) and set dom0's
-    clock, which stood still meanwhile; says what it did."""
-    from fxkit.lab.real.access import real_host
-    from fxkit.lab.real.freshen import freshen
+def set_paused(root: Path, pause: bool) -> None:
+    """Pause the lab at ``root`` (QMP ``stop``: its vCPUs and clock stand still), or resume
+    it (``cont``)."""
     from fxkit.lab.real.paths import state_paths
     from fxkit.lab.real.qmp import Qmp
     with Qmp.connect(state_paths(root).qmp) as qmp:
         qmp.execute("stop" if pause else "cont")
-    if pause:
-        return "main lab paused until a test needs it"
+
+
+def set_clock(root: Path) -> str:
+    """Set the lab's dom0 clock to the host's, as after a restore; says how far off it was."""
+    from fxkit.lab.real.access import real_host
+    from fxkit.lab.real.freshen import freshen
     host = real_host(lab=root)
     try:
         fresh = freshen(host)
     finally:
         host.close()
-    return f"main lab resumed; its clock was {fresh.behind_seconds:.0f} s behind and is set"
+    return f"dom0's clock was {fresh.behind_seconds:.0f} s behind and is set"
 
 
 def renice(root: Path, nice: int) -> None:

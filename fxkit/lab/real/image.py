@@ -121,6 +121,7 @@ def _upgrade(root: Path, mirror: str, security: str | None, say: Progress) -> No
         say(f"no {SUITE}-security source in /etc/apt: the image gets {SUITE}-updates only "
             "(set FXKIT_DEBIAN_SECURITY_MIRROR to add one)")
     rf.write(root, "/etc/apt/sources.list", "\n".join(lines) + "\n")
+    # policy-rc.d 101: packages upgraded in the chroot must not start services on this host
     rf.write(root, "/usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", 0o755)
     rf.write(root, rf.INITRAMFS_CONF, rf.FILES[rf.INITRAMFS_CONF])
     try:
