@@ -16,7 +16,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from fxkit.audit import LOST, AuditLog
 from fxkit.errors import (
@@ -70,6 +70,8 @@ class Host(ABC):
     name: str
     audit: AuditLog | None = field(default_factory=AuditLog, repr=False)
     sudo: bool = False   # run commands through ``sudo -n`` (``connect(target, sudo=True)``)
+    # True when ``_exec_reads`` sends several reads in one round trip (SSH)
+    sends_batches: ClassVar[bool] = False
 
     def run(self, argv: Sequence[str], *, check: bool = True, timeout: float | None = None,
             sudo: bool = False, input: str | None = None, read_only: bool = False) -> Result:
@@ -84,11 +86,39 @@ class Host(ABC):
         ``SudoPasswordRequired`` (always: the command did not run, so its status is no
         answer).
         """
+        cmd, via_sudo = self._command(argv, sudo)
+        out, result = self._audited(cmd, timeout=timeout, input=input, read_only=read_only)
+        return self._settle(out, result, via_sudo, check)
+
+    def run_reads(self, argvs: Sequence[Sequence[str]], *, check: bool | Sequence[bool] = True,
+                  timeout: float | None = None, sudo: bool = False) -> list[Result]:
+        """Run read-only commands together: one round trip where the transport can (over
+        SSH, one channel where ``/bin/sh`` runs them in turn), else one after the other.
+
+        Each result is what ``run(argv, read_only=True, check=check)`` gives, in order; with
+        ``check``, the first command that failed raises, once all of them ran (``check``
+        may also say it per command). ``timeout`` is for the whole batch. In the audit log
+        each command has its own line, as a read run alone has.
+        """
+        cmds = [self._command(argv, sudo) for argv in argvs]
+        checks = [check] * len(cmds) if isinstance(check, bool) else list(check)
+        if len(checks) != len(cmds):
+            raise InvalidRequest(f"run_reads: {len(cmds)} commands but {len(checks)} checks")
+        if len(cmds) == 1:
+            return [self.run(argvs[0], check=checks[0], timeout=timeout, sudo=sudo,
+                             read_only=True)]
+        done = self._audited_reads([cmd for cmd, _ in cmds], timeout)
+        return [self._settle(out, result, via_sudo, ok)
+                for (out, result), (_, via_sudo), ok in zip(done, cmds, checks, strict=True)]
+
+    def _command(self, argv: Sequence[str], sudo: bool) -> tuple[tuple[str, ...], bool]:
         cmd = normalize_argv(argv)
         via_sudo = (sudo or self.sudo) and cmd[0] != "sudo"   # an explicit sudo: left alone
-        if via_sudo:
-            cmd = SUDO + cmd
-        out, result = self._audited(cmd, timeout=timeout, input=input, read_only=read_only)
+        return (SUDO + cmd if via_sudo else cmd), via_sudo
+
+    def _settle(self, out: Exec, result: Result, via_sudo: bool, check: bool) -> Result:
+        """``result``, or the error it is (timeout, sudo's refusal, a missing program, a
+        failure under ``check``)."""
         if out.timed_out:
             raise CommandTimedOut(result)
         if result.exit_status == 0:
@@ -131,6 +161,38 @@ class Host(ABC):
             else:
                 log.ended(cmd_id, self.name, cmd, result, **extra)
         return out, result
+
+    def _audited_reads(self, cmds: list[tuple[str, ...]],
+                       timeout: float | None) -> list[tuple[Exec, Result]]:
+        """``_audited`` for a batch of reads: one audit line per command once it returned."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self.sends_batches:          # one after the other, the timeout shared
+            return [self._audited(cmd, input=None, read_only=True,
+                                  timeout=None if deadline is None else
+                                  max(deadline - time.monotonic(), 0.0)) for cmd in cmds]
+        log = self.audit
+        start = time.perf_counter()
+        try:
+            done = self._exec_reads(cmds, timeout=timeout)
+        except BaseException as lost:   # none came back: a line each, as for a lost read
+            if log is not None:
+                for cmd in cmds:
+                    log.ended(None, self.name, cmd, error=f"{type(lost).__name__}: {lost}",
+                              seconds=time.perf_counter() - start)
+            raise
+        pairs = []
+        for cmd, (out, seconds) in zip(cmds, done, strict=True):
+            result = Result(cmd, out.exit_status, out.stdout, out.stderr, seconds, self.name)
+            if log is not None:
+                log.record(result, **({"timed_out": True} if out.timed_out else {}))
+            pairs.append((out, result))
+        return pairs
+
+    def _exec_reads(self, cmds: list[tuple[str, ...]], *,
+                    timeout: float | None) -> list[tuple[Exec, float]]:
+        """Run read-only commands in one go, each with its duration in seconds (only
+        called when ``sends_batches``)."""
+        raise NotImplementedError
 
     def login(self) -> str | None:
         """The user commands run as on the host (before sudo), when known."""

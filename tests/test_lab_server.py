@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 import fxkit
-from fxkit.errors import ConnectionFailed, NotReplayable
+from fxkit.audit import AuditLog
+from fxkit.errors import CommandFailed, ConnectionFailed, NotReplayable
 from fxkit.lab import LabHost, LabStore, faults
 from fxkit.lab.ssh import daemon
 from fxkit.transports.ssh import SSHHost
@@ -341,3 +342,63 @@ def test_foreground_server_stops_on_ctrl_c(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_reads_go_in_one_channel_and_come_back_as_run_gives_them(fx, served, tmp_path):
+    fx.audit = AuditLog(tmp_path / "audit.jsonl")
+    argvs = [["pvs"], ["ls", "/nowhere"], ["hostname"], ["xl", "list"]]
+    alone = [fx.run(a, check=False, read_only=True) for a in argvs]
+    transport = fx.connection().get_transport()
+    opened = []
+    real_open = transport.open_session
+    transport.open_session = lambda *a, **kw: opened.append(1) or real_open(*a, **kw)
+    try:
+        together = fx.run_reads(argvs, check=False)
+    finally:
+        transport.open_session = real_open
+    assert len(opened) == 1
+    assert [(r.argv, r.exit_status, r.stdout, r.stderr) for r in together] == \
+        [(r.argv, r.exit_status, r.stdout, r.stderr) for r in alone]
+    lines = [json.loads(x) for x in fx.audit.path.read_text().splitlines()]
+    assert [tuple(x["argv"]) for x in lines[-4:]] == [tuple(a) for a in argvs]
+    assert all(x["seconds"] >= 0 for x in lines[-4:])
+    with pytest.raises(CommandFailed) as raised:      # check: the first failure, all ran
+        fx.run_reads(argvs)
+    assert raised.value.result.argv == ("ls", "/nowhere")
+    # more than one line holds: a few channels, the results in order
+    many = [["echo", f"{i:03d}" + "x" * 6000] for i in range(60)]
+    transport.open_session = lambda *a, **kw: opened.append(1) or real_open(*a, **kw)
+    try:
+        echoed = fx.run_reads(many)
+    finally:
+        transport.open_session = real_open
+    assert 2 < len(opened) < 10
+    assert [r.stdout for r in echoed] == [f"{a[1]}\n" for a in many]
+
+
+def test_faults_inside_a_batch_over_ssh(fx, served, monkeypatch):
+    store = LabStore("fx", served.root)
+    fx.run(["true"])
+    with store.transaction() as state:
+        faults.drop_after(state, 1)            # the batch's second command drops it
+        faults.fail_next(state, "lvs", status=5, stderr="  boom\n")
+    # dropped at vgs, the batch is sent again on a new connection (reads are replayable)
+    hostname, vgs, lvs = fx.run_reads([["hostname"], ["vgs"], ["lvs"]], check=False)
+    assert hostname.stdout == "fx\n" and vgs.exit_status == 0 and "VG" in vgs.stdout
+    assert (lvs.exit_status, lvs.stderr) == (5, "  boom\n")
+    # a batch that comes back short (a login shell that ran only part of it): the rest
+    # run one by one
+    import fxkit.transports.ssh as ssh_transport
+    real_split = ssh_transport.split_batch
+    monkeypatch.setattr(ssh_transport, "split_batch", lambda *a: real_split(*a)[:1])
+    assert [r.stdout for r in fx.run_reads([["hostname"], ["echo", "b"], ["echo", "c"]])] \
+        == ["fx\n", "b\n", "c\n"]
+
+
+def test_a_batch_timeout_names_the_command_it_killed(fx, served):
+    from fxkit.errors import CommandTimedOut
+    with LabStore("fx", served.root).transaction() as state:
+        faults.delay(state, "vgs", 3)
+    with pytest.raises(CommandTimedOut) as raised:
+        fx.run_reads([["hostname"], ["vgs"], ["lvs"]], timeout=0.5)
+    assert raised.value.result.argv == ("vgs",)

@@ -175,3 +175,21 @@ def test_ten_thousand_hostile_strings_per_shell_arrive_and_run_nothing(host):
         assert host.run(["printf", "%s\\0", *batch]).stdout == printed(batch), (
             f"a string in {start}..{start + len(batch)} was mangled through {host.name}")
     assert not MARKER.exists(), f"a generated string reached a shell through {host.name}"
+
+
+def test_a_batch_of_reads_runs_in_one_shell_whatever_the_login_shell(host):
+    """``run_reads`` sends one line (``batch_line``) that every login shell must pass to
+    ``/bin/sh`` untouched: each command's output, status and stderr as if run alone."""
+    hostile = [h for h in HOSTILE if len(h) < 1000]
+    ppid = ["sh", "-c", 'echo "$PPID"']
+    argvs = [["printf", "%s\\0", *hostile], ppid, ["sh", "-c", "echo err >&2; exit 7"],
+             ["fxkit-no-such-program", "!x"], ppid, ["cat"]]
+    got = host.run_reads(argvs, check=False)
+    assert got[0].stdout == printed(hostile)
+    assert got[1].stdout == got[4].stdout           # one /bin/sh ran them all, in turn
+    assert (got[2].exit_status, got[2].stderr) == (7, "err\n")
+    assert got[3].exit_status == 127
+    assert (got[5].exit_status, got[5].stdout) == (0, "")      # stdin: /dev/null
+    assert not MARKER.exists()
+    with pytest.raises(ToolNotFound):
+        host.run_reads([["true"], ["fxkit-no-such-program"]])

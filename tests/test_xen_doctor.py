@@ -156,13 +156,13 @@ def test_fx_configs_declare_their_networks_and_the_lab_matches(tmp_path: Path) -
 
 def test_a_host_whose_lvm_tools_fail_is_still_diagnosed(tmp_path: Path) -> None:
     lab = fx_lab(tmp_path)
-    real = lab.run
+    real = lab._exec
 
-    def run_without_lvm(argv, **kw):     # as on a host where lvm2 is missing
+    def exec_without_lvm(argv, **kw):    # as on a host where lvm2 is missing (every path)
         if argv[0] in ("pvs", "vgs", "lvs"):
-            argv = ["no-such-lvm-tool", *argv[1:]]
+            argv = ("no-such-lvm-tool", *argv[1:])
         return real(argv, **kw)
-    lab.run = run_without_lvm  # type: ignore[method-assign]
+    lab._exec = exec_without_lvm  # type: ignore[method-assign]
     text = lab.read_file("/etc/xen/backup.cfg").replace("bridge=xenbr1", "bridge=xenbr9")
     lab.write_file("/etc/xen/backup.cfg", text)
     findings = run_doctor(lab)
@@ -171,6 +171,7 @@ def test_a_host_whose_lvm_tools_fail_is_still_diagnosed(tmp_path: Path) -> None:
     # or orphaned on a guess (every domU disk used to be reported "missing" here)
     absent = [f for f in findings if f.code == "layer-absent"]
     assert len(absent) == 1 and absent[0].objects == ("lvm",)
-    assert "no-such-lvm-tool" in absent[0].message and "skipped" in absent[0].message
+    assert "`pvs` was not found" in absent[0].message and "lvm2" in absent[0].message
+    assert "skipped" in absent[0].message
     assert not codes & {"disk-missing-lv", "orphan-lv", "lv-shared", "vg-nearly-full"}
     assert "vif-missing-bridge" in codes          # the Xen and bridge checks still ran

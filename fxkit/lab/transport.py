@@ -74,6 +74,21 @@ def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | N
         return _run(state, argv, line, stdin, cwd, action.drop)
 
 
+def run_batch(store: LabStore, marker: str, argvs: list[list[str]], *,
+              emit: Callable[[str, str], None],
+              cancelled: Callable[[], bool] = lambda: False) -> Reply:
+    """A batch of reads (``fxkit.transports.argv.batch_line``) as ``/bin/sh`` runs it:
+    each argv in turn with empty stdin, its output followed by the marker lines, handed to
+    ``emit(stdout, stderr)`` as each ends. A fault that drops the connection or kills a
+    command ends the batch there; the Reply is the batch's own end."""
+    for argv in argvs:
+        reply = run_request(store, argv=argv, cancelled=cancelled)
+        if reply.drop or reply.timed_out:
+            return reply
+        emit(f"{reply.stdout}\n{marker} {reply.status}\n", f"{reply.stderr}\n{marker}\n")
+    return Reply(0)
+
+
 def _run(state: LabState, argv: list[str] | None, line: str | None, stdin: str, cwd: str,
          drop: bool) -> Reply:
     def go() -> Reply:

@@ -96,8 +96,8 @@ def read_filesystems(host: Host, lvs: Iterable[LogicalVolume], *, sudo: bool = F
                      sizes: bool | Collection[str] = True) -> dict[str, FsInfo]:
     """The filesystem on each active LV (``vg/lv`` -> FsInfo), with one ``blkid`` for all.
 
-    ``sizes`` says whose ext size to read (one ``dumpe2fs`` each): every one (True), none
-    (False), or the LVs named (``["lvm/web-root"]``).
+    ``sizes`` says whose ext size to read (one ``dumpe2fs`` each, sent together): every
+    one (True), none (False), or the LVs named (``["lvm/web-root"]``).
     """
     active = {lv.path: lv for lv in lvs if lv.attr.active}
     types: dict[str, tuple[LogicalVolume, str]] = {}
@@ -114,9 +114,10 @@ def read_filesystems(host: Host, lvs: Iterable[LogicalVolume], *, sudo: bool = F
                 if tags.get("TYPE"):
                     types[lv.full_name] = (lv, tags["TYPE"])
 
-    def sized(full: str, lv: LogicalVolume, kind: str) -> FsInfo:
-        wanted = sizes is True or (not isinstance(sizes, bool) and full in sizes)
-        if wanted and kind in EXT_TYPES:
-            return FsInfo(kind, read_fs_size(host, lv.path, sudo=sudo))
-        return FsInfo(kind)
-    return {full: sized(full, lv, kind) for full, (lv, kind) in types.items()}
+    ext = [(full, lv) for full, (lv, kind) in types.items() if kind in EXT_TYPES and
+           (sizes is True or (not isinstance(sizes, bool) and full in sizes))]
+    dumps = host.run_reads([["dumpe2fs", "-h", lv.path] for _, lv in ext], check=False,
+                           sudo=sudo) if ext else []
+    size = {full: parse_dumpe2fs_size(d.stdout) if d.exit_status == 0 else None
+            for (full, _), d in zip(ext, dumps, strict=True)}
+    return {full: FsInfo(kind, size.get(full)) for full, (lv, kind) in types.items()}

@@ -70,14 +70,19 @@ def _report(host: Host, tool: str, fields: str, sudo: bool) -> str:
 
 
 def read_lvm(host: Host, *, sudo: bool = False) -> LvmState:
-    """Read PVs, VGs and LVs from ``host`` with three read-only report commands.
+    """Read PVs, VGs and LVs from ``host`` with three read-only report commands, sent
+    together (``Host.run_reads``).
 
     ``sudo=True`` is ``host.sudo = True`` (say it once: ``connect(target, sudo=True)``):
     every later command of ``host`` goes through sudo too. The same holds for the other
     readers here.
     """
     become(host, sudo)
-    return LvmState(read_pvs(host), read_vgs(host), read_lvs(host))
+    pvs, vgs, lvs = host.run_reads([["pvs", *REPORT_ARGS, PV_FIELDS],
+                                    ["vgs", *REPORT_ARGS, VG_FIELDS],
+                                    ["lvs", *REPORT_ARGS, LV_FIELDS]])
+    return LvmState(tuple(parse_pvs_json(pvs.stdout)), tuple(parse_vgs_json(vgs.stdout)),
+                    tuple(parse_lvs_json(lvs.stdout)))
 
 
 def read_pvs(host: Host, *, sudo: bool = False) -> tuple[PhysicalVolume, ...]:

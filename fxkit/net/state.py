@@ -275,13 +275,15 @@ def build_state(ip_json: str, bridge_json: str | None = None, brctl_text: str | 
 # -- reading a host --------------------------------------------------------------------------
 
 def read_net(host: Host, domains: Mapping[int, str] | None = None) -> NetState:
-    """Read the network facts of ``host`` (two read-only commands).
+    """Read the network facts of ``host`` (two read-only commands, sent together; a third,
+    ``brctl show``, where ``bridge`` cannot answer).
 
     ``domains`` maps Xen domain ids to names (from ``fxkit.xen.toolstack``), so that each
     ``vifN.M`` names its domU; without it vifs carry only their domid.
     """
-    ip_out = host.run(["ip", "-j", "-d", "link", "show"], read_only=True).stdout
-    br = host.run(["bridge", "-j", "link", "show"], read_only=True, check=False)
+    ip, br = host.run_reads([["ip", "-j", "-d", "link", "show"],
+                             ["bridge", "-j", "link", "show"]], check=(True, False))
+    ip_out = ip.stdout
     if br.exit_status == 0 and br.stdout.strip().startswith("["):
         return build_state(ip_out, br.stdout, host=host.name, domains=domains)
     brctl = host.run(["brctl", "show"], read_only=True, check=False)

@@ -27,6 +27,10 @@ from fxkit.errors import InvalidRequest
 LINE_MAX = 131072 - 1
 PREFIX = "exec /bin/sh -c 'eval \"exec $(printf \"$1\")\"' fxkit '"
 PLAIN_PREFIX = "exec /bin/sh -c 'eval \"exec $1\"' fxkit '"
+# A batch (``batch_line``): the same, but ``/bin/sh`` runs the commands instead of exec'ing one.
+BATCH_PREFIX = "exec /bin/sh -c 'eval \"$(printf \"$1\")\"' fxkit '"
+PLAIN_BATCH_PREFIX = "exec /bin/sh -c 'eval \"$1\"' fxkit '"
+BATCH_MARKER = re.compile(r"fxkit-[0-9a-f]{32}\Z")
 # Kept as themselves in the word; every other byte becomes \ooo. ' ends the word, ! is
 # tcsh's history, \ is fish's escape (and printf's), % is printf's directive.
 _LITERAL = frozenset(range(0x20, 0x7F)) - frozenset(b"'!\\%")
@@ -68,16 +72,77 @@ def command_line(argv: Sequence[str]) -> str:
     """The line an SSH server runs with the user's login shell so that ``/bin/sh``
     execs ``argv`` byte for byte (see the module docstring). Pure ASCII."""
     script = b" ".join(sh_quote(a) for a in check_argv(argv))
+    return _line(script, PLAIN_PREFIX, PREFIX, " ".join(argv))
+
+
+def batch_line(argvs: Sequence[Sequence[str]], marker: str) -> str:
+    """The line that runs several read-only commands in turn in one ``/bin/sh``: each with
+    stdin from /dev/null, then ``marker`` and its exit status on stdout (``marker`` alone on
+    stderr), each on a line of its own (``split_batch`` takes them apart). Same encoding as
+    ``command_line``, so it passes any login shell the same way."""
+    if not BATCH_MARKER.match(marker):
+        raise InvalidRequest(f"batch marker {marker!r} is not fxkit- and 32 hex digits")
+    tail = _batch_tail(marker).encode("ascii")
+    script = b"".join(b" ".join(sh_quote(a) for a in check_argv(argv)) + tail
+                      for argv in argvs)
+    return _line(script, PLAIN_BATCH_PREFIX, BATCH_PREFIX,
+                 "; ".join(" ".join(argv) for argv in argvs))
+
+
+def batch_groups(argvs: Sequence[Sequence[str]], marker: str) -> list[int]:
+    """How many of ``argvs``, in order, go into each ``batch_line`` so that every line
+    stays under LINE_MAX (a command too long on its own is refused by ``batch_line``)."""
+    tail = len(_batch_tail(marker))
+    room = LINE_MAX - len(BATCH_PREFIX) - 1
+    groups: list[int] = []
+    used = count = 0
+    for argv in argvs:
+        size = sum(len(_ESCAPE[b]) for a in check_argv(argv) for b in sh_quote(a)) \
+            + len(argv) + tail        # each byte as printf's form: the longer of the two
+        if count and used + size > room:
+            groups.append(count)
+            used = count = 0
+        used += size
+        count += 1
+    return groups + ([count] if count else [])
+
+
+def _line(script: bytes, plain_prefix: str, prefix: str, shown: str) -> str:
     if _PLAIN.issuperset(script):   # nothing a shell reads in single quotes, nothing for printf
-        line = PLAIN_PREFIX + script.decode("ascii") + "'"
+        line = plain_prefix + script.decode("ascii") + "'"
     else:
-        line = PREFIX + "".join(_ESCAPE[b] for b in script) + "'"
+        line = prefix + "".join(_ESCAPE[b] for b in script) + "'"
     if len(line) > LINE_MAX:
         raise InvalidRequest(
-            f"command {_excerpt(' '.join(argv))} is too long to send over SSH: "
+            f"command {_excerpt(shown)} is too long to send over SSH: "
             f"{len(line)} bytes once encoded for the remote shell, the limit is {LINE_MAX}. "
             "Pass large data on stdin (run(..., input=...)) or in a file")
     return line
+
+
+def _batch_tail(marker: str) -> str:
+    # the newline before each marker ends a last line the command may have left open
+    return f" </dev/null; s=$?; echo; echo {marker} $s; echo >&2; echo {marker} >&2; "
+
+
+def split_batch(stdout: str, stderr: str, marker: str) -> list[tuple[int, str, str]]:
+    """(exit status, stdout, stderr) of each command of a ``batch_line`` that ended, in order.
+
+    Each command's stdout is followed by a newline, then ``marker STATUS`` on a line; its
+    stderr by a newline, then ``marker`` on a line. Output after the last marker (a
+    command that never ended) is not a result.
+    """
+    outs, errs = stdout.split(f"\n{marker} "), stderr.split(f"\n{marker}\n")
+    results: list[tuple[int, str, str]] = []
+    for k, err in enumerate(errs[:-1]):
+        if k + 1 >= len(outs):
+            break
+        status, nl, rest = outs[k + 1].partition("\n")
+        if not nl or not status.isdigit():
+            break
+        outs[k + 1] = rest
+        results.append((int(status), outs[k], err))
+    return results
 
 
 _WORD = re.compile(r"(?:[ \"-$&(-\[\]-~]|\\[0-7]{3})*\Z")   # literals and \ooo escapes only
@@ -87,18 +152,44 @@ _OCTAL = re.compile(r"\\([0-7]{3})")
 def decode_command_line(line: str) -> list[str] | None:
     """The argv a ``command_line`` line runs, or None if ``line`` is not one (what the
     lab's SSH server uses to run it without a POSIX shell of its own)."""
-    if line.startswith(PLAIN_PREFIX) and line.endswith("'") and len(line) > len(PLAIN_PREFIX):
-        word = line[len(PLAIN_PREFIX):-1]
+    script = _script(line, PLAIN_PREFIX, PREFIX)
+    return _argv(script) if script is not None else None
+
+
+def decode_batch_line(line: str) -> tuple[str, list[list[str]]] | None:
+    """The marker and the argvs of a ``batch_line`` line, or None if ``line`` is not one."""
+    script = _script(line, PLAIN_BATCH_PREFIX, BATCH_PREFIX)
+    m = _BATCH_TAIL.search(script.decode("latin-1")) if script is not None else None
+    if script is None or m is None:
+        return None
+    marker = m.group(1)
+    parts = script.split(_batch_tail(marker).encode("ascii"))
+    if parts[-1] or len(parts) < 2:
+        return None
+    argvs = [_argv(part) for part in parts[:-1]]
+    return (marker, argvs) if all(a is not None for a in argvs) else None   # type: ignore
+
+
+_BATCH_TAIL = re.compile(r" </dev/null; s=\$\?; echo; echo (fxkit-[0-9a-f]{32}) \$s; ")
+
+
+def _script(line: str, plain_prefix: str, prefix: str) -> bytes | None:
+    """The POSIX sh script a line built by ``_line`` holds, or None."""
+    if line.startswith(plain_prefix) and line.endswith("'") and len(line) > len(plain_prefix):
+        word = line[len(plain_prefix):-1]
         if not set(word.encode("latin-1", "replace")) <= _PLAIN:
             return None
-        script = word.encode("ascii")
-    elif line.startswith(PREFIX) and line.endswith("'") and len(line) > len(PREFIX):
-        word = line[len(PREFIX):-1]
+        return word.encode("ascii")
+    if line.startswith(prefix) and line.endswith("'") and len(line) > len(prefix):
+        word = line[len(prefix):-1]
         if not _WORD.match(word):
             return None
-        script = _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), word).encode("latin-1")
-    else:
-        return None
+        return _OCTAL.sub(lambda m: chr(int(m.group(1), 8)), word).encode("latin-1")
+    return None
+
+
+def _argv(script: bytes) -> list[str] | None:
+    """The words of ``"a" "b" ...`` as ``sh_quote`` wrote them, or None."""
     argv: list[str] = []
     i = 0
     while i < len(script):

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import selectors
 import time
+from collections.abc import Callable
 
 import paramiko
 
 from fxkit.host import Exec
 
 
-def drain(chan: paramiko.Channel, timeout: float | None) -> Exec:
-    """Read stdout and stderr as they come, honouring the timeout.
+def drain(chan: paramiko.Channel, timeout: float | None,
+          watch: Callable[[bytes], None] | None = None) -> Exec:
+    """Read stdout and stderr as they come, honouring the timeout; ``watch`` sees each
+    chunk of stdout as it arrives.
 
     Both streams are read in this thread: the channel's ``fileno`` is readable while either
     has data, and for good once the command's output has ended, so neither can fill the
@@ -34,6 +37,8 @@ def drain(chan: paramiko.Channel, timeout: float | None) -> Exec:
                 try:
                     while data := recv(65536):
                         chunks.append(data)
+                        if watch is not None and recv == chan.recv:
+                            watch(data)
                     del open_streams[recv]     # b"": this stream has ended
                 except TimeoutError:
                     pass                       # nothing more on it for now
@@ -65,3 +70,22 @@ def kill(chan: paramiko.Channel) -> None:
     except Exception:
         pass
     chan.close()
+
+
+class MarkerClock:
+    """When each ``\\nMARKER `` of a batch's stdout arrived (``time.perf_counter``):
+    ``watch`` for ``drain``, so each command of a batch gets its own duration."""
+
+    def __init__(self, marker: str) -> None:
+        self.needle = f"\n{marker} ".encode()
+        self.times: list[float] = []
+        self._tail = b""
+
+    def watch(self, data: bytes) -> None:
+        text = self._tail + data
+        found = text.count(self.needle)
+        now = time.perf_counter()
+        self.times.extend([now] * found)
+        cut = text.rfind(self.needle)
+        rest = text[cut + len(self.needle):] if cut >= 0 else text
+        self._tail = rest[-(len(self.needle) - 1):]

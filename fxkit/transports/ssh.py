@@ -18,9 +18,10 @@ import stat
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import paramiko
 
@@ -28,8 +29,14 @@ from fxkit.errors import AuthenticationFailed, ConnectionFailed, HostKeyRejected
 from fxkit.host import Exec, Host
 from fxkit.privilege import read_as_root, write_as_root
 from fxkit.result import Result
-from fxkit.transports.argv import command_line, encode
-from fxkit.transports.channel import drain
+from fxkit.transports.argv import (
+    batch_groups,
+    batch_line,
+    command_line,
+    encode,
+    split_batch,
+)
+from fxkit.transports.channel import MarkerClock, drain
 from fxkit.transports.hostkeys import HostKeyCheck
 from fxkit.transports.local import utf8_text
 from fxkit.transports.proxycommand import ProxySocket
@@ -39,6 +46,8 @@ KEEPALIVE_SECONDS = 30
 # next to the fxkit error that already says what happened. Applications may still log them.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
 GLOBAL_KNOWN_HOSTS = ("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2")
+T = TypeVar("T")
+_NOT_RUN = "not run: a command before it in the same batch timed out\n"
 
 
 class _Dropped(Exception):
@@ -77,6 +86,7 @@ class SSHHost(Host):
     keepalive_seconds: int = KEEPALIVE_SECONDS
     reconnect_seconds: float = 10.0
     config_source: str = ""      # "ssh -G" or "paramiko" when built from ssh_config
+    sends_batches: ClassVar[bool] = True   # run_reads: one channel for all (_exec_reads)
     _client: paramiko.SSHClient | None = field(default=None, init=False, repr=False)
     _sftp_client: paramiko.SFTPClient | None = field(default=None, init=False, repr=False)
     _proxy: ProxySocket | None = field(default=None, init=False, repr=False)
@@ -206,15 +216,58 @@ class SSHHost(Host):
 
     def _exec(self, argv: tuple[str, ...], *, timeout: float | None, input: str | None,
               read_only: bool) -> Exec:
+        return self._retrying(lambda: self._exec_once(argv, timeout, input), argv, read_only)
+
+    def _exec_reads(self, cmds: list[tuple[str, ...]], *,
+                    timeout: float | None) -> list[tuple[Exec, float]]:
+        """The reads in one channel (or a few, for lines too long for one): ``/bin/sh``
+        runs them in turn, a marker line after each (``fxkit.transports.argv.batch_line``).
+        Should a batch come back short without a timeout (a login shell that runs
+        nothing, say), its rest run one by one."""
+        marker = f"fxkit-{uuid.uuid4().hex}"
+        deadline = None if timeout is None else time.monotonic() + timeout
+        done: list[tuple[Exec, float]] = []
+        for count in batch_groups(cmds, marker):
+            group = cmds[len(done):len(done) + count]
+            if deadline is not None and time.monotonic() >= deadline:
+                done += [(Exec(-9, "", _NOT_RUN, timed_out=True), 0.0)] * count
+                continue
+            done += self._one_batch(group, marker, None if deadline is None
+                                    else deadline - time.monotonic())
+        return done
+
+    def _one_batch(self, cmds: list[tuple[str, ...]], marker: str,
+                   timeout: float | None) -> list[tuple[Exec, float]]:
+        line = batch_line(cmds, marker)         # refused here, before anything is sent
+        start = time.perf_counter()
+        out, times = self._retrying(lambda: self._batch_once(line, marker, timeout),
+                                    cmds[0], True)
+        done: list[tuple[Exec, float]] = []
+        for (status, stdout, stderr), at in zip(split_batch(out.stdout, out.stderr, marker),
+                                                times, strict=False):
+            done.append((Exec(status, stdout, stderr), at - start))
+            start = at
+        if out.timed_out and len(done) < len(cmds):   # one was killed, the rest never ran
+            done.append((Exec(-9, "", "", timed_out=True), time.perf_counter() - start))
+            done += [(Exec(-9, "", _NOT_RUN, timed_out=True), 0.0)] * (len(cmds) - len(done))
+        for cmd in cmds[len(done):]:
+            begin = time.perf_counter()
+            done.append((self._exec(cmd, timeout=None, input=None, read_only=True),
+                         time.perf_counter() - begin))
+        return done
+
+    def _retrying(self, once: Callable[[], T], argv: tuple[str, ...], read_only: bool) -> T:
+        """``once()``; after a dropped connection, reconnect and retry it once if it is a
+        read (or was never sent)."""
         try:
-            return self._exec_once(argv, timeout, input)
+            return once()
         except _Dropped as dropped:
             self.close()
             if dropped.sent and not read_only:
                 raise NotReplayable(Result(argv, -1, "", "", 0.0, self.name)) from None
             self._reconnect()
             try:
-                return self._exec_once(argv, timeout, input)
+                return once()
             except _Dropped:
                 self.close()
                 raise ConnectionFailed(f"{self.name}: the connection to {self._where()} "
@@ -240,6 +293,16 @@ class SSHHost(Host):
                    input: str | None) -> Exec:
         line = command_line(argv)     # refused here, before anything is sent
         data = encode(input, "stdin") if input is not None else None
+        return self._send(line, data, timeout)
+
+    def _batch_once(self, line: str, marker: str,
+                    timeout: float | None) -> tuple[Exec, list[float]]:
+        clock = MarkerClock(marker)
+        return self._send(line, None, timeout, clock.watch), clock.times
+
+    def _send(self, line: str, data: bytes | None, timeout: float | None,
+              watch: Callable[[bytes], None] | None = None) -> Exec:
+        """One command line on a channel of its own: its output, status, or _Dropped."""
         try:
             transport = self.connection().get_transport()
             assert transport is not None
@@ -251,7 +314,7 @@ class SSHHost(Host):
             if data is not None:
                 chan.sendall(data)
             chan.shutdown_write()
-            return drain(chan, timeout)
+            return drain(chan, timeout, watch)
         except (paramiko.SSHException, EOFError, OSError):
             raise _Dropped(sent=True) from None
         finally:

@@ -118,9 +118,9 @@ def read_xen(host: Host, tool: str = "xl", *, sudo: bool = False) -> XenFacts:
     an absent layer).
     """
     become(host, sudo)
-    ts = Toolstack(host, tool)
     configs, errors, texts = read_config_set(host)
-    return XenFacts(tool, ts.list(), ts.list_long(), ts.info(), configs, errors, texts)
+    domains, details, info = Toolstack(host, tool).read()
+    return XenFacts(tool, domains, details, info, configs, errors, texts)
 
 
 def read_domain_names(host: Host, tool: str = "xl", *, sudo: bool = False) -> dict[int, str]:

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from fxkit.errors import CommandFailed, ConfirmationRequired, InvalidRequest, PreconditionFailed
@@ -40,17 +42,18 @@ class Toolstack:
 
     def _run(self, *args: str, read_only: bool = False, timeout: float | None = None,
              check: bool = True) -> Result:
-        try:
+        with _no_hypervisor():
             return self.host.run([self.tool, *args], sudo=self.sudo, read_only=read_only,
                                  timeout=timeout, check=check)
-        except CommandFailed as e:
-            if any(s in e.result.stderr for s in _NO_HYPERVISOR):
-                raise CommandFailed(e.result, (
-                    f"{e.result.host}: `{e.result.command_line}` cannot reach a Xen hypervisor "
-                    "(xl prints 'cannot init xl context' or 'Can't find hypervisor "
-                    "information'): this machine is not running as a Xen dom0. Boot its Xen "
-                    "entry in GRUB, or point fxkit at the dom0")) from None
-            raise
+
+    def read(self) -> tuple[list[Domain], list[DomainDetails], XenInfo]:
+        """``list``, ``list -l`` (xl only) and ``info``, sent together (``run_reads``)."""
+        asks = [["list"], *([["list", "-l"]] if self.tool == "xl" else []), ["info"]]
+        with _no_hypervisor():
+            results = self.host.run_reads([[self.tool, *a] for a in asks], sudo=self.sudo)
+        return (parse_list(results[0].stdout),
+                parse_list_long(results[1].stdout) if self.tool == "xl" else [],
+                parse_info(results[-1].stdout))
 
     def list(self) -> list[Domain]:
         return parse_list(self._run("list", read_only=True).stdout)
@@ -117,3 +120,18 @@ class Toolstack:
         if result.exit_status != 0:
             raise CommandFailed(result)
         return result.stdout
+
+
+@contextmanager
+def _no_hypervisor() -> Iterator[None]:
+    """An ``xl`` that cannot reach Xen fails with what to do about it."""
+    try:
+        yield
+    except CommandFailed as e:
+        if any(s in e.result.stderr for s in _NO_HYPERVISOR):
+            raise CommandFailed(e.result, (
+                f"{e.result.host}: `{e.result.command_line}` cannot reach a Xen hypervisor "
+                "(xl prints 'cannot init xl context' or 'Can't find hypervisor "
+                "information'): this machine is not running as a Xen dom0. Boot its Xen "
+                "entry in GRUB, or point fxkit at the dom0")) from None
+        raise

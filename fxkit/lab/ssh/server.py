@@ -23,8 +23,8 @@ from fxkit.lab.ssh.daemon import LabKeys
 from fxkit.lab.ssh.session import InteractiveSession
 from fxkit.lab.ssh.sftp import LabSFTP, LabSFTPServer
 from fxkit.lab.store import LabStore
-from fxkit.lab.transport import run_request
-from fxkit.transports.argv import decode_command_line
+from fxkit.lab.transport import run_batch, run_request
+from fxkit.transports.argv import decode_batch_line, decode_command_line
 
 log = logging.getLogger("fxkit.lab.ssh.server")
 STDIN_GRACE = 0.25  # seconds to wait for stdin EOF from a client that keeps stdin open
@@ -89,12 +89,22 @@ class _Session(paramiko.ServerInterface):
         try:
             # fxkit's own transport sends an argv encoded for any shell: decoded once here,
             # it runs as that argv; any other line through the lab's shell
-            argv = decode_command_line(line)
-            wait = reads_stdin(line) if argv is None else argv_reads_stdin(argv)
-            stdin = _read_stdin(channel, wait=wait)
-            reply = run_request(self.store, argv=argv, line=line if argv is None else None,
-                                stdin=stdin,
-                                cancelled=lambda: channel.closed or not self.transport.is_active())
+            # (or a batch of them: fxkit.transports.argv.batch_line)
+            def cancelled() -> bool:
+                return channel.closed or not self.transport.is_active()
+            def emit(stdout: str, stderr: str) -> None:
+                channel.sendall(stdout.encode())
+                channel.sendall_stderr(stderr.encode())
+
+            if (batch := decode_batch_line(line)) is not None:
+                _read_stdin(channel, wait=False)
+                reply = run_batch(self.store, *batch, emit=emit, cancelled=cancelled)
+            else:
+                argv = decode_command_line(line)
+                wait = reads_stdin(line) if argv is None else argv_reads_stdin(argv)
+                stdin = _read_stdin(channel, wait=wait)
+                reply = run_request(self.store, argv=argv, line=line if argv is None else None,
+                                    stdin=stdin, cancelled=cancelled)
             if reply.timed_out:
                 return  # the client killed it (closed the channel) during an injected delay
             if reply.drop:
