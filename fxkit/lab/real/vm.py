@@ -39,9 +39,13 @@ XEN_CMDLINE = (f"console=com1 com1=115200,8n1 dom0_mem={DOM0_MB}M,max:{DOM0_MB}M
                "bootscrub=0 noreboot loglvl=warning guest_loglvl=warning "
                "xpti=false pv-l1tf=false spec-ctrl=no"
                + (" " + XEN_EXTRA if XEN_EXTRA else ""))
-# mitigations=off: the same reasoning for dom0's own kernel.
+# mitigations=off: the same reasoning for dom0's own kernel. norandmaps: QEMU keys the code
+# it translates by the guest's virtual address, so with address space randomisation every
+# exec in dom0 mapped its binary and libraries at new addresses and had them translated
+# again (~3,500 blocks for one /bin/true); without it, they are translated once and reused:
+# 40-45% less QEMU CPU for fact reads and `lvs`, the code cache no longer flushed (README.md).
 DOM0_CMDLINE = ("root=/dev/vda rw console=hvc0 earlyprintk=xen net.ifnames=0 quiet "
-                "systemd.show_status=1 mitigations=off")
+                "systemd.show_status=1 mitigations=off norandmaps")
 UPLINKS = 2                       # eth1, eth2: physical ports for the bridges
 
 
