@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fxkit.errors import ParseError
+from fxkit.inventory import first_reads
 from fxkit.layers import ABSENT, UNREADABLE, Layer, read_layer
 from fxkit.lvm.names import LvRef
 from fxkit.lvm.state import LvmState, read_lvm
@@ -97,12 +98,13 @@ def read_doctor_facts(host: Host, tool: str = "xl", *, sudo: bool = False) -> Do
     Without the toolstack, the domU configs in /etc/xen are still read and checked.
     """
     become(host, sudo)
-    xen, xen_layer = read_layer("xen", lambda: read_xen(host, tool), None)
-    if xen is None:
-        xen = XenFacts(tool, [], [], None, *read_config_set(host))
-    storage, lvm_layer = read_layer("lvm", lambda: read_lvm(host), LvmState((), (), ()))
-    net, net_layer = read_layer("net", lambda: read_net(host, {d.id: d.name
-                                                              for d in xen.domains}), None)
+    with host.reads_ahead(first_reads(tool)):
+        xen, xen_layer = read_layer("xen", lambda: read_xen(host, tool), None)
+        if xen is None:
+            xen = XenFacts(tool, [], [], None, *read_config_set(host))
+        storage, lvm_layer = read_layer("lvm", lambda: read_lvm(host), LvmState((), (), ()))
+        net, net_layer = read_layer("net", lambda: read_net(host, {d.id: d.name
+                                                                  for d in xen.domains}), None)
     externals = []
     if net is not None:
         try:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import shlex
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple
 
@@ -72,6 +73,9 @@ class Host(ABC):
     sudo: bool = False   # run commands through ``sudo -n`` (``connect(target, sudo=True)``)
     # True when ``_exec_reads`` sends several reads in one round trip (SSH)
     sends_batches: ClassVar[bool] = False
+    # reads sent ahead by ``reads_ahead``, by command, until taken
+    _ahead: dict[tuple[str, ...], tuple[Exec, Result]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def run(self, argv: Sequence[str], *, check: bool = True, timeout: float | None = None,
             sudo: bool = False, input: str | None = None, read_only: bool = False) -> Result:
@@ -87,8 +91,31 @@ class Host(ABC):
         answer).
         """
         cmd, via_sudo = self._command(argv, sudo)
-        out, result = self._audited(cmd, timeout=timeout, input=input, read_only=read_only)
+        if not read_only:
+            self._ahead = None          # a change: reads sent ahead may no longer hold
+        ahead = self._ahead.pop(cmd, None) if self._ahead and input is None else None
+        out, result = ahead or self._audited(cmd, timeout=timeout, input=input,
+                                             read_only=read_only)
         return self._settle(out, result, via_sudo, check)
+
+    @contextmanager
+    def reads_ahead(self, argvs: Sequence[Sequence[str]], *,
+                    sudo: bool = False) -> Iterator[None]:
+        """Send these reads now, together; within the block, a read of the same argv
+        (``run(..., read_only=True)`` or ``run_reads``) takes its result instead of being
+        sent. This is how a reader of several layers (the inventory, LVM facts with their
+        domU users) has their independent reads go in one round trip while each layer's
+        reader stays as it is. A command that is no read ends it; so does the block.
+        Where the transport has no batches, this sends nothing ahead."""
+        if not self.sends_batches:
+            yield
+            return
+        cmds = [self._command(argv, sudo)[0] for argv in argvs]
+        self._ahead = dict(zip(cmds, self._audited_reads(cmds, None), strict=True))
+        try:
+            yield
+        finally:
+            self._ahead = None
 
     def run_reads(self, argvs: Sequence[Sequence[str]], *, check: bool | Sequence[bool] = True,
                   timeout: float | None = None, sudo: bool = False) -> list[Result]:
@@ -107,7 +134,11 @@ class Host(ABC):
         if len(cmds) == 1:
             return [self.run(argvs[0], check=checks[0], timeout=timeout, sudo=sudo,
                              read_only=True)]
-        done = self._audited_reads([cmd for cmd, _ in cmds], timeout)
+        ahead = self._ahead or {}
+        missing = list(dict.fromkeys(cmd for cmd, _ in cmds if cmd not in ahead))
+        sent = dict(zip(missing, self._audited_reads(missing, timeout), strict=True)) \
+            if missing else {}
+        done = [ahead.pop(cmd) if cmd in ahead else sent[cmd] for cmd, _ in cmds]
         return [self._settle(out, result, via_sudo, ok)
                 for (out, result), (_, via_sudo), ok in zip(done, cmds, checks, strict=True)]
 

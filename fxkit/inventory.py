@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING
 
 from fxkit.display import Table
 from fxkit.layers import Layer, read_layer
-from fxkit.lvm.state import LvmState, read_lvm
-from fxkit.net.state import NetState, read_net
+from fxkit.lvm.state import LVM_READS, LvmState, read_lvm
+from fxkit.net.state import NET_READS, NetState, read_net
+from fxkit.xen.config_files import list_command
+from fxkit.xen.domains import CONFIG_DIR
 from fxkit.xen.facts import XenFacts, read_xen
 from fxkit.xen.storage import disk_users
+from fxkit.xen.toolstack import read_commands
 
 if TYPE_CHECKING:
     from fxkit.host import Host
@@ -85,12 +88,21 @@ class Inventory:
         return str(table) if layer.ok else str(layer)
 
 
+def first_reads(tool: str = "xl") -> list[tuple[str, ...]]:
+    """Every layer's reads that need no other's answer: Xen's (the configs' list, then the
+    toolstack), the bridges', LVM's; sent together ahead of the layers' readers (the
+    configs' texts are read once their list is known)."""
+    return [list_command(CONFIG_DIR), *read_commands(tool), *NET_READS, *LVM_READS]
+
+
 def read_inventory(host: Host) -> Inventory:
-    """Read LVM, Xen and network facts (read-only commands only), each layer on its own."""
-    xen, xen_layer = read_layer("xen", lambda: read_xen(host),
-                                XenFacts("xl", [], [], None))
-    domains = {d.id: d.name for d in xen.domains if d.id is not None}
-    net, net_layer = read_layer("net", lambda: read_net(host, domains),
-                                NetState((), (), host.name))
-    lvm, lvm_layer = read_layer("lvm", lambda: read_lvm(host), LvmState((), (), ()))
+    """Read LVM, Xen and network facts (read-only commands only), each layer on its own;
+    their first reads go together (``Host.reads_ahead``)."""
+    with host.reads_ahead(first_reads()):
+        xen, xen_layer = read_layer("xen", lambda: read_xen(host),
+                                    XenFacts("xl", [], [], None))
+        domains = {d.id: d.name for d in xen.domains if d.id is not None}
+        net, net_layer = read_layer("net", lambda: read_net(host, domains),
+                                    NetState((), (), host.name))
+        lvm, lvm_layer = read_layer("lvm", lambda: read_lvm(host), LvmState((), (), ()))
     return Inventory(host.name, lvm, xen, net, (lvm_layer, xen_layer, net_layer))

@@ -402,3 +402,50 @@ def test_a_batch_timeout_names_the_command_it_killed(fx, served):
     with pytest.raises(CommandTimedOut) as raised:
         fx.run_reads([["hostname"], ["vgs"], ["lvs"]], timeout=0.5)
     assert raised.value.result.argv == ("vgs",)
+
+
+def count_channels(host):
+    """A context manager counting the SSH channels ``host`` opens meanwhile."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        transport = host.connection().get_transport()
+        opened: list[int] = []
+        real_open = transport.open_session
+        transport.open_session = lambda *a, **kw: opened.append(1) or real_open(*a, **kw)
+        try:
+            yield opened
+        finally:
+            transport.open_session = real_open
+    return counting()
+
+
+def test_inventory_and_lvm_facts_need_few_round_trips_and_read_the_same(fx, served):
+    from fxkit.inventory import read_inventory
+    from fxkit.xen import read_lvm_facts
+    local = LabHost("fx")          # the same state, in-process: every command on its own
+    fx.run(["true"])
+    with count_channels(fx) as opened:
+        inv = read_inventory(fx)
+    assert len(opened) == 2        # every layer's first reads, then the configs' texts
+    assert inv.lv_table().rows == read_inventory(local).lv_table().rows
+    assert inv.domain_table().rows == read_inventory(local).domain_table().rows
+    with count_channels(fx) as opened:
+        facts = read_lvm_facts(fx)
+    assert len(opened) == 4        # ahead; blkid; the dumpe2fs; the configs' texts
+    assert facts.lvm == read_lvm_facts(local).lvm
+    assert facts.filesystems == read_lvm_facts(local).filesystems
+    assert facts.referenced_by == read_lvm_facts(local).referenced_by
+
+
+def test_a_change_inside_reads_ahead_is_seen_by_the_reads_after_it(fx):
+    fx.run(["sh", "-c", "echo old > /tmp/ahead"])
+    with fx.reads_ahead([["cat", "/tmp/ahead"], ["hostname"]]):
+        assert fx.run(["hostname"], read_only=True).stdout == "fx\n"
+        fx.run(["sh", "-c", "echo new > /tmp/ahead"])
+        assert fx.run(["cat", "/tmp/ahead"], read_only=True).stdout == "new\n"
+    with fx.reads_ahead([["cat", "/tmp/ahead"]]):
+        pass                                        # not taken: gone with the block
+    fx.run(["sh", "-c", "echo newer > /tmp/ahead"])
+    assert fx.run(["cat", "/tmp/ahead"], read_only=True).stdout == "newer\n"

@@ -15,7 +15,7 @@ without users: nothing then says the LV is not some guest's root.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from fxkit.errors import PreconditionFailed
 from fxkit.layers import require_layer
 from fxkit.lvm.filesystems import FsInfo, read_filesystems
 from fxkit.lvm.names import parse_lv_ref
-from fxkit.lvm.state import LogicalVolume, LvmState, read_lvm
+from fxkit.lvm.state import LVM_READS, LogicalVolume, LvmState, read_lvm
 from fxkit.privilege import become
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class DiskUsers:
 
 
 UsersSource = DiskUsers | Callable[["Host"], DiskUsers] | None
+DEV_LIST = ("ls", "-1", "/dev")
 
 
 @dataclass(frozen=True)
@@ -99,22 +100,27 @@ class LvmFacts:
 
 
 def read_facts(host: Host, *, sudo: bool = False, filesystems: bool = True,
-               fs_sizes: bool | Iterable[str] = True, users: UsersSource = None) -> LvmFacts:
+               fs_sizes: bool | Iterable[str] = True, users: UsersSource = None,
+               users_reads: Sequence[Sequence[str]] = ()) -> LvmFacts:
     """LVM state, filesystems on active LVs and /dev names from ``host``; domU users from
     ``users`` (a ``DiskUsers``, or a function of the host that reads them).
 
     ``fs_sizes``: whose ext filesystem size to read (True: all; or LV names).
     ``sudo=True`` is ``host.sudo = True`` (``connect(target, sudo=True)`` says it once);
     ``LvmFacts.sudo`` records whether the host ran through sudo, for the plan's steps.
+    ``users_reads``: the reads of ``users`` that need no other answer; they go ahead
+    with LVM's own (``Host.reads_ahead``).
     """
     sudo = become(host, sudo)
-    state = require_layer("lvm", lambda: read_lvm(host), f"plan an LVM change on {host.name}")
-    sizes = fs_sizes if isinstance(fs_sizes, bool) else frozenset(
-        parse_lv_ref(ref).full_name for ref in fs_sizes)
-    fs = read_filesystems(host, state.lvs, sizes=sizes) if filesystems else {}
-    found = users(host) if callable(users) else users
-    r = host.run(["ls", "-1", "/dev"], check=False, read_only=True)
+    with host.reads_ahead([*LVM_READS, DEV_LIST, *users_reads]):
+        state = require_layer("lvm", lambda: read_lvm(host),
+                              f"plan an LVM change on {host.name}")
+        sizes = fs_sizes if isinstance(fs_sizes, bool) else frozenset(
+            parse_lv_ref(ref).full_name for ref in fs_sizes)
+        fs = read_filesystems(host, state.lvs, sizes=sizes) if filesystems else {}
+        found = users(host) if callable(users) else users
+        r = host.run(DEV_LIST, check=False, read_only=True)
     dev_entries = frozenset(r.stdout.split()) if r.exit_status == 0 else frozenset()
     return LvmFacts(state, fs, found, dev_entries, sudo,
                     {"sudo": sudo, "filesystems": filesystems, "fs_sizes": sizes,
-                     "users": users})
+                     "users": users, "users_reads": tuple(users_reads)})

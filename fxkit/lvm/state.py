@@ -29,7 +29,11 @@ VG_FIELDS = ("vg_name,vg_uuid,vg_attr,vg_size,vg_free,vg_extent_size,vg_extent_c
              "vg_free_count,pv_count,lv_count,snap_count,vg_seqno")
 LV_FIELDS = "lv_name,vg_name,lv_attr,lv_size,lv_uuid,lv_path,lv_dm_path,origin,data_percent,devices"
 REPORT_ARGS = ("--reportformat", "json", "--units", "b", "--nosuffix", "-o")
-__all__ = ["LV_FIELDS", "PV_FIELDS", "REPORT_ARGS", "VG_FIELDS", "LogicalVolume", "LvAttr",
+# What read_lvm sends (together): for readers that send it ahead with more (Host.reads_ahead)
+LVM_READS = (("pvs", *REPORT_ARGS, PV_FIELDS), ("vgs", *REPORT_ARGS, VG_FIELDS),
+             ("lvs", *REPORT_ARGS, LV_FIELDS))
+__all__ = ["LVM_READS", "LV_FIELDS", "PV_FIELDS", "REPORT_ARGS", "VG_FIELDS", "LogicalVolume",
+           "LvAttr",
            "LvmState", "PhysicalVolume", "Segment", "VolumeGroup", "parse_lvs_json",
            "parse_pvs_json", "parse_vgs_json", "read_lv", "read_lvm", "read_lvs", "read_pvs",
            "read_vgs", "require_lv"]
@@ -78,9 +82,7 @@ def read_lvm(host: Host, *, sudo: bool = False) -> LvmState:
     readers here.
     """
     become(host, sudo)
-    pvs, vgs, lvs = host.run_reads([["pvs", *REPORT_ARGS, PV_FIELDS],
-                                    ["vgs", *REPORT_ARGS, VG_FIELDS],
-                                    ["lvs", *REPORT_ARGS, LV_FIELDS]])
+    pvs, vgs, lvs = host.run_reads(LVM_READS)
     return LvmState(tuple(parse_pvs_json(pvs.stdout)), tuple(parse_vgs_json(vgs.stdout)),
                     tuple(parse_lvs_json(lvs.stdout)))
 

@@ -274,6 +274,10 @@ def build_state(ip_json: str, bridge_json: str | None = None, brctl_text: str | 
 
 # -- reading a host --------------------------------------------------------------------------
 
+# What read_net sends (together) first: for Host.reads_ahead
+NET_READS = (("ip", "-j", "-d", "link", "show"), ("bridge", "-j", "link", "show"))
+
+
 def read_net(host: Host, domains: Mapping[int, str] | None = None) -> NetState:
     """Read the network facts of ``host`` (two read-only commands, sent together; a third,
     ``brctl show``, where ``bridge`` cannot answer).
@@ -281,8 +285,7 @@ def read_net(host: Host, domains: Mapping[int, str] | None = None) -> NetState:
     ``domains`` maps Xen domain ids to names (from ``fxkit.xen.toolstack``), so that each
     ``vifN.M`` names its domU; without it vifs carry only their domid.
     """
-    ip, br = host.run_reads([["ip", "-j", "-d", "link", "show"],
-                             ["bridge", "-j", "link", "show"]], check=(True, False))
+    ip, br = host.run_reads(NET_READS, check=(True, False))
     ip_out = ip.stdout
     if br.exit_status == 0 and br.stdout.strip().startswith("["):
         return build_state(ip_out, br.stdout, host=host.name, domains=domains)

@@ -30,9 +30,14 @@ _BATCH_CHARS = 60_000           # paths per command: well under SSH's one-line l
 _HEADER = re.compile(r"^==> (.*) <==(?=\n|\Z)", re.M)
 
 
+def list_command(directory: str) -> tuple[str, ...]:
+    """How ``list_config_paths`` lists ``directory`` (as the sudoers rule has it)."""
+    return ("ls", "-1", directory)
+
+
 def list_config_paths(host: Host, directory: str) -> tuple[list[str], str]:
     """The ``*.cfg`` files in ``directory`` (sorted) and a note when there were too many."""
-    r = host.run(["ls", "-1", directory], read_only=True, check=False)   # as sudoers has it
+    r = host.run(list_command(directory), read_only=True, check=False)
     if r.exit_status != 0:
         return [], ""
     names = sorted(n for n in r.stdout.splitlines() if n.endswith(".cfg") and n != ".cfg")

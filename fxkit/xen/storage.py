@@ -27,6 +27,8 @@ from fxkit.lvm.facts import DiskUsers, LvmFacts, read_facts
 from fxkit.lvm.names import LvRef, parse_lv_ref
 from fxkit.privilege import become
 from fxkit.xen.config import DomainConfig
+from fxkit.xen.config_files import list_command
+from fxkit.xen.domains import CONFIG_DIR
 from fxkit.xen.facts import read_config_set
 from fxkit.xen.toolstack import Toolstack
 
@@ -141,4 +143,5 @@ def read_lvm_facts(host: Host, *, sudo: bool = False, tool: str = "xl",
                    filesystems: bool = True, fs_sizes: bool | Iterable[str] = True) -> LvmFacts:
     """LVM facts with the domU users of each LV: what every LV plan reads first."""
     return read_facts(host, sudo=sudo, filesystems=filesystems, fs_sizes=fs_sizes,
-                      users=partial(read_disk_users, tool=tool, sudo=sudo))
+                      users=partial(read_disk_users, tool=tool, sudo=sudo),
+                      users_reads=[list_command(CONFIG_DIR), (tool, "list")])

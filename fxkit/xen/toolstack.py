@@ -48,9 +48,8 @@ class Toolstack:
 
     def read(self) -> tuple[list[Domain], list[DomainDetails], XenInfo]:
         """``list``, ``list -l`` (xl only) and ``info``, sent together (``run_reads``)."""
-        asks = [["list"], *([["list", "-l"]] if self.tool == "xl" else []), ["info"]]
         with _no_hypervisor():
-            results = self.host.run_reads([[self.tool, *a] for a in asks], sudo=self.sudo)
+            results = self.host.run_reads(read_commands(self.tool), sudo=self.sudo)
         return (parse_list(results[0].stdout),
                 parse_list_long(results[1].stdout) if self.tool == "xl" else [],
                 parse_info(results[-1].stdout))
@@ -120,6 +119,11 @@ class Toolstack:
         if result.exit_status != 0:
             raise CommandFailed(result)
         return result.stdout
+
+
+def read_commands(tool: str = "xl") -> list[tuple[str, ...]]:
+    """What ``Toolstack.read`` sends (for ``Host.reads_ahead``)."""
+    return [(tool, "list"), *([(tool, "list", "-l")] if tool == "xl" else []), (tool, "info")]
 
 
 @contextmanager
