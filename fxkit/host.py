@@ -211,12 +211,11 @@ class Host(ABC):
                     log.ended(None, self.name, cmd, error=f"{type(lost).__name__}: {lost}",
                               seconds=time.perf_counter() - start)
             raise
-        pairs = []
-        for cmd, (out, seconds) in zip(cmds, done, strict=True):
-            result = Result(cmd, out.exit_status, out.stdout, out.stderr, seconds, self.name)
-            if log is not None:
-                log.record(result, **({"timed_out": True} if out.timed_out else {}))
-            pairs.append((out, result))
+        pairs = [(out, Result(cmd, out.exit_status, out.stdout, out.stderr, seconds,
+                              self.name)) for cmd, (out, seconds) in zip(cmds, done, strict=True)]
+        if log is not None:
+            log.record_all([(result, {"timed_out": True} if out.timed_out else {})
+                            for out, result in pairs])
         return pairs
 
     def _exec_reads(self, cmds: list[tuple[str, ...]], *,

@@ -67,3 +67,33 @@ def test_cli_verify(tmp_path):
     log.path.write_text("\n".join(raw[1:]) + "\n")
     bad = CliRunner().invoke(cli, ["audit", "verify", "--log", str(log.path)])
     assert bad.exit_code == 1 and "line 1" in bad.output
+
+
+def test_lines_recorded_together_chain_and_anchor_like_lines_recorded_alone(tmp_path):
+    """record_all (a batch of reads): one lock, one write, one anchor move; the chain is
+    the one single appends make, also with threads writing batches and lines at once."""
+    import threading
+    log = AuditLog(tmp_path / "audit.jsonl")
+    results = [Result(("echo", str(i)), 0, f"{i}\n", "", 0.01, "fx") for i in range(5)]
+    entries = log.record_all([(r, {}) for r in results])
+    lines = log.path.read_text().splitlines()
+    assert [json.loads(x)["argv"] for x in lines] == [["echo", str(i)] for i in range(5)]
+    assert [e["prev"] for e in entries[1:]] == [
+        json.loads(x)["prev"] for x in lines[1:]] and entries[0]["prev"] == ""
+    assert log.head().lines == 5 and not verify(log.path)
+
+    def writer(k: int) -> None:
+        for j in range(20):
+            if j % 2:
+                log.record(Result(("one", str(k)), 0, "", "", 0.0, "fx"))
+            else:
+                log.record_all([(Result(("many", str(k), str(i)), 0, "", "", 0.0, "fx"), {})
+                                for i in range(3)])
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert log.head().lines == 5 + 8 * (10 + 10 * 3)
+    assert not verify(log.path)
+    assert log.record_all([]) == []

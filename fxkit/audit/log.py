@@ -71,6 +71,13 @@ class AuditLog:
         return self.append({**self._about(result.host, result.argv), **_result(result),
                             **extra})
 
+    def record_all(self, results: Sequence[tuple[Result, dict[str, Any]]]
+                   ) -> list[dict[str, Any]]:
+        """``record`` for reads that returned together (``Host.run_reads``): their lines,
+        in order, under one lock and one anchor update."""
+        return self.append_all([{**self._about(r.host, r.argv), **_result(r), **extra}
+                                for r, extra in results])
+
     def started(self, host: str, argv: Sequence[str], **extra: Any) -> str:
         """Log a command that changes ``host`` before it is sent; returns its id for ``ended``."""
         cmd = uuid.uuid4().hex[:16]
@@ -95,22 +102,37 @@ class AuditLog:
 
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Append one entry under an exclusive lock, chained to the last line and anchored."""
+        return self.append_all([entry])[0]
+
+    def append_all(self, entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append entries in order under one exclusive lock, each chained to the one
+        before it, written in one go, then the anchor moved to the last. Many threads
+        logging at once (a fleet) then take the lock once per batch, not once per line."""
+        if not entries:
+            return []
         _private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        done: list[dict[str, Any]] = []
+        lines: list[str] = []
         with os.fdopen(fd, "a+b") as fh:
             _private_file(fd)
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 count, last, note = _head_for_append(fh, self.path)
-                entry = {**entry, "prev": last, **({"anchor_note": note} if note else {})}
-                line = json.dumps(entry, sort_keys=True)
-                fh.write(line.encode() + b"\n")
+                for entry in entries:
+                    entry = {**entry, "prev": last, **({"anchor_note": note} if note else {})}
+                    line = json.dumps(entry, sort_keys=True)
+                    done.append(entry)
+                    lines.append(line)
+                    last, note = line_hash(line), ""
+                fh.write("".join(f"{line}\n" for line in lines).encode())
                 fh.flush()
-                _write_anchor(self.path, Head(count + 1, line_hash(line)))
+                _write_anchor(self.path, Head(count + len(lines), last))
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
-        forward(line)
-        return entry
+        for line in lines:
+            forward(line)
+        return done
 
     # -- reading -------------------------------------------------------------------
 
