@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,8 +59,15 @@ def parse_dumpe2fs_size(text: str) -> int | None:
 
 def read_fs_size(host: Host, path: str, *, sudo: bool = False) -> int | None:
     """The size of the ext filesystem on ``path`` (``dumpe2fs -h``), None if unreadable."""
-    d = host.run(["dumpe2fs", "-h", path], check=False, read_only=True, sudo=sudo)
-    return parse_dumpe2fs_size(d.stdout) if d.exit_status == 0 else None
+    return read_fs_sizes(host, [path], sudo=sudo)[0]
+
+
+def read_fs_sizes(host: Host, paths: Sequence[str], *, sudo: bool = False
+                  ) -> list[int | None]:
+    """``read_fs_size`` of each path, the ``dumpe2fs`` sent together (``run_reads``)."""
+    dumps = host.run_reads([["dumpe2fs", "-h", path] for path in paths], check=False,
+                           sudo=sudo) if paths else []
+    return [parse_dumpe2fs_size(d.stdout) if d.exit_status == 0 else None for d in dumps]
 
 
 def _blkid(host: Host, paths: list[str], sudo: bool) -> dict[str, dict[str, str]]:
@@ -116,8 +123,6 @@ def read_filesystems(host: Host, lvs: Iterable[LogicalVolume], *, sudo: bool = F
 
     ext = [(full, lv) for full, (lv, kind) in types.items() if kind in EXT_TYPES and
            (sizes is True or (not isinstance(sizes, bool) and full in sizes))]
-    dumps = host.run_reads([["dumpe2fs", "-h", lv.path] for _, lv in ext], check=False,
-                           sudo=sudo) if ext else []
-    size = {full: parse_dumpe2fs_size(d.stdout) if d.exit_status == 0 else None
-            for (full, _), d in zip(ext, dumps, strict=True)}
+    size = dict(zip((full for full, _ in ext),
+                    read_fs_sizes(host, [lv.path for _, lv in ext], sudo=sudo), strict=True))
     return {full: FsInfo(kind, size.get(full)) for full, (lv, kind) in types.items()}

@@ -232,13 +232,15 @@ class SSHHost(Host):
             if deadline is not None and time.monotonic() >= deadline:
                 done += [(Exec(-9, "", _NOT_RUN, timed_out=True), 0.0)] * count
                 continue
-            done += self._one_batch(group, marker, None if deadline is None
-                                    else deadline - time.monotonic())
+            done += self._one_batch(group, marker, deadline)
         return done
 
     def _one_batch(self, cmds: list[tuple[str, ...]], marker: str,
-                   timeout: float | None) -> list[tuple[Exec, float]]:
+                   deadline: float | None) -> list[tuple[Exec, float]]:
+        def left() -> float | None:
+            return None if deadline is None else max(deadline - time.monotonic(), 0.0)
         line = batch_line(cmds, marker)         # refused here, before anything is sent
+        timeout = left()
         start = time.perf_counter()
         out, times = self._retrying(lambda: self._batch_once(line, marker, timeout),
                                     cmds[0], True)
@@ -252,7 +254,7 @@ class SSHHost(Host):
             done += [(Exec(-9, "", _NOT_RUN, timed_out=True), 0.0)] * (len(cmds) - len(done))
         for cmd in cmds[len(done):]:
             begin = time.perf_counter()
-            done.append((self._exec(cmd, timeout=None, input=None, read_only=True),
+            done.append((self._exec(cmd, timeout=left(), input=None, read_only=True),
                          time.perf_counter() - begin))
         return done
 

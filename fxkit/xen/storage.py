@@ -117,6 +117,12 @@ def lv_refs_in(text: str) -> set[str]:
             if (ref := lv_ref_for_disk(m.group())) is not None}
 
 
+def disk_users_reads(tool: str = "xl") -> list[tuple[str, ...]]:
+    """What ``read_disk_users`` reads that needs no other answer (the configs' list, the
+    live list), for a caller that sends it ahead (``Host.reads_ahead``)."""
+    return [list_command(CONFIG_DIR), (tool, "list")]
+
+
 def read_disk_users(host: Host, tool: str = "xl", *, sudo: bool = False) -> DiskUsers:
     """Which domUs use which LV on ``host``: every config in /etc/xen and the live list.
 
@@ -144,4 +150,4 @@ def read_lvm_facts(host: Host, *, sudo: bool = False, tool: str = "xl",
     """LVM facts with the domU users of each LV: what every LV plan reads first."""
     return read_facts(host, sudo=sudo, filesystems=filesystems, fs_sizes=fs_sizes,
                       users=partial(read_disk_users, tool=tool, sudo=sudo),
-                      users_reads=[list_command(CONFIG_DIR), (tool, "list")])
+                      users_reads=disk_users_reads(tool))
