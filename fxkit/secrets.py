@@ -84,16 +84,19 @@ def secret_values() -> list[str]:
     return sorted(values, key=len, reverse=True) if len(values) > 1 else list(values)
 
 
-def mask(text: str) -> str:
-    """``text`` with every secret (values, URL passwords, private key blocks) masked."""
+def mask(text: str, values: list[str] | None = None) -> str:
+    """``text`` with every secret (values, URL passwords, private key blocks) masked.
+
+    ``values`` is ``secret_values()`` taken once by a caller masking many strings at once
+    (an audit line's argv and outputs); by default it is taken now."""
     if not text:
         return text
-    for value in secret_values():
+    for value in secret_values() if values is None else values:
         if value in text:
             text = text.replace(value, MASK)
     if "://" in text:
         text = _URL_PASSWORD.sub(lambda m: f"{m['head']}:{MASK}@" if m["pw"] else m[0], text)
-    if any(h in text for h in _HINTS):
+    if _HINTS[0] in text or _HINTS[1] in text:
         text = mask_key_blocks(text)
     return text
 
@@ -110,9 +113,11 @@ def mask_key_blocks(text: str) -> str:
     return "".join(out) + text[pos:]
 
 
-def mask_argv(argv: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+def mask_argv(argv: tuple[str, ...] | list[str], values: list[str] | None = None
+              ) -> tuple[str, ...]:
     """The argv as it may be shown: Secret items replaced, known values masked."""
-    return tuple(MASK if isinstance(a, Secret) else mask(a) for a in argv)
+    values = secret_values() if values is None else values
+    return tuple(MASK if isinstance(a, Secret) else mask(a, values) for a in argv)
 
 
 def has_url_password(text: str) -> bool:

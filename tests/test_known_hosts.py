@@ -138,6 +138,30 @@ def test_load_sees_every_change_to_a_file_it_has_read(tmp_path):
     assert kh.load([str(path)]) == []
 
 
+def test_matching_finds_what_a_scan_of_every_line_finds(tmp_path):
+    """``matching`` looks plain names up instead of testing every line: it must give what
+    testing every line gives (order, case, patterns, negations, hashed names, markers)."""
+    import random
+    rng = random.Random(7)
+    names = ["fx", "FX", "fx01", "10.0.0.9", "[127.0.0.1]:2222", "[127.0.0.1]:2223",
+             "db.example", "Db.Example", "other"]
+    patterns = [*names, "fx*", "fx0?", "*.example", "!fx01", "!db.example", "[127.0.0.1]:*"]
+    lines = []
+    for _ in range(300):
+        marker = rng.choice(["", "", "", "@revoked ", "@cert-authority "])
+        field = kh.hash_name(rng.choice(names)) if rng.random() < 0.2 else \
+            ",".join(rng.sample(patterns, rng.randint(1, 3)))
+        lines.append(f"{marker}{field} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5")
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("\n".join(lines[:150]) + "\n")
+    b.write_text("\n".join(lines[150:]) + "\n")
+    paths = [str(a), str(tmp_path / "missing"), str(b)]
+    for name in [*names, "nowhere", "[127.0.0.1]:9"]:
+        scanned = [e for e in kh.load(paths) if e.matches(name)]
+        assert kh.matching(paths, name) == scanned, name
+    assert any(kh.matching(paths, n) for n in names)
+
+
 # -- the host key check -------------------------------------------------------------------
 
 @pytest.fixture

@@ -449,3 +449,45 @@ def test_a_change_inside_reads_ahead_is_seen_by_the_reads_after_it(fx):
         pass                                        # not taken: gone with the block
     fx.run(["sh", "-c", "echo newer > /tmp/ahead"])
     assert fx.run(["cat", "/tmp/ahead"], read_only=True).stdout == "newer\n"
+
+
+def test_a_batch_sends_quick_outputs_together_and_what_it_holds_before_a_delay(
+        tmp_path, monkeypatch):
+    """sshd reads a quick shell's pipe in one go: the lab sends the output of commands that
+    end close together in one packet, but never holds it across a command that waits."""
+    import fxkit.lab.ssh.server as lab_server
+    import fxkit.lab.transport as lab_transport
+    from fxkit.lab.ssh.server import BatchOutput
+    events: list[tuple[str, str]] = []
+
+    class Channel:
+        def sendall(self, data: bytes) -> None:
+            events.append(("out", data.decode()))
+
+        def sendall_stderr(self, data: bytes) -> None:
+            events.append(("err", data.decode()))
+
+    real_sleep = time.sleep
+    monkeypatch.setattr(lab_transport.time, "sleep",
+                        lambda s: events.append(("sleep", "")) or real_sleep(s))
+    store = LabStore("fx", tmp_path)
+    argvs = [["hostname"], ["echo", "a"], ["vgs"], ["echo", "b"]]
+
+    def batch() -> list[tuple[str, str]]:
+        events.clear()
+        with store.transaction() as state:
+            faults.delay(state, "vgs", 0.1)
+        held = BatchOutput(Channel())
+        lab_transport.run_batch(store, "M", argvs, emit=held.emit, waiting=held.flush)
+        held.flush()
+        seen = [(kind, text.count("\nM")) for kind, text in events]
+        return [e for i, e in enumerate(seen) if i == 0 or e != ("sleep", 0) or seen[i - 1] != e]
+
+    # hostname and echo a together, sent as vgs starts waiting (sleeping); vgs, which
+    # ended more than HOLD_AT_MOST after that, alone; echo b at the batch's end
+    assert batch() == [("out", 2), ("err", 2), ("sleep", 0), ("out", 1), ("err", 1),
+                       ("out", 1), ("err", 1)]
+    assert "fx\n" in events[0][1] and "a\n" in events[0][1] and "b\n" in events[-2][1]
+    # held at most HOLD_AT_MOST: with none, each command's output goes out as it ends
+    monkeypatch.setattr(lab_server, "HOLD_AT_MOST", 0.0)
+    assert [kind for kind, _ in batch() if kind == "out"] == ["out"] * 4

@@ -30,7 +30,7 @@ from fxkit.audit.chain import (
     read_lines,
 )
 from fxkit.audit.forward import forward
-from fxkit.secrets import mask, mask_argv
+from fxkit.secrets import mask, mask_argv, secret_values
 
 if TYPE_CHECKING:
     from fxkit.result import Result
@@ -53,8 +53,8 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
 
-def _tail(text: str) -> str:
-    return mask(text[-TAIL_CHARS:])
+def _tail(text: str, secrets: list[str]) -> str:
+    return mask(text[-TAIL_CHARS:], secrets)
 
 
 class AuditLog:
@@ -68,20 +68,23 @@ class AuditLog:
 
     def record(self, result: Result, **extra: Any) -> dict[str, Any]:
         """One line for a command that has returned (a read, or any command's result)."""
-        return self.append({**self._about(result.host, result.argv), **_result(result),
-                            **extra})
+        secrets = secret_values()
+        return self.append({**self._about(result.host, result.argv, secrets),
+                            **_result(result, secrets), **extra})
 
     def record_all(self, results: Sequence[tuple[Result, dict[str, Any]]]
                    ) -> list[dict[str, Any]]:
         """``record`` for reads that returned together (``Host.run_reads``): their lines,
         in order, under one lock and one anchor update."""
-        return self.append_all([{**self._about(r.host, r.argv), **_result(r), **extra}
-                                for r, extra in results])
+        secrets = secret_values()     # once for the batch: every line masks the same
+        return self.append_all([{**self._about(r.host, r.argv, secrets),
+                                 **_result(r, secrets), **extra} for r, extra in results])
 
     def started(self, host: str, argv: Sequence[str], **extra: Any) -> str:
         """Log a command that changes ``host`` before it is sent; returns its id for ``ended``."""
         cmd = uuid.uuid4().hex[:16]
-        self.append({**self._about(host, argv), "phase": "started", "cmd": cmd, **extra})
+        self.append({**self._about(host, argv, secret_values()), "phase": "started",
+                     "cmd": cmd, **extra})
         return cmd
 
     def ended(self, cmd: str | None, host: str, argv: Sequence[str],
@@ -90,15 +93,16 @@ class AuditLog:
         """Log how the command ``cmd`` (``started``'s id) ended: its result, or (``result=
         None``) that it never came back, ``outcome`` unknown, ``error`` saying why. A read
         (``cmd=None``, never logged as started) that never came back gets its one line."""
-        end = _result(result) if result is not None else {
+        secrets = secret_values()
+        end = _result(result, secrets) if result is not None else {
             "exit_status": None, "seconds": round(seconds, 4), "stdout_tail": "",
-            "stderr_tail": "", "outcome": outcome, "error": mask(error)[:TAIL_CHARS]}
+            "stderr_tail": "", "outcome": outcome, "error": mask(error, secrets)[:TAIL_CHARS]}
         phase = {} if cmd is None else {"phase": "ended", "cmd": cmd}
-        return self.append({**self._about(host, argv), **end, **phase, **extra})
+        return self.append({**self._about(host, argv, secrets), **end, **phase, **extra})
 
-    def _about(self, host: str, argv: Sequence[str]) -> dict[str, Any]:
-        return {"time": _now(), "host": mask(host), "user": self.operator,
-                "argv": list(mask_argv(tuple(argv))), **CONTEXT}
+    def _about(self, host: str, argv: Sequence[str], secrets: list[str]) -> dict[str, Any]:
+        return {"time": _now(), "host": mask(host, secrets), "user": self.operator,
+                "argv": list(mask_argv(tuple(argv), secrets)), **CONTEXT}
 
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         """Append one entry under an exclusive lock, chained to the last line and anchored."""
@@ -152,9 +156,10 @@ class AuditLog:
         return Head(len(raws), line_hash(raws[-1]) if raws else "", str(self.path))
 
 
-def _result(result: Result) -> dict[str, Any]:
+def _result(result: Result, secrets: list[str]) -> dict[str, Any]:
     return {"exit_status": result.exit_status, "seconds": round(result.seconds, 4),
-            "stdout_tail": _tail(result.stdout), "stderr_tail": _tail(result.stderr)}
+            "stdout_tail": _tail(result.stdout, secrets),
+            "stderr_tail": _tail(result.stderr, secrets)}
 
 
 def _write_anchor(log: Path, head: Head) -> None:

@@ -44,11 +44,13 @@ class Reply:
 
 def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | None = None,
                 stdin: str = "", timeout: float | None = None, cwd: str = HOME,
-                cancelled: Callable[[], bool] = lambda: False) -> Reply:
+                cancelled: Callable[[], bool] = lambda: False,
+                waiting: Callable[[], None] = lambda: None) -> Reply:
     """Run one argv (in-process) or one shell line (SSH exec), applying the faults.
 
     ``cancelled`` is polled during an injected delay: a client that gave up (timeout,
-    closed channel) kills the command before it runs, as on a real host.
+    closed channel) kills the command before it runs, as on a real host. ``waiting`` is
+    called as such a delay begins (a batch sends what it holds: ``run_batch``).
     """
     words = list(argv) if argv is not None else cmdline.first_argv(line or "")
     with store.transaction() as state:
@@ -60,6 +62,7 @@ def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | N
                 return Reply(*action.fail)
             return _run(state, argv, line, stdin, cwd, action.drop)
     # A delayed command waits outside the lock: other clients carry on meanwhile.
+    waiting()
     if timeout is not None and action.delay > timeout:
         time.sleep(max(timeout, 0))
         return Reply(-9, timed_out=True)  # killed at its timeout: it never ran
@@ -76,13 +79,15 @@ def run_request(store: LabStore, *, argv: list[str] | None = None, line: str | N
 
 def run_batch(store: LabStore, marker: str, argvs: list[list[str]], *,
               emit: Callable[[str, str], None],
-              cancelled: Callable[[], bool] = lambda: False) -> Reply:
+              cancelled: Callable[[], bool] = lambda: False,
+              waiting: Callable[[], None] = lambda: None) -> Reply:
     """A batch of reads (``fxkit.transports.argv.batch_line``) as ``/bin/sh`` runs it:
     each argv in turn with empty stdin, its output followed by the marker lines, handed to
-    ``emit(stdout, stderr)`` as each ends. A fault that drops the connection or kills a
-    command ends the batch there; the Reply is the batch's own end."""
+    ``emit(stdout, stderr)`` as each ends; ``waiting()`` before a command that waits (an
+    injected delay). A fault that drops the connection or kills a command ends the batch
+    there; the Reply is the batch's own end."""
     for argv in argvs:
-        reply = run_request(store, argv=argv, cancelled=cancelled)
+        reply = run_request(store, argv=argv, cancelled=cancelled, waiting=waiting)
         if reply.drop or reply.timed_out:
             return reply
         emit(f"{reply.stdout}\n{marker} {reply.status}\n", f"{reply.stderr}\n{marker}\n")

@@ -94,7 +94,7 @@ class HostKeyCheck:
         return kh.host_name(self.hostname, self.port, self.alias)
 
     def entries(self) -> list[kh.Entry]:
-        return [e for e in kh.load([*self.files, *self.also]) if e.matches(self.name)]
+        return kh.matching([*self.files, *self.also], self.name)
 
     def preferred_types(self, available: tuple[str, ...]) -> list[str]:
         """Host key algorithms in the order to offer them: certificates first when a CA is

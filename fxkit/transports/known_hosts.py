@@ -80,29 +80,66 @@ def load(paths: Iterable[str]) -> list[Entry]:
     """Every entry of the files that exist, in order (user files first, as OpenSSH reads)."""
     entries: list[Entry] = []
     for path in paths:
-        entries += _load_file(path)
+        entries += _load_file(path).entries
     return entries
 
 
-# The entries of each file as last read, by the file's identity, size and mtime: fifty hosts
-# connecting at once read the same file fifty times, and an append changes size and mtime.
-_files: dict[str, tuple[tuple[int, int, int, int], list[Entry]]] = {}
+def matching(paths: Iterable[str], name: str) -> list[Entry]:
+    """The entries of ``paths`` that match host ``name`` (``Entry.matches``), in order.
+
+    A line that names hosts plainly (no wildcard, ``!`` or hash) is found by its names
+    without a scan: a fleet's hosts each look themselves up in one shared known_hosts."""
+    found: list[Entry] = []
+    for path in paths:
+        known = _load_file(path)
+        hits = {*known.plain.get(name.lower(), ()),
+                *(i for i in known.other if known.entries[i].matches(name))}
+        found += [known.entries[i] for i in sorted(hits)]
+    return found
 
 
-def _load_file(path: str) -> list[Entry]:
+@dataclass
+class _Known:
+    """One file's entries, and where each name it writes plainly is (entry positions)."""
+
+    stamp: tuple[int, int, int, int]
+    entries: list[Entry]
+    plain: dict[str, list[int]]
+    other: list[int]             # patterns, negations and hashed names: matched one by one
+
+    @classmethod
+    def of(cls, stamp: tuple[int, int, int, int], entries: list[Entry]) -> _Known:
+        plain: dict[str, list[int]] = {}
+        other: list[int] = []
+        for i, e in enumerate(entries):
+            if e.patterns.startswith(_HASH_MAGIC) or any(c in e.patterns for c in "*?!"):
+                other.append(i)
+                continue
+            for host in {p.lower() for p in e.patterns.split(",")}:
+                plain.setdefault(host, []).append(i)
+        return cls(stamp, entries, plain, other)
+
+
+_NONE = _Known((0, 0, 0, 0), [], {}, [])
+# Each file as last read, by its identity, size and mtime: fifty hosts connecting at once
+# read the same file fifty times, and an append changes size and mtime.
+_files: dict[str, _Known] = {}
+
+
+def _load_file(path: str) -> _Known:
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             st = os.fstat(fh.fileno())
             stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-            if (cached := _files.get(path)) is not None and cached[0] == stamp:
-                return cached[1]
+            if (cached := _files.get(path)) is not None and cached.stamp == stamp:
+                return cached
             lines = fh.read().splitlines()
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
-        return []
+        return _NONE
     entries = [e for n, text in enumerate(lines, 1)
                if (e := parse_line(text, path, n)) is not None]
-    _files[path] = (stamp, entries)
-    return entries
+    _files[path] = known = _Known.of(stamp, entries)
+    return known
 
 
 def match_host(patterns: str, name: str) -> bool:

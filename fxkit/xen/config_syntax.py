@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from fxkit.errors import ParseError
 from fxkit.excerpt import excerpt
@@ -62,8 +63,7 @@ MAX_NUMBER = 40       # characters of one number
 MAX_INT = 2 ** 63     # libxl's widest integers are 64-bit
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):       # a tuple: a config of hundreds of lines makes thousands
     kind: str
     text: str
     line: int
@@ -73,18 +73,21 @@ def tokenize(text: str, source: str = "<config>") -> list[Token]:
     """Split a config file into tokens; whitespace is dropped, newlines and comments kept."""
     tokens: list[Token] = []
     pos, line = 0, 1
-    while pos < len(text):
+    end = len(text)
+    while pos < end:
         m = _TOKEN.match(text, pos)
         if m is None:
             bad = text[pos:].split("\n", 1)[0]
             raise ParseError(f"{source}:{line}: cannot read {bad[:40]!r}: config files hold "
                              "only key = value with strings, numbers and lists (no Python "
                              "code); rewrite the line as a plain value")
-        kind = m.lastgroup or ""
+        kind, word, pos = m.lastgroup or "", m.group(), m.end()
         if kind != "ws":
-            tokens.append(Token(kind, m.group(), line))
-        line += m.group().count("\n")
-        pos = m.end()
+            tokens.append(Token(kind, word, line))
+        if kind == "nl":
+            line += 1
+        elif "\n" in word:             # a continued line, a triple-quoted string
+            line += word.count("\n")
     return tokens
 
 

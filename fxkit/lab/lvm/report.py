@@ -113,11 +113,14 @@ def _value(field: Field, row: Row, opts: ReportOptions) -> str:
     return str(value)
 
 
+_string = json.encoder.encode_basestring_ascii   # json.dumps of a str, without its setup
+
+
 def _json(kind: str, fields: list[str], table: list[list[str]]) -> str:
     # libdm-report.c: 2-space base indent, 4 more per level, one object per line.
     out = ["  {", '      "report": [', "          {", f'              "{kind}": [']
-    items = ["{" + ", ".join(f"{json.dumps(f)}:{json.dumps(v)}"
-                             for f, v in zip(fields, vals, strict=True))
+    keys = [_string(f) + ":" for f in fields]
+    items = ["{" + ", ".join([k + _string(v) for k, v in zip(keys, vals, strict=True)])
              + "}" for vals in table]
     out += ["                  " + item + ("," if i < len(items) - 1 else "")
             for i, item in enumerate(items)]

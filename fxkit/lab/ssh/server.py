@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from pathlib import Path
 
 import paramiko
@@ -28,6 +29,36 @@ from fxkit.transports.argv import decode_batch_line, decode_command_line
 
 log = logging.getLogger("fxkit.lab.ssh.server")
 STDIN_GRACE = 0.25  # seconds to wait for stdin EOF from a client that keeps stdin open
+HOLD_AT_MOST = 0.05  # seconds a batch's finished output may wait for the next command's
+
+
+class BatchOutput:
+    """A batch's output sent as sshd sends a shell's: sshd reads the shell's pipe when it
+    is ready, so what several quick commands printed reaches the client in one packet, not
+    one per command. Output is sent when a command ends ``HOLD_AT_MOST`` or more after the
+    last send, before a command that waits (``flush``: an injected delay, so the client's
+    timeout still names the command that was running) and at the batch's end."""
+
+    def __init__(self, channel: paramiko.Channel) -> None:
+        self.channel = channel
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self.sent = time.monotonic()
+
+    def emit(self, stdout: str, stderr: str) -> None:
+        self.out.append(stdout)
+        self.err.append(stderr)
+        if time.monotonic() - self.sent >= HOLD_AT_MOST:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.out:
+            out, err = "".join(self.out), "".join(self.err)
+            self.out.clear()
+            self.err.clear()
+            self.channel.sendall(out.encode())
+            self.channel.sendall_stderr(err.encode())
+        self.sent = time.monotonic()
 
 
 class _Session(paramiko.ServerInterface):
@@ -92,13 +123,13 @@ class _Session(paramiko.ServerInterface):
             # (or a batch of them: fxkit.transports.argv.batch_line)
             def cancelled() -> bool:
                 return channel.closed or not self.transport.is_active()
-            def emit(stdout: str, stderr: str) -> None:
-                channel.sendall(stdout.encode())
-                channel.sendall_stderr(stderr.encode())
-
             if (batch := decode_batch_line(line)) is not None:
                 _read_stdin(channel, wait=False)
-                reply = run_batch(self.store, *batch, emit=emit, cancelled=cancelled)
+                held = BatchOutput(channel)
+                reply = run_batch(self.store, *batch, emit=held.emit, cancelled=cancelled,
+                                  waiting=held.flush)
+                if not reply.timed_out:      # timed out: the client has closed the channel
+                    held.flush()
             else:
                 argv = decode_command_line(line)
                 wait = reads_stdin(line) if argv is None else argv_reads_stdin(argv)
