@@ -19,6 +19,7 @@ checked against an allowlist before anything runs: ssh_config's ``Match exec`` a
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from fxkit.errors import InvalidRequest
@@ -53,6 +54,21 @@ def connect(target: str | Host, *, ssh_config: str | None = None,
     if sudo:
         host.sudo = True
     return host
+
+
+def prepare(targets: Iterable[str]) -> None:
+    """Import now, in this thread, what connecting to ``targets`` needs (Paramiko and its
+    crypto when one goes over SSH). A fleet calls it before its threads start: fifty
+    threads that all connect first would otherwise all meet the same 270 first imports at
+    once, and wait on and contend for them."""
+    if any(_over_ssh(t) for t in targets):
+        import fxkit.transports.ssh  # noqa: F401
+
+
+def _over_ssh(target: str) -> bool:
+    target = target.strip()
+    return target == "lab:real" or not (target == "local" or target == "lab"
+                                        or target.startswith("lab:"))
 
 
 def _host(target: str | Host, *, ssh_config: str | None, accept_new_host_key: bool) -> Host:

@@ -129,3 +129,32 @@ def test_malformed_inventories_name_the_line(tmp_path):
     bad.write_text("[prod:children]\nmissing\n")
     with pytest.raises(ParseError, match="undefined group 'missing'"):
         read_inventory_file(bad)
+
+
+PREPARED = """
+import sys
+import fxkit.cli.fleetrun as fleetrun
+seen = []
+def run_fleet(hosts, job, **kw):          # where the worker threads would start
+    seen.append("paramiko" in sys.modules)
+    return []
+fleetrun.run_fleet = run_fleet
+from fxkit.cli import main
+sys.argv = ["fxkit", "inventory", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(seen, "paramiko" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("targets,imported", [(["lab:fx", "lab:fourier"], False),
+                                              (["lab:fx", "ssh://fx01.invalid"], True)])
+def test_a_fleet_imports_ssh_before_its_threads_start_and_only_when_needed(targets, imported):
+    """``fxkit inventory`` on many hosts imports Paramiko once, before the workers (fifty
+    threads would meet the same first imports at once); a fleet of lab hosts never does."""
+    done = subprocess.run([sys.executable, "-c", PREPARED, *targets], capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.splitlines()[-1].split() == [f"[{imported}]", str(imported)], \
+        done.stderr

@@ -24,6 +24,7 @@ import click
 
 from fxkit.cli import exits, jsonout
 from fxkit.cli.hostopts import FleetOptions, HostOptions
+from fxkit.connect import prepare
 from fxkit.errors import ConnectionFailed, FxkitError
 from fxkit.fleet import FleetHost, HostResult, recap, run_fleet, summary
 
@@ -57,6 +58,7 @@ def run_on_fleet(hosts: tuple[str, ...], conn: HostOptions, fleet: FleetOptions,
             click.secho(line, fg=_COLOURS.get(what.status), err=True)
     if not quiet:
         click.echo(f"{len(selected)} host(s), {min(fleet.forks, len(selected))} at once", err=True)
+    prepare(h.target for h in selected)
     return run_fleet(selected, job, forks=fleet.forks, on_event=show)
 
 
