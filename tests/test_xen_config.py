@@ -307,3 +307,40 @@ def test_vifs_xl_accepts_perhaps_with_a_word(spec: str, warnings: tuple, mac: st
     v = VifSpec.parse(spec)
     assert (v.warnings, v.mac_address, v.rate_limit) == (warnings, mac, rate)
     assert VifSpec.parse("bridge=xenbr0, bridge=xenbr1").bridge == "xenbr1"
+
+
+def test_disk_and_vif_lines_are_scanned_once_and_never_stale(monkeypatch):
+    """check(), .disks and .vifs share one parse per line; a changed line is parsed anew."""
+    import fxkit.xen.config as config_module
+    calls: list[str] = []
+    real_disk, real_vif = DiskSpec.parse, VifSpec.parse
+
+    class Disk:
+        @staticmethod
+        def parse(line):
+            calls.append(line)
+            return real_disk(line)
+
+    class Vif:
+        @staticmethod
+        def parse(line):
+            calls.append(line)
+            return real_vif(line)
+    monkeypatch.setattr(config_module, "DiskSpec", Disk)
+    monkeypatch.setattr(config_module, "VifSpec", Vif)
+    cfg = DomainConfig.parse('name = "a"\ndisk = ["phy:/dev/vg/a-root,xvda1,w"]\n'
+                             'vif = ["bridge=xenbr0"]\n')
+    cfg.check()
+    assert [d.path for d in cfg.disks] == ["/dev/vg/a-root"] and cfg.vifs[0].bridge == "xenbr0"
+    assert [d.vdev for d in cfg.disks] == ["xvda1"]
+    assert calls == ["phy:/dev/vg/a-root,xvda1,w", "bridge=xenbr0"]
+    cfg.set("disk", ["phy:/dev/vg/a-big,xvda1,w"])
+    assert [d.path for d in cfg.disks] == ["/dev/vg/a-big"]
+    cfg.set("disk", ["phy:/dev/vg/a-root,xvda1,r"])
+    assert [d.writable for d in cfg.disks] == [False]
+    assert calls[2:] == ["phy:/dev/vg/a-big,xvda1,w", "phy:/dev/vg/a-root,xvda1,r"]
+    cfg.set("disk", ["phy:/dev/vg/x,xvda1,w,bogus=1"])
+    for _ in range(2):                         # a refused line is refused every time
+        with pytest.raises(ParseError):
+            cfg.check()
+    assert cfg == DomainConfig.parse(cfg.render())   # the parsed lines are not part of it

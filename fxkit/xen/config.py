@@ -66,6 +66,11 @@ class DomainConfig:
 
     items: list[Item] = field(default_factory=list)
     path: str | None = field(default=None, compare=False)
+    # disk and vif lines parsed, by their text: a read checks them, then the storage and
+    # network views and the reports read them again (libxl's disk scanner is the costly
+    # part of a config). Keyed by text, so a change to ``items`` never makes it stale.
+    _specs: dict[tuple[str, str], DiskSpec | VifSpec] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str, path: str | None = None) -> DomainConfig:
@@ -164,9 +169,9 @@ class DomainConfig:
         for key in ("memory", "maxmem", "vcpus"):
             self._int(key)
         for line in self._list("disk"):
-            DiskSpec.parse(line)          # SpecError (a ParseError) for what xl refuses
+            self._disk(line)              # SpecError (a ParseError) for what xl refuses
         for line in self._list("vif"):
-            VifSpec.parse(line)
+            self._vif(line)
 
     @property
     def name(self) -> str | None:
@@ -198,8 +203,18 @@ class DomainConfig:
 
     @property
     def vifs(self) -> list[VifSpec]:
-        return [VifSpec.parse(v) for v in self._list("vif")]
+        return [self._vif(v) for v in self._list("vif")]
 
     @property
     def disks(self) -> list[DiskSpec]:
-        return [DiskSpec.parse(d) for d in self._list("disk")]
+        return [self._disk(d) for d in self._list("disk")]
+
+    def _disk(self, line: str) -> DiskSpec:
+        if (spec := self._specs.get(("disk", line))) is None:
+            spec = self._specs[("disk", line)] = DiskSpec.parse(line)
+        return spec  # type: ignore[return-value]
+
+    def _vif(self, line: str) -> VifSpec:
+        if (spec := self._specs.get(("vif", line))) is None:
+            spec = self._specs[("vif", line)] = VifSpec.parse(line)
+        return spec  # type: ignore[return-value]
