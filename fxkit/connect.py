@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from fxkit.errors import InvalidRequest
+from fxkit.errors import FxkitError, InvalidRequest
 from fxkit.host import Host
 from fxkit.transports.local import LocalHost
 from fxkit.transports.openssh import check_destination, parse_url, redact
@@ -66,9 +66,17 @@ def prepare(targets: Iterable[str]) -> None:
 
 
 def _over_ssh(target: str) -> bool:
+    """Whether ``_host`` makes ``target`` an SSH host (a lab scenario: when it is served)."""
     target = target.strip()
-    return target == "lab:real" or not (target == "local" or target == "lab"
-                                        or target.startswith("lab:"))
+    if target == "local":
+        return False
+    if target != "lab:real" and (target == "lab" or target.startswith("lab:")):
+        from fxkit.lab import lab_served
+        try:
+            return lab_served(target.partition(":")[2] or None)
+        except FxkitError:      # a bad scenario name: its host's own connect says so
+            return False
+    return True
 
 
 def _host(target: str | Host, *, ssh_config: str | None, accept_new_host_key: bool) -> Host:

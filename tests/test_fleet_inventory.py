@@ -1,6 +1,7 @@
 """Inventories read by fxkit equal what real ``ansible-inventory --list`` says; patterns."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -154,7 +155,23 @@ print(seen, "paramiko" in sys.modules)
 def test_a_fleet_imports_ssh_before_its_threads_start_and_only_when_needed(targets, imported):
     """``fxkit inventory`` on many hosts imports Paramiko once, before the workers (fifty
     threads would meet the same first imports at once); a fleet of lab hosts never does."""
+    assert prepared(targets) == [f"[{imported}]", str(imported)]
+
+
+def prepared(targets: list[str], **env: str) -> list[str]:
     done = subprocess.run([sys.executable, "-c", PREPARED, *targets], capture_output=True,
-                          text=True, timeout=120)
-    assert done.stdout.splitlines()[-1].split() == [f"[{imported}]", str(imported)], \
-        done.stderr
+                          text=True, timeout=120, env={**os.environ, **env})
+    assert done.stdout, done.stderr
+    return done.stdout.splitlines()[-1].split()
+
+
+def test_lab_hosts_that_the_lab_server_serves_count_as_ssh(tmp_path):
+    """``lab:NAME`` goes over SSH when the lab's server serves it (``connect_lab``):
+    then the fleet imports Paramiko before its threads too."""
+    from fxkit.lab.ssh import daemon
+    daemon.start(["fx", "fourier"], port=0, root=tmp_path)
+    try:
+        assert prepared(["lab:fx", "lab:fourier"], FXKIT_LAB_DIR=str(tmp_path)) == \
+            ["[True]", "True"]
+    finally:
+        daemon.stop(tmp_path)

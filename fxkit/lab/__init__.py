@@ -25,6 +25,8 @@ the real Xen lab under QEMU.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fxkit.host import Host
 from fxkit.lab import faults
 from fxkit.lab.store import DEFAULT_SCENARIO, LabStore, lab_dir, reset, scenarios
@@ -32,7 +34,11 @@ from fxkit.lab.transport import LabHost
 
 # The SSH daemon's start/stop/status stay in fxkit.lab.ssh.daemon: importing it loads
 # Paramiko, which `import fxkit.lab` (and `fxkit --help`) must not.
-__all__ = ["connect_lab", "faults", "LabHost", "LabStore", "lab_dir", "reset", "scenarios"]
+if TYPE_CHECKING:
+    from fxkit.lab.ssh.status import ServerStatus
+
+__all__ = ["connect_lab", "faults", "lab_served", "LabHost", "LabStore", "lab_dir", "reset",
+           "scenarios"]
 
 
 def connect_lab(scenario: str | None = None, *, in_process: bool = False) -> Host:
@@ -40,10 +46,20 @@ def connect_lab(scenario: str | None = None, *, in_process: bool = False) -> Hos
     from fxkit.lab.store import check_scenario
     name = check_scenario(scenario or DEFAULT_SCENARIO)
     label = "lab" if scenario in (None, DEFAULT_SCENARIO) else f"lab:{name}"
-    if not in_process:
-        from fxkit.lab.ssh import daemon
-        st = daemon.status()
-        if st is not None and name in st.ports:
-            from fxkit.transports.ssh_config import ssh_host
-            return ssh_host(name, ssh_config=str(st.root / "ssh_config"), name=label)
+    if not in_process and (st := _serving(name)) is not None:
+        from fxkit.transports.ssh_config import ssh_host
+        return ssh_host(name, ssh_config=str(st.root / "ssh_config"), name=label)
     return LabHost(name=label, scenario=name)
+
+
+def lab_served(scenario: str | None = None) -> bool:
+    """Whether ``connect_lab(scenario)`` goes over SSH (the lab's server serves it)."""
+    from fxkit.lab.store import check_scenario
+    return _serving(check_scenario(scenario or DEFAULT_SCENARIO)) is not None
+
+
+def _serving(name: str) -> ServerStatus | None:
+    """The lab server's status if it serves scenario ``name``, else None."""
+    from fxkit.lab.ssh.status import status
+    st = status()
+    return st if st is not None and name in st.ports else None

@@ -33,8 +33,7 @@ REPORT_ARGS = ("--reportformat", "json", "--units", "b", "--nosuffix", "-o")
 LVM_READS = (("pvs", *REPORT_ARGS, PV_FIELDS), ("vgs", *REPORT_ARGS, VG_FIELDS),
              ("lvs", *REPORT_ARGS, LV_FIELDS))
 __all__ = ["LVM_READS", "LV_FIELDS", "PV_FIELDS", "REPORT_ARGS", "VG_FIELDS", "LogicalVolume",
-           "LvAttr",
-           "LvmState", "PhysicalVolume", "Segment", "VolumeGroup", "parse_lvs_json",
+           "LvAttr", "LvmState", "PhysicalVolume", "Segment", "VolumeGroup", "parse_lvs_json",
            "parse_pvs_json", "parse_vgs_json", "read_lv", "read_lvm", "read_lvs", "read_pvs",
            "read_vgs", "require_lv"]
 

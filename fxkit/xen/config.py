@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from fxkit.errors import ParseError
 from fxkit.excerpt import excerpt
@@ -33,6 +34,8 @@ from fxkit.xen.config_syntax import (
     tokenize,
 )
 from fxkit.xen.specs import DiskSpec, VifSpec
+
+S = TypeVar("S", DiskSpec, VifSpec)
 
 __all__ = ["Comment", "DomainConfig", "Item", "Setting", "Token", "Value", "render_value",
            "tokenize"]
@@ -69,7 +72,7 @@ class DomainConfig:
     # disk and vif lines parsed, by their text: a read checks them, then the storage and
     # network views and the reports read them again (libxl's disk scanner is the costly
     # part of a config). Keyed by text, so a change to ``items`` never makes it stale.
-    _specs: dict[tuple[str, str], DiskSpec | VifSpec] = field(
+    _specs: dict[tuple[type, str], object] = field(
         default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
@@ -169,9 +172,9 @@ class DomainConfig:
         for key in ("memory", "maxmem", "vcpus"):
             self._int(key)
         for line in self._list("disk"):
-            self._disk(line)              # SpecError (a ParseError) for what xl refuses
+            self._parsed(DiskSpec, line)  # SpecError (a ParseError) for what xl refuses
         for line in self._list("vif"):
-            self._vif(line)
+            self._parsed(VifSpec, line)
 
     @property
     def name(self) -> str | None:
@@ -203,18 +206,13 @@ class DomainConfig:
 
     @property
     def vifs(self) -> list[VifSpec]:
-        return [self._vif(v) for v in self._list("vif")]
+        return [self._parsed(VifSpec, v) for v in self._list("vif")]
 
     @property
     def disks(self) -> list[DiskSpec]:
-        return [self._disk(d) for d in self._list("disk")]
+        return [self._parsed(DiskSpec, d) for d in self._list("disk")]
 
-    def _disk(self, line: str) -> DiskSpec:
-        if (spec := self._specs.get(("disk", line))) is None:
-            spec = self._specs[("disk", line)] = DiskSpec.parse(line)
-        return spec  # type: ignore[return-value]
-
-    def _vif(self, line: str) -> VifSpec:
-        if (spec := self._specs.get(("vif", line))) is None:
-            spec = self._specs[("vif", line)] = VifSpec.parse(line)
+    def _parsed(self, kind: type[S], line: str) -> S:
+        if (spec := self._specs.get((kind, line))) is None:
+            spec = self._specs[(kind, line)] = kind.parse(line)
         return spec  # type: ignore[return-value]

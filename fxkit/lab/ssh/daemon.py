@@ -19,13 +19,13 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import paramiko
 
 from fxkit.errors import LabError
+from fxkit.lab.ssh.status import ServerStatus, alive, status
 from fxkit.lab.store import check_scenario, lab_dir
 
 DEFAULT_PORT = 2207
@@ -122,52 +122,7 @@ def _atomic(path: Path, text: str) -> None:
 # -- the daemon's status file -------------------------------------------------------
 
 
-@dataclass
-class ServerStatus:
-    pid: int
-    ports: dict[str, int]
-    started: float
-    root: Path
-
-    @property
-    def uptime(self) -> float:
-        return max(0.0, time.time() - self.started)
-
-
-def status(root: Path | None = None) -> ServerStatus | None:
-    """The running server, or None; a stale status file (dead pid) is removed."""
-    root = Path(root) if root else lab_dir()
-    path = root / "server.json"
-    try:
-        data = json.loads(path.read_text())
-    except (FileNotFoundError, ValueError):
-        return None
-    pid = int(data.get("pid", 0))
-    if not _alive(pid):
-        path.unlink(missing_ok=True)
-        (root / "server.pid").unlink(missing_ok=True)
-        return None
-    return ServerStatus(pid, {k: int(v) for k, v in data["ports"].items()},
-                        float(data["started"]), root)
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a recycled pid belongs to some other program: stale
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        stat_line = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    if stat_line.rsplit(")", 1)[-1].split()[0] == "Z":
-        return False
-    return b"fxkit" in cmdline
+# ServerStatus, status and alive live in fxkit.lab.ssh.status (no Paramiko there).
 
 
 def plan_ports(scenarios: list[str], port: int | None) -> dict[str, int]:
@@ -236,11 +191,11 @@ def stop(root: Path | None = None, timeout: float = 5.0) -> int | None:
         return None
     os.kill(st.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _alive(st.pid) and time.monotonic() < deadline:
+    while alive(st.pid) and time.monotonic() < deadline:
         time.sleep(0.02)
-    if _alive(st.pid):
+    if alive(st.pid):
         os.kill(st.pid, signal.SIGKILL)
-        while _alive(st.pid):
+        while alive(st.pid):
             time.sleep(0.02)
     (root / "server.json").unlink(missing_ok=True)
     (root / "server.pid").unlink(missing_ok=True)
