@@ -78,8 +78,9 @@ def run(reps: int = 5, *, quick: bool = False) -> Report:
         if not quick:
             _check(cli, env, "fxkit run")
             _check([sys.executable, str(script)], env, "the plain script")
-        # fxkit run as a user runs it (the warm-up run leaves a spare kernel, each run
-        # takes the one the run before it left: fxkit.runbook.warm), the plain script and
+        # fxkit run as a user runs it (the warm-up run leaves a spare runner and kernel,
+        # each run takes the ones the run before it left: fxkit.cli.spare, fxkit.runbook.
+        # warm), the plain script and
         # Ansible, in rounds so that the load on this shared machine hits all three alike
         with _ansible(rep, quick) as ansible:
             fns = {"fxkit run (CLI, papermill)": lambda: _call(cli, env),
@@ -88,11 +89,12 @@ def run(reps: int = 5, *, quick: bool = False) -> Report:
             if ansible is not None:
                 fns["ansible-playbook lvol --check"] = ansible
             rep.rows += interleaved(fns, reps=reps, warmup=1, notes={
-                "fxkit run (CLI, papermill)": "spare kernel left by the previous run",
+                "fxkit run (CLI, papermill)": "spare runner and kernel left by the previous "
+                                              "run",
                 "ansible-playbook lvol --check": "community.general.lvol, root over the "
                                                  "real sshd, metadata-only lvm2 VG"})
         _stop_spares(work / "kernels")
-        rep.rows.append(measure("fxkit run, no spare kernel (FXKIT_WARM_KERNELS=0)",
+        rep.rows.append(measure("fxkit run, no spares (FXKIT_WARM_KERNELS=0)",
                                 lambda: _call(cli, cold_env), n=1, reps=reps, unit="run",
                                 warmup=warm, note="the kernel starts with the CLI, in "
                                 "parallel with its imports: a first run"))
@@ -105,7 +107,7 @@ def run(reps: int = 5, *, quick: bool = False) -> Report:
         rep.rows.append(_in_process(name, params, work, reps, warm))
         fx, plain = rep.row("fxkit run (CLI, papermill)"), rep.row(
             "plain Python script, same cells")
-        first = rep.row("fxkit run, no spare kernel (FXKIT_WARM_KERNELS=0)")
+        first = rep.row("fxkit run, no spares (FXKIT_WARM_KERNELS=0)")
         assert fx is not None and plain is not None and first is not None
         rep.ratios["fxkit run / plain script"] = fx.median / plain.median
         rep.ratios["fxkit run without a spare / plain script"] = first.median / plain.median
@@ -113,7 +115,7 @@ def run(reps: int = 5, *, quick: bool = False) -> Report:
                                   fx.median - plain.median, 1.0, key="runbook_overhead",
                                   measured=fx.median, baseline=plain.median,
                                   baseline_name=plain.name, unit="s"))
-        rep.notes.append(f"a first run (no spare kernel) takes {first.median - plain.median:+.2f}"
+        rep.notes.append(f"a first run (no spares) takes {first.median - plain.median:+.2f}"
                          " s more than the plain script")
         if (a := rep.row("ansible-playbook lvol --check")) is not None:
             rep.ratios["fxkit run / ansible lvol --check"] = fx.median / a.median
@@ -130,13 +132,18 @@ def run(reps: int = 5, *, quick: bool = False) -> Report:
 
 
 def _stop_spares(pool: Path) -> None:
-    """Tell the spare kernels in ``pool`` to exit (they check every second), and wait."""
+    """Tell the spare kernels and runners in ``pool`` to exit (they check every second or
+    faster), and wait."""
     from fxkit.runbook.warm import pid_alive
     pids = []
-    for spare in pool.glob("*"):
+    for spare in pool.glob("*-*"):
         (spare / "expire").touch()
         with contextlib.suppress(OSError, ValueError, KeyError):
             pids.append(int(json.loads((spare / "spare.json").read_text())["pid"]))
+    for runner in pool.glob("runners/*-*"):
+        (runner / "expire").touch()
+        with contextlib.suppress(OSError, ValueError):
+            pids.append(int((runner / "pid").read_text()))
     deadline = time.monotonic() + 10
     while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -20,8 +20,9 @@ def _isolated_state(tmp_path_factory: pytest.TempPathFactory):
     # The lab saves a state only when a command says it changed it: under test, every
     # command also compares the full dump, so a change that would be lost is an error.
     os.environ["FXKIT_LAB_CHECK_SAVES"] = "1"
-    # `fxkit run` leaves no spare kernel behind (tests/test_kernels.py turns them on), but
-    # the runbook runs of the tests take warm kernels (tests/support/kernels.py)
+    # `fxkit run` leaves no spare kernel or runner behind (tests/test_kernels.py and
+    # tests/test_spare_runner.py turn them on), but the runbook runs of the tests take
+    # warm kernels (tests/support/kernels.py)
     os.environ["FXKIT_WARM_KERNELS"] = "0"
     pool = start_pool()
     yield

@@ -80,12 +80,26 @@ def colour() -> bool | None:
     return False if os.environ.get("NO_COLOR") else None
 
 
-def main() -> None:
+def program_name() -> str:
+    """What usage lines call this command: ``fxkit``, or ``python -m fxkit`` (click's rule)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name:
+        return f"python -m {spec.name.removesuffix('.__main__')}"
+    return os.path.basename(sys.argv[0] if sys.argv and sys.argv[0] else "fxkit")
+
+
+def main(prog_name: str | None = None) -> None:
+    if sys.argv[1:2] == ["run"]:
+        from fxkit.cli import spare
+        # a spare runner has done the imports: it runs the whole command
+        handed = spare.hand_over(sys.argv, prog_name or program_name())
+        if handed is not None:
+            sys.exit(handed)
     from fxkit.cli import exits
     from fxkit.secrets import mask  # every error shown passes through it: no secret leaks
 
     try:
-        cli.main(standalone_mode=False, color=colour())
+        cli.main(standalone_mode=False, color=colour(), prog_name=prog_name or program_name())
     except click.exceptions.Abort as e:
         interrupted = isinstance(e.__cause__, KeyboardInterrupt)
         click.echo("Interrupted." if interrupted else "Aborted.", err=True)

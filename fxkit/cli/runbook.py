@@ -205,8 +205,11 @@ def unlock(host: str, yes: bool, conn: HostOptions) -> None:
 
 
 def _warm_kernel(ctx: click.Context) -> WarmKernel:
-    """A kernel for this run, killed when the command ends (``fxkit.runbook.pool``)."""
+    """A kernel for this run, killed when the command ends (``fxkit.runbook.pool``); then
+    a spare kernel and a spare runner (``fxkit.cli.spare``) are left for the next run."""
+    from fxkit.cli.spare import leave
     from fxkit.runbook.pool import prestarted
+    ctx.call_on_close(leave)     # after the spare kernel: the exit stack runs last-in first
     return ctx.with_resource(prestarted())
 
 
