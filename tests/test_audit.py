@@ -97,3 +97,59 @@ def test_lines_recorded_together_chain_and_anchor_like_lines_recorded_alone(tmp_
     assert log.head().lines == 5 + 8 * (10 + 10 * 3)
     assert not verify(log.path)
     assert log.record_all([]) == []
+
+
+def test_threads_appending_at_once_are_written_together_each_batch_whole(tmp_path, monkeypatch):
+    """A fleet's threads: while one writes, the batches of the others wait and are then
+    written in one go (one lock, one anchor move); each batch stays whole and in order,
+    every thread gets back its own entries as written, and the chain verifies."""
+    import threading
+    import time
+
+    from fxkit.audit import log as audit_log
+    log = AuditLog(tmp_path / "audit.jsonl")
+    writes = []
+    slow_anchor = audit_log._write_anchor
+
+    def anchor(path, head):
+        writes.append(head.lines)
+        time.sleep(0.02)          # a slow disk: the other threads pile up meanwhile
+        slow_anchor(path, head)
+    monkeypatch.setattr(audit_log, "_write_anchor", anchor)
+    start = threading.Barrier(12)
+    got: dict[int, list[dict]] = {}
+
+    def writer(k: int) -> None:
+        start.wait()
+        for j in range(5):
+            got[k * 10 + j] = log.append_all([{"argv": ["t", str(k), str(j), str(i)]}
+                                              for i in range(3)])
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = [json.loads(x) for x in log.path.read_text().splitlines()]
+    assert len(lines) == 12 * 5 * 3 and not verify(log.path)
+    assert len(writes) < 12 * 5 / 2          # grouped: far fewer writes than appends
+    for n in range(0, len(lines), 3):       # every batch whole, its lines in order
+        k, j = lines[n]["argv"][1:3]
+        assert [x["argv"] for x in lines[n:n + 3]] == [["t", k, j, str(i)] for i in range(3)]
+        assert got[int(k) * 10 + int(j)] == lines[n:n + 3]     # what its thread got back
+    for k in range(12):                      # and each thread's batches in its order
+        mine = [x["argv"][2] for x in lines if x["argv"][1] == str(k)][::3]
+        assert mine == [str(j) for j in range(5)]
+
+
+def test_a_failed_group_write_fails_every_thread_in_it_and_the_next_append_works(tmp_path):
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.path.mkdir()                         # not a file: the write fails
+    try:
+        log.append_all([{"argv": ["x"]}])
+    except IsADirectoryError:
+        pass
+    else:
+        raise AssertionError("the write did not fail")
+    log.path.rmdir()
+    assert log.append_all([{"argv": ["y"]}])[0]["prev"] == ""
+    assert not verify(log.path)

@@ -90,7 +90,7 @@ def canonical(path: str | Path) -> dict:
     return nb
 
 
-def test_the_next_run_is_run_by_the_spare_runner_and_is_the_same_run(lab):
+def test_the_next_run_is_run_by_the_spare_runner_and_is_the_same_run(lab, monkeypatch):
     runner = warm_up(lab)
     [first] = list_runs(lab / "runs")
     elsewhere = lab / "elsewhere"
@@ -105,8 +105,27 @@ def test_the_next_run_is_run_by_the_spare_runner_and_is_the_same_run(lab):
     assert second.pid == runner != run.pid        # kept by the runner, not the command
     assert _gone(runner)                           # which served this run only
     assert canonical(elsewhere / second.notebook) == canonical(first.notebook)
-    # its errors and exit status are the command's
+
+    # another environment: not handed over (it runs itself, and leaves its own spare)
     runner = ready_runner(lab)                     # the one that run left
+    run = fxkit(*LV_EXTEND, env={**os.environ, "FXKIT_TEST_OTHER": "1"})
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    assert max(list_runs(lab / "runs"), key=lambda r: r.start).pid == run.pid
+    assert pid_alive(runner)                       # the spare still waits
+    # a test's CliRunner, a fleet worker: streams that are not descriptors 0, 1, 2
+    with monkeypatch.context() as m:
+        m.setattr(sys, "stdout", io.StringIO())
+        assert not spare.from_command_line()
+        assert spare.hand_over(["fxkit", *LV_EXTEND], "fxkit") is None
+    # a runner claimed by a command of another environment declines the run
+    other = _other_runner(lab, besides=runner)
+    (other / "ready").rename(other / "claimed")
+    other_pid = int((other / "pid").read_text())
+    assert spare._talk(other, ["fxkit", *LV_EXTEND], "fxkit") is None
+    assert _gone(other_pid) and len(list_runs(lab / "runs")) == 2    # nothing was run
+
+    # errors and exit status are the command's
     run = fxkit(*LV_EXTEND[:-1], "lots")
     out, err = run.communicate(timeout=300)
     assert run.returncode == 3 and out == ""
@@ -120,36 +139,18 @@ def test_the_next_run_is_run_by_the_spare_runner_and_is_the_same_run(lab):
     assert not list((lab / "pool" / spare.RUNNERS).glob("*/ready"))   # it leaves none
 
 
-def test_another_environment_or_captured_streams_are_not_handed_over(lab, monkeypatch):
-    runner = warm_up(lab)
-    run = fxkit(*LV_EXTEND, env={**os.environ, "FXKIT_TEST_OTHER": "1"})
-    out, err = run.communicate(timeout=300)
-    assert run.returncode == 0, err
-    rec = max(list_runs(lab / "runs"), key=lambda r: r.start)
-    assert rec.pid == run.pid and pid_alive(runner)   # ran it itself; the spare still waits
-    # a test's CliRunner, a fleet worker: streams that are not descriptors 0, 1, 2
-    with monkeypatch.context() as m:
-        m.setattr(sys, "stdout", io.StringIO())
-        assert not spare.from_command_line()
-        assert spare.hand_over(["fxkit", *LV_EXTEND], "fxkit") is None
-    assert pid_alive(runner)
-    # and a runner claimed by a command of another environment declines the run
-    [claimed] = (lab / "pool" / spare.RUNNERS).glob(f"*-{_parent_of(runner)}-*/ready")
-    claimed.rename(claimed.with_name("claimed"))
-    monkeypatch.setenv("FXKIT_TEST_OTHER", "2")
-    assert spare._talk(claimed.parent, ["fxkit", *LV_EXTEND], "fxkit") is None
-    assert _gone(runner) and len(list_runs(lab / "runs")) == 2    # nothing was run
+def _other_runner(lab: Path, besides: int, timeout: float = 60.0) -> Path:
+    """The directory of a ready spare runner that is not ``besides``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for ready in (lab / "pool" / spare.RUNNERS).glob("*/ready"):
+            if int((ready.parent / "pid").read_text()) != besides:
+                return ready.parent
+        time.sleep(0.05)
+    raise AssertionError("no other spare runner became ready")
 
 
-def _parent_of(pid: int) -> int:
-    """The pid of the run that left the spare runner ``pid`` (in its directory's name)."""
-    for about in (Path(os.environ[spares.POOL_ENV]) / spare.RUNNERS).glob("*/pid"):
-        if int(about.read_text()) == pid:
-            return int(about.parent.name.split("-")[1])
-    raise AssertionError(f"no spare runner {pid}")
-
-
-def test_ctrl_c_reaches_the_run_and_the_lock_is_released(lab):
+def test_ctrl_c_reaches_the_run_and_a_killed_command_stops_it(lab):
     runner = warm_up(lab)
     delay("e2fsck*", 4)
     run = fxkit("run", "lv-extend", "--apply", "-p", "size", "9G")
@@ -163,18 +164,12 @@ def test_ctrl_c_reaches_the_run_and_the_lock_is_released(lab):
     assert rec.pid == runner and rec.status == "interrupted"
     assert "Stopped after step 2/3" in rec.outcome["reason"]
     assert not locked()
-    # the spare this run left exits when told to, and removes its directory
+
+    # the command killed: the runner stops the run as SIGTERM would
     runner = ready_runner(lab)
-    [ready] = (lab / "pool" / spare.RUNNERS).glob("*/ready")
-    (ready.parent / "expire").touch()
-    assert _gone(runner, timeout=5) and not ready.parent.exists()
-
-
-def test_a_killed_command_stops_its_run_as_sigterm_would(lab):
-    runner = warm_up(lab)
     delay("e2fsck*", 4)
-    run = fxkit("run", "lv-extend", "--apply", "-p", "size", "9G")
-    _wait_for_step(lab, 2)
+    run = fxkit("run", "lv-extend", "--apply", "-p", "size", "10G")
+    _wait_for_step(lab, 2, after=rec.end)
     run.kill()
     run.communicate(timeout=30)
     assert _gone(runner, timeout=60)
@@ -182,6 +177,12 @@ def test_a_killed_command_stops_its_run_as_sigterm_would(lab):
     assert rec.pid == runner and rec.status == "interrupted"
     assert "Stopped after step 2/3" in rec.outcome["reason"]
     assert not locked()
+
+    # the spare it left exits when told to, and removes its directory
+    runner = ready_runner(lab)
+    [ready] = (lab / "pool" / spare.RUNNERS).glob("*/ready")
+    (ready.parent / "expire").touch()
+    assert _gone(runner, timeout=5) and not ready.parent.exists()
 
 
 def delay(pattern: str, seconds: float) -> None:
@@ -196,12 +197,14 @@ def locked() -> bool:
                                           check=False).exit_status == 0
 
 
-def _wait_for_step(lab: Path, n: int, timeout: float = 120) -> None:
-    """Until the run's n-th step has started (its command is in the audit log)."""
+def _wait_for_step(lab: Path, n: int, timeout: float = 120, after: str = "") -> None:
+    """Until the run's n-th step has started (its command is in the audit log, logged
+    after ``after``)."""
     from fxkit.audit import AuditLog
     wanted = {1: "lvextend", 2: "e2fsck"}[n]
     deadline = time.monotonic() + timeout
-    while not any(e.get("argv", [""])[0] == wanted for e in AuditLog().lines()):
+    while not any(e.get("argv", [""])[0] == wanted and e.get("time", "") > after
+                  for e in AuditLog().lines()):
         assert time.monotonic() < deadline, f"step {n} never started"
         time.sleep(0.1)
     time.sleep(0.5)

@@ -15,6 +15,7 @@ import fcntl
 import getpass
 import json
 import os
+import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,26 +110,35 @@ class AuditLog:
         return self.append_all([entry])[0]
 
     def append_all(self, entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Append entries in order under one exclusive lock, each chained to the one
-        before it, written in one go, then the anchor moved to the last. Many threads
-        logging at once (a fleet) then take the lock once per batch, not once per line."""
+        """Append entries in order, each chained to the one before it, and return them as
+        written (with ``prev``). When this process's threads (a fleet) append to one log
+        at once, whichever thread finds the log free writes every batch waiting then, in
+        one go under one exclusive lock (``_Group``); each thread returns once its own
+        lines are written, so a command is still logged before it is sent."""
         if not entries:
             return []
+        return _Group.of(self.path).append(list(entries), self._write)
+
+    def _write(self, batches: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+        """Write ``batches`` in order under one exclusive lock, then move the anchor."""
         _private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-        done: list[dict[str, Any]] = []
+        done: list[list[dict[str, Any]]] = []
         lines: list[str] = []
         with os.fdopen(fd, "a+b") as fh:
             _private_file(fd)
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 count, last, note = _head_for_append(fh, self.path)
-                for entry in entries:
-                    entry = {**entry, "prev": last, **({"anchor_note": note} if note else {})}
-                    line = json.dumps(entry, sort_keys=True)
-                    done.append(entry)
-                    lines.append(line)
-                    last, note = line_hash(line), ""
+                for entries in batches:
+                    done.append([])
+                    for entry in entries:
+                        entry = {**entry, "prev": last,
+                                 **({"anchor_note": note} if note else {})}
+                        line = json.dumps(entry, sort_keys=True)
+                        done[-1].append(entry)
+                        lines.append(line)
+                        last, note = line_hash(line), ""
                 fh.write("".join(f"{line}\n" for line in lines).encode())
                 fh.flush()
                 _write_anchor(self.path, Head(count + len(lines), last))
@@ -154,6 +164,62 @@ class AuditLog:
         """The log's head now: how many lines, and the hash of the last one."""
         raws = [raw for raw, _, _ in read_lines(self.path)] if self.path.exists() else []
         return Head(len(raws), line_hash(raws[-1]) if raws else "", str(self.path))
+
+
+class _Group:
+    """Group commit of one log's appends by this process's threads: a thread that finds
+    nobody writing takes every batch waiting and writes them together; the others wait
+    for it, and their lines are then in the log, in the order their batches came."""
+
+    _groups: dict[str, _Group] = {}
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.turn = threading.Condition()
+        self.waiting: list[_Batch] = []
+        self.writing = False
+
+    @classmethod
+    def of(cls, path: Path) -> _Group:
+        with cls._lock:
+            return cls._groups.setdefault(str(path), cls())
+
+    def append(self, entries: list[dict[str, Any]], write: Any) -> list[dict[str, Any]]:
+        mine = _Batch(entries)
+        with self.turn:
+            self.waiting.append(mine)
+            while self.writing and not mine.done:
+                self.turn.wait()
+            if not mine.done:
+                self.writing = True
+                group, self.waiting = self.waiting, []
+        if not mine.done:
+            try:
+                for batch, written in zip(group, write([b.entries for b in group]),
+                                          strict=True):
+                    batch.written = written
+            except BaseException as e:
+                for batch in group:
+                    batch.error = e
+            finally:
+                with self.turn:
+                    for batch in group:
+                        batch.done = True
+                    self.writing = False
+                    self.turn.notify_all()
+        if mine.error is not None:
+            raise mine.error
+        return mine.written
+
+
+class _Batch:
+    __slots__ = ("entries", "written", "error", "done")
+
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = entries
+        self.written: list[dict[str, Any]] = []
+        self.error: BaseException | None = None
+        self.done = False
 
 
 def _result(result: Result, secrets: list[str]) -> dict[str, Any]:
