@@ -208,3 +208,4 @@ def _wait_for_step(lab: Path, n: int, timeout: float = 120, after: str = "") -> 
         assert time.monotonic() < deadline, f"step {n} never started"
         time.sleep(0.1)
     time.sleep(0.5)
+

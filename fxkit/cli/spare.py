@@ -35,6 +35,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 # What a spare runner imports while it waits: what ``fxkit run`` imports before its first
@@ -45,6 +46,7 @@ PRELOAD = ("fxkit.cli", "fxkit.cli.runbook", "fxkit.cli.progress", "fxkit.cli.ho
            "papermill.translators", "nbclient", "tqdm")
 RUNNERS = "runners"        # the pool's subdirectory of spare runners
 CLAIM_WAIT = 5.0           # a claimed runner not contacted within this is abandoned
+STARTING = 10.0            # a runner's directory without its pid this young is starting
 HEADER = struct.Struct("!I")
 CRED = struct.Struct("3i")   # struct ucred: pid, uid, gid
 
@@ -188,9 +190,12 @@ def leave() -> None:
     waiting = []
     for spare in sorted(where.glob("*-*"), key=_age):
         pid = _pid_of(spare)
-        if pid is None or not pid_alive(pid):
+        if pid is None and time.time() - _age(spare) / 1e9 < STARTING:
+            pass                                         # another command is starting it
+        elif pid is None or not pid_alive(pid):
             shutil.rmtree(spare, ignore_errors=True)   # died, or never wrote its pid
-        elif spare.name.startswith(mark + "-") and not (spare / "claimed").exists():
+            continue
+        if spare.name.startswith(mark + "-") and not (spare / "claimed").exists():
             return                                       # one is ready, or about to be
         elif not (spare / "claimed").exists():
             waiting.append(spare)
