@@ -35,6 +35,10 @@ def serve(here: Path, idle: float) -> int:
     import_papermill()
     for name in PRELOAD:
         importlib.import_module(name)
+    # the notebook schema, compiled on the run's first validation otherwise (0.1 s)
+    from nbformat import v4
+    from nbformat.validator import get_validator
+    get_validator(4, v4.nbformat_minor)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind("socket")   # relative: its directory is this process's (``leave``)
     listener.listen(1)
