@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_notebook
+from support.kernels import canonical
 
 from fxkit.cli.runbook import run as run_cmd
 from fxkit.runbook import pool as spares
@@ -76,19 +77,6 @@ def _seen(rec) -> dict:
     return json.loads(nb.cells[-1].outputs[0]["text"])
 
 
-def _canonical(path: str) -> dict:
-    """The executed notebook without what differs between any two runs (times, paths)."""
-    nb = json.loads(Path(path).read_text())
-    for cell in nb["cells"]:
-        cell["metadata"].pop("papermill", None)
-        cell["metadata"].pop("execution", None)
-        if "injected-parameters" in cell["metadata"].get("tags", []):
-            cell["id"] = "injected-parameters"   # papermill gives it a random id
-    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
-        nb["metadata"]["papermill"].pop(key, None)
-    return nb
-
-
 def test_a_warm_kernel_is_what_a_cold_kernel_is(probe, tmp_path, pool):
     cold = _seen(run_runbook(probe, {}, host="local", runs_dir=tmp_path / "cold"))
     own = warm.start()
@@ -131,7 +119,7 @@ def test_lv_extend_in_a_warm_kernel_gives_the_cold_notebook(tmp_path, pool):
         kernel.discard()
     assert cold.status == hot.status == "succeeded" and cold.outcome == hot.outcome
     assert cold.commands == hot.commands and cold.commands
-    assert _canonical(hot.notebook) == _canonical(cold.notebook)
+    assert canonical(hot.notebook) == canonical(cold.notebook)
 
 
 def test_a_spare_serves_one_run_then_dies(probe, tmp_path, pool):

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.kernels import canonical
 
 from fxkit.cli import spare
 from fxkit.runbook import pool as spares
@@ -75,19 +76,6 @@ def warm_up(lab: Path) -> int:
     out, err = fxkit(*LV_EXTEND).communicate(timeout=300)
     assert "succeeded: lv-extend on lab" in out, err
     return ready_runner(lab)
-
-
-def canonical(path: str | Path) -> dict:
-    """An executed notebook without what differs between any two runs (times, paths)."""
-    nb = json.loads(Path(path).read_text())
-    for cell in nb["cells"]:
-        cell["metadata"].pop("papermill", None)
-        cell["metadata"].pop("execution", None)
-        if "injected-parameters" in cell["metadata"].get("tags", []):
-            cell["id"] = "injected-parameters"   # papermill gives it a random id
-    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
-        nb["metadata"]["papermill"].pop(key, None)
-    return nb
 
 
 def test_the_next_run_is_run_by_the_spare_runner_and_is_the_same_run(lab, monkeypatch):

@@ -65,3 +65,16 @@ def run_warm(name: str, parameters: Mapping[str, Any] | None = None, **options: 
             os.environ.pop(WARM_ENV, None)
         else:
             os.environ[WARM_ENV] = before
+
+
+def canonical(path: str | Path) -> dict[str, Any]:
+    """An executed notebook without what differs between any two runs (times, paths)."""
+    nb: dict[str, Any] = json.loads(Path(path).read_text())
+    for cell in nb["cells"]:
+        cell["metadata"].pop("papermill", None)
+        cell["metadata"].pop("execution", None)
+        if "injected-parameters" in cell["metadata"].get("tags", []):
+            cell["id"] = "injected-parameters"   # papermill gives it a random id
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        nb["metadata"]["papermill"].pop(key, None)
+    return nb
