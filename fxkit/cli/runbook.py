@@ -63,6 +63,10 @@ def run(ctx: click.Context, runbook: str, params: tuple[tuple[str, str], ...], h
     Exit status: 0 done, 1 failed, 3 refused (bad parameter, missing --confirm, host
     locked), 4 host unreachable, 130 interrupted. Ctrl-C (or SIGTERM) lets the step in
     progress finish, then stops and releases the host lock; a second one stops the step.
+
+    A run leaves a spare kernel and a spare runner (a process with the imports done) that
+    the next run by the same user, Python, environment and fxkit takes; they exit after
+    300 s unused. FXKIT_WARM_KERNELS=0 leaves none.
     """
     # first, so the kernel starts while the rest is imported and the parameters checked
     kernel = None if conn.inventory or fleet.limit else _warm_kernel(ctx)
