@@ -37,9 +37,10 @@ test-deep: $(STAMP)
 test-realxen: $(STAMP)
 	$(BIN)/python -m pytest -m realxen
 
-## check: the quick tier for the inner loop (unit + simulated lab)
+## check: the quick tier for the inner loop (unit + simulated lab), on up to four
+## processes (pytest-xdist); each has its own lab, audit log and kernel pool
 check: $(STAMP)
-	$(BIN)/python -m pytest -m "not sshd and not lvm2 and not netns and not notebook and not browser and not realxen and not slow"
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m "not sshd and not lvm2 and not netns and not notebook and not browser and not realxen and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check fxkit tests bench
