@@ -81,14 +81,14 @@ def hand_over(argv: list[str], prog: str) -> int | None:
     """Run ``argv`` (``fxkit run ...``; usage lines name the command ``prog``) in a ready
     spare runner and return its exit status; None if there is none (or it declined), and
     the command runs the run itself."""
-    from fxkit.runbook.pool import fingerprint, warm_enabled
+    from fxkit.runbook.pool import fingerprint, mtime_of, warm_enabled
     if serving or not warm_enabled() or not from_command_line():
         return None
     where = runners_dir(create=False)
     if where is None:
         return None
     mark = fingerprint()
-    for spare in sorted(where.glob(f"{mark}-*"), key=_age):
+    for spare in sorted(where.glob(f"{mark}-*"), key=mtime_of):
         try:
             (spare / "ready").rename(spare / "claimed")
         except OSError:
@@ -167,19 +167,12 @@ def fxkit_file() -> str:
     return str(fxkit.__file__)
 
 
-def _age(path: Path) -> int:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return 0
-
-
 # -- leaving one for the next run ---------------------------------------------------------
 
 def leave() -> None:
     """Start a spare runner for the next ``fxkit run``, unless one with this fingerprint is
     ready or starting. It exits unclaimed after ``$FXKIT_WARM_KERNEL_IDLE`` seconds."""
-    from fxkit.runbook.pool import MAX_SPARES, fingerprint, warm_enabled
+    from fxkit.runbook.pool import MAX_SPARES, fingerprint, mtime_of, warm_enabled
     from fxkit.runbook.warm import PER_RUN, pid_alive
     if not warm_enabled() or not from_command_line():
         return
@@ -188,9 +181,9 @@ def leave() -> None:
         return
     mark = fingerprint()
     waiting = []
-    for spare in sorted(where.glob("*-*"), key=_age):
+    for spare in sorted(where.glob("*-*"), key=mtime_of):
         pid = _pid_of(spare)
-        if pid is None and time.time() - _age(spare) / 1e9 < STARTING:
+        if pid is None and time.time() - mtime_of(spare) / 1e9 < STARTING:
             pass                                         # another command is starting it
         elif pid is None or not pid_alive(pid):
             shutil.rmtree(spare, ignore_errors=True)   # died, or never wrote its pid

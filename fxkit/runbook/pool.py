@@ -84,7 +84,7 @@ def claim(mark: str | None = None) -> WarmKernel | None:
     if pool is None:
         return None
     mark = mark or fingerprint()
-    for spare in sorted(pool.glob(f"{mark}-*"), key=_mtime_of):
+    for spare in sorted(pool.glob(f"{mark}-*"), key=mtime_of):
         try:
             (spare / "ready").rename(spare / "claimed")
         except OSError:
@@ -108,7 +108,7 @@ def leave_spare(mark: str | None = None) -> None:
     if pool is None or not warm_enabled():
         return
     mark = mark or fingerprint()
-    ready = sorted((p for p in pool.glob("*-*") if (p / "ready").exists()), key=_mtime_of)
+    ready = sorted((p for p in pool.glob("*-*") if (p / "ready").exists()), key=mtime_of)
     if any(p.name.startswith(mark + "-") for p in ready):
         return
     for old in ready[:max(len(ready) - MAX_SPARES + 1, 0)]:
@@ -121,7 +121,8 @@ def leave_spare(mark: str | None = None) -> None:
     (where / "ready").touch()
 
 
-def _mtime_of(p: Path) -> int:
+def mtime_of(p: Path) -> int:
+    """``p``'s modification time in ns, 0 if it is gone (spares are taken oldest first)."""
     return _mtime(str(p))
 
 
