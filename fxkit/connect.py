@@ -60,8 +60,11 @@ def prepare(targets: Iterable[str]) -> None:
     """Import now, in this thread, what connecting to ``targets`` needs (Paramiko and its
     crypto when one goes over SSH). A fleet calls it before its threads start: fifty
     threads that all connect first would otherwise all meet the same 270 first imports at
-    once, and wait on and contend for them."""
+    once, and wait on and contend for them. That includes the codec ``socket`` looks a
+    host name up with (``encodings.idna``), which the first connection imports."""
     if any(_over_ssh(t) for t in targets):
+        import encodings.idna  # noqa: F401
+
         import fxkit.transports.ssh  # noqa: F401
 
 

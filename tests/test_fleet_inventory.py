@@ -137,7 +137,7 @@ import sys
 import fxkit.cli.fleetrun as fleetrun
 seen = []
 def run_fleet(hosts, job, **kw):          # where the worker threads would start
-    seen.append("paramiko" in sys.modules)
+    seen.append("paramiko" in sys.modules and "encodings.idna" in sys.modules)
     return []
 fleetrun.run_fleet = run_fleet
 from fxkit.cli import main
@@ -153,8 +153,9 @@ print(seen, "paramiko" in sys.modules)
 @pytest.mark.parametrize("targets,imported", [(["lab:fx", "lab:fourier"], False),
                                               (["lab:fx", "ssh://fx01.invalid"], True)])
 def test_a_fleet_imports_ssh_before_its_threads_start_and_only_when_needed(targets, imported):
-    """``fxkit inventory`` on many hosts imports Paramiko once, before the workers (fifty
-    threads would meet the same first imports at once); a fleet of lab hosts never does."""
+    """``fxkit inventory`` on many hosts imports Paramiko (and the codec a host name is
+    looked up with) once, before the workers (fifty threads would meet the same first
+    imports at once); a fleet of lab hosts never does."""
     assert prepared(targets) == [f"[{imported}]", str(imported)]
 
 
