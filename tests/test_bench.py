@@ -156,3 +156,22 @@ def test_lab_what_if_fixes_keep_the_output(tmp_path: Path) -> None:
     with lab_fixes():
         assert host.run(argv).stdout == with_snapshot
     assert before != with_snapshot  # the snapshot's origin shows in lv_attr
+
+
+def test_cpu_floor_spreads_the_reads_cpu_over_the_cores() -> None:
+    """The least time of the many-host command: its own part (the one-host command less
+    one read) plus the reads' CPU on every core at once."""
+    from bench.fleet import cpu_floor
+    assert cpu_floor(0.40, 0.03, 1.6, 2) == pytest.approx(0.37 + 0.8)
+    assert cpu_floor(0.40, 0.03, 1.6, 8) == pytest.approx(0.37 + 0.2)
+
+
+def test_fleet_tiny_reports_where_the_cpu_goes_and_the_floor() -> None:
+    """A lab fleet of four: the note splits the reads' CPU between fxkit, `ssh -G` and the
+    lab server, and the floor that CPU puts under the ratio is reported beside it."""
+    from bench import fleet
+    data = check_report(fleet.run(quick=True))
+    floor = [v for k, v in data["ratios"].items() if k.startswith("least possible")]
+    assert len(floor) == 1 and floor[0] > 0, data["ratios"]
+    note = next(n for n in data["notes"] if n.startswith("where 4 hosts' time goes"))
+    assert "in `ssh -G`" in note and "ms of CPU per host" in note, note
