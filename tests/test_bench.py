@@ -166,6 +166,7 @@ def test_cpu_floor_spreads_the_reads_cpu_over_the_cores() -> None:
     assert cpu_floor(0.40, 0.03, 1.6, 8) == pytest.approx(0.37 + 0.2)
 
 
+@pytest.mark.slow
 def test_fleet_tiny_reports_where_the_cpu_goes_and_the_floor() -> None:
     """A lab fleet of four: the note splits the reads' CPU between fxkit, `ssh -G` and the
     lab server, and the floor that CPU puts under the ratio is reported beside it."""
