@@ -81,18 +81,13 @@ def hand_over(argv: list[str], prog: str) -> int | None:
     """Run ``argv`` (``fxkit run ...``; usage lines name the command ``prog``) in a ready
     spare runner and return its exit status; None if there is none (or it declined), and
     the command runs the run itself."""
-    from fxkit.runbook.pool import fingerprint, mtime_of, warm_enabled
+    from fxkit.runbook.pool import claim_each, fingerprint, warm_enabled
     if serving or not warm_enabled() or not from_command_line():
         return None
     where = runners_dir(create=False)
     if where is None:
         return None
-    mark = fingerprint()
-    for spare in sorted(where.glob(f"{mark}-*"), key=mtime_of):
-        try:
-            (spare / "ready").rename(spare / "claimed")
-        except OSError:
-            continue   # taken by another run, or expired
+    for spare in claim_each(where, fingerprint()):
         code = _talk(spare, argv, prog)
         if code is not None:
             return code

@@ -56,7 +56,7 @@ def fingerprint() -> str:
     and the files it imported (fxkit's sources, site-packages)."""
     env = sorted((k, v) for k, v in os.environ.items() if k not in PER_RUN)
     stamp = [sys.executable, sys.version, env, _tree_stamp(Path(__file__).parent.parent)]
-    stamp += [_mtime(p) for p in sys.path if p.endswith("-packages")]
+    stamp += [mtime_of(p) for p in sys.path if p.endswith("-packages")]
     return hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:16]
 
 
@@ -65,16 +65,29 @@ def _tree_stamp(root: Path) -> list[int]:
     for folder, _dirs, files in os.walk(root):
         for name in files:
             if name.endswith(".py"):
-                newest = max(newest, _mtime(os.path.join(folder, name)))
+                newest = max(newest, mtime_of(os.path.join(folder, name)))
                 count += 1
     return [newest, count]
 
 
-def _mtime(path: str) -> int:
+def mtime_of(path: str | os.PathLike[str]) -> int:
+    """``path``'s modification time in ns, 0 if it is gone (spares are taken oldest first)."""
     try:
         return os.stat(path).st_mtime_ns
     except OSError:
         return 0
+
+
+def claim_each(where: Path, mark: str) -> Iterator[Path]:
+    """The spares of ``where`` with fingerprint ``mark`` that this process takes, oldest
+    first: taking one is the atomic rename of its ``ready`` file, so two runs never get
+    the same spare (kernels and runners alike). One that is gone or taken is skipped."""
+    for spare in sorted(where.glob(f"{mark}-*"), key=mtime_of):
+        try:
+            (spare / "ready").rename(spare / "claimed")
+        except OSError:
+            continue   # taken by another run, or expired
+        yield spare
 
 
 def claim(mark: str | None = None) -> WarmKernel | None:
@@ -83,12 +96,7 @@ def claim(mark: str | None = None) -> WarmKernel | None:
     pool = pool_dir()
     if pool is None:
         return None
-    mark = mark or fingerprint()
-    for spare in sorted(pool.glob(f"{mark}-*"), key=mtime_of):
-        try:
-            (spare / "ready").rename(spare / "claimed")
-        except OSError:
-            continue   # taken by another run, or expired
+    for spare in claim_each(pool, mark or fingerprint()):
         try:
             about = json.loads((spare / "spare.json").read_text())
             info = json.loads((spare / "connection.json").read_text())
@@ -119,11 +127,6 @@ def leave_spare(mark: str | None = None) -> None:
     (where / "spare.json").write_text(json.dumps({"pid": kernel.pid, "cwd": kernel.spawn_cwd,
                                                   "started": time.time()}))
     (where / "ready").touch()
-
-
-def mtime_of(p: Path) -> int:
-    """``p``'s modification time in ns, 0 if it is gone (spares are taken oldest first)."""
-    return _mtime(str(p))
 
 
 @contextlib.contextmanager
