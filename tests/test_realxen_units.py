@@ -265,3 +265,57 @@ def test_an_image_cached_by_this_recipe_is_reused(tmp_path: Path,
     _fake_cached_image(tmp_path, image.RECIPE)
     monkeypatch.setattr(image, "_build", lambda work, say: pytest.fail("rebuilt a current image"))
     assert image.build_image(progress=print).base.read_text() == "x"
+
+
+# `xl block-list` and `xl network-list` on the real lab's Xen 4.17 dom0 (captured
+# 2026-12-03): a guest just created (front-ends Initialising, 1), then booted (Connected, 4).
+BLOCK_HEAD = "Vdev  BE  handle state evt-ch ring-ref BE-path                       \n"
+NET_HEAD = ("Idx BE Mac Addr.         handle state evt-ch   tx-/rx-ring-ref BE-path"
+            "                       \n")
+XL_BOOTING = {
+    "block-list": BLOCK_HEAD + "51713 0   52     1     -1     -1       "
+                               "/local/domain/0/backend/vbd/52/51713\n",
+    "network-list": NET_HEAD + "0   0  00:16:3e:0f:0f:01     0     1     -1    -1/-1          "
+                               "/local/domain/0/backend/vif/52/0\n"}
+XL_BOOTED = {
+    "block-list": BLOCK_HEAD + "51713 0   52     4     8      8        "
+                               "/local/domain/0/backend/vbd/52/51713\n",
+    "network-list": NET_HEAD + "0   0  00:16:3e:0f:0f:01     0     4     -1   522/523         "
+                               "/local/domain/0/backend/vif/52/0\n"}
+
+
+class XlLists:
+    """A dom0 that answers `xl block-list`/`network-list` from a table (None: no domain)."""
+
+    def __init__(self, *answers: dict[str, str] | None) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    def run(self, argv, check=True, read_only=False, **_):
+        from fxkit.result import Result
+        what = argv[1]
+        answer = self.answers[min(self.calls // 2, len(self.answers) - 1)]
+        self.calls += 1
+        if answer is None:     # what xl 4.17 prints for a domain that does not exist
+            head = BLOCK_HEAD if what == "block-list" else NET_HEAD
+            return Result(tuple(argv), 0, head, "xldiff is an invalid domain identifier\n",
+                          0.0, "fake")
+        return Result(tuple(argv), 0, answer[what], "", 0.0, "fake")
+
+
+def test_a_guest_counts_as_booted_once_every_front_end_is_connected() -> None:
+    from fxkit.lab.real.guests import frontends_connected
+    assert frontends_connected(XlLists(XL_BOOTED), "xldiff")
+    assert not frontends_connected(XlLists(XL_BOOTING), "xldiff")
+    assert not frontends_connected(XlLists(None), "xldiff")   # gone: never "booted"
+    half = {"block-list": XL_BOOTED["block-list"], "network-list": XL_BOOTING["network-list"]}
+    assert not frontends_connected(XlLists(half), "xldiff")
+
+
+def test_wait_booted_polls_until_the_front_ends_connect(monkeypatch) -> None:
+    from fxkit.lab.real import guests
+    monkeypatch.setattr("fxkit.polling.time.sleep", lambda s: None)
+    dom0 = XlLists(XL_BOOTING, XL_BOOTING, XL_BOOTED)
+    assert guests.wait_booted(dom0, "xldiff", timeout=60)
+    assert dom0.calls == 2 + 2 + 2
+    assert not guests.wait_booted(XlLists(XL_BOOTING), "xldiff", timeout=0)

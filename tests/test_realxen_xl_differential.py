@@ -18,7 +18,9 @@ from dataclasses import replace
 
 import pytest
 
+from fxkit.errors import FxkitError
 from fxkit.host import Host
+from fxkit.lab.real.guests import console_tail, wait_booted
 from fxkit.lab.store import build_state
 from fxkit.polling import wait_until
 from fxkit.testing.labstate import StateHost
@@ -65,6 +67,12 @@ def prepare(host: Host, *, sim: bool) -> None:
     host.write_file(CFG, CONFIG)
 
 
+# A real guest's shutdown waits for its boot: a request sent while the guest kernel frees
+# its init memory is acknowledged and dropped (fxkit/lab/real/guests.py), and `xl shutdown
+# -w` then waits for ever (seen in CI, reproduced with a shutdown 4.4 s after create).
+BOOT_SECONDS = 300
+
+
 def wait_gone(host: Host, timeout: float = 120) -> None:
     """`xl shutdown -w` and `xl destroy` can return while the domain is still listed as
     dying on the real Xen (README.md of fxkit/lab/real): wait until it has left."""
@@ -87,10 +95,13 @@ class Ids:
                       lambda m: m.group(1) + self(int(m.group(2))), s)
 
 
-def observe(host: Host, ids: Ids, argv: list[str]) -> dict:
+def observe(host: Host, ids: Ids, argv: list[str], *, real: bool = False) -> dict:
     r = host.run(argv, check=False, timeout=120)
     if argv[1] in ("shutdown", "destroy") and r.ok:
         wait_gone(host)
+    if real and argv[1] == "create" and r.ok and not wait_booted(host, NAME, BOOT_SECONDS):
+        raise AssertionError(f"{NAME} did not boot within {BOOT_SECONDS} s of `xl create`; "
+                             f"its console:\n{console_tail(host, NAME)}")
     stdout = ids.text(r.stdout)
     if argv[1] == "domid" and r.ok:          # a bare id: the same token on both labs
         stdout = ids(int(r.stdout)) + "\n"
@@ -121,7 +132,12 @@ def xl_differential(lab, say) -> dict:
         done = []
         for n in range(ROUNDS):
             for argv in STEPS:
-                want, got = observe(real, real_ids, argv), observe(sim, sim_ids, argv)
+                try:
+                    want = observe(real, real_ids, argv, real=True)
+                except FxkitError as e:      # a hang: what the guest's console said
+                    raise AssertionError(f"{e}\n{NAME}'s console:\n"
+                                         f"{console_tail(real, NAME)}") from e
+                got = observe(sim, sim_ids, argv)
                 done.append(" ".join(argv))
                 diff = {k: (want[k], got[k]) for k in want if want[k] != got[k]}
                 if diff:

@@ -37,7 +37,8 @@ IMAGE_SIZE = "2048M"        # sparse; about 800 MB of it is used
 # 2: the guest's /sbin/poweroff powers off at once (initrd.py).
 # 3: sshd without PAM or re-execution (rootfs.py), the guest idles in `wait` (initrd.py).
 # 4: the kernel installed once, from the updates (image build time only).
-RECIPE = 4
+# 5: /var/log/xen/console exists, so xenconsoled logs the guests' consoles (rootfs.py).
+RECIPE = 5
 Progress = Callable[[str], None]
 
 

@@ -16,6 +16,7 @@ from fxkit.errors import LabError
 from fxkit.lab.real import snapshot, vm
 from fxkit.lab.real.access import real_host, wait_ssh, write_ssh_files
 from fxkit.lab.real.freshen import freshen
+from fxkit.lab.real.guests import wait_booted
 from fxkit.lab.real.paths import ImagePaths, StatePaths
 from fxkit.lab.real.provision import GUEST
 from fxkit.lab.real.qmp import Qmp
@@ -25,9 +26,8 @@ from fxkit.xen.domains import parse_list
 Progress = Callable[[str], None]
 LOAD_TIMEOUT = 300.0
 # After provisioning, titanic is still booting; a snapshot taken then would make every
-# restore finish that boot again. Its front-ends connect (state 4 in `xl block-list` and
-# `xl network-list`) once its init has loaded them, just before it idles (initrd.py).
-CONNECTED = "4"
+# restore finish that boot again. Its front-ends connect once its init has loaded them,
+# just before it idles (initrd.py, guests.py).
 SETTLE_SECONDS = 90.0
 
 
@@ -82,18 +82,9 @@ def snapshot_saved_at(snap: snapshot.SnapshotPaths) -> str:
 
 def settle(host: SSHHost, say: Progress, timeout: float = SETTLE_SECONDS) -> bool:
     """Wait (bounded) until titanic's disks and NICs are connected: the VM is then quiet."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        states = []
-        for what, column in (("block-list", 3), ("network-list", 4)):
-            r = host.run(["xl", what, GUEST], check=False, read_only=True)
-            rows = [ln.split() for ln in r.stdout.splitlines()[1:] if ln.strip()]
-            states += [row[column] if r.ok and len(row) > column else "?" for row in rows] \
-                or ["?"]
-        if all(state == CONNECTED for state in states):
-            time.sleep(3)              # init brings the NICs up and reaches its idle loop
-            return True
-        time.sleep(2)
+    if wait_booted(host, GUEST, timeout):
+        time.sleep(3)                  # init brings the NICs up and reaches its idle loop
+        return True
     say(f"{GUEST}'s devices were not all connected within {timeout:.0f} s: saving anyway")
     return False
 

@@ -101,6 +101,8 @@ def configure(rootfs: Path, authorized_key: str) -> None:
     if line not in xen_default.read_text():
         with open(xen_default, "a", encoding="utf-8") as f:
             f.write(line)
+    # xenconsoled logs nothing when its log dir is missing, and no package creates it.
+    (rootfs / "var/log/xen/console").mkdir(parents=True, exist_ok=True)
     ssh_dir = rootfs / "root/.ssh"
     ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     write(rootfs, "/root/.ssh/authorized_keys", authorized_key.strip() + "\n", 0o600)
