@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fxkit import export
-from fxkit.errors import ApplyFailed, ConfirmationRequired, FxkitError, PreconditionFailed
+from fxkit.errors import (
+    ApplyFailed,
+    CommandTimedOut,
+    ConfirmationRequired,
+    FxkitError,
+    PreconditionFailed,
+)
 from fxkit.hostlock import HostLock
 from fxkit.polling import wait_until
 from fxkit.reread import (
@@ -66,7 +72,8 @@ class Step:
     step, because fresh facts say it is already done. ``settled``, when set, is polled
     after the command succeeded until it returns True (at most ``settle_seconds``): for
     changes the host finishes on its own after the command returns, such as a Xen domain
-    that is still listed as dying after ``xl shutdown -w``.
+    that is still listed as dying after ``xl shutdown -w``. ``if_stuck`` is added to the
+    error when the command times out: what may hold it, and what to do.
     """
 
     description: str
@@ -78,6 +85,7 @@ class Step:
     timeout: float | None = None
     settled: Check | None = field(default=None, compare=False)
     settle_seconds: float = 120.0
+    if_stuck: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if (self.argv is None) == (self.write is None):
@@ -101,7 +109,12 @@ class Step:
             host.write_file(self.write.path, self.write.content, self.write.mode)
             return None
         assert self.argv is not None
-        result = host.run(self.argv, sudo=self.sudo, timeout=self.timeout)
+        try:
+            result = host.run(self.argv, sudo=self.sudo, timeout=self.timeout)
+        except CommandTimedOut as e:
+            if self.if_stuck is None:
+                raise
+            raise CommandTimedOut(e.result, f"{e}\n{self.if_stuck}") from None
         if self.settled is not None:
             self._settle(host)
         return result

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from support.xen import XlSequenceHost, fx_lab, run, xl_list_row
 
-from fxkit.errors import ConfirmationRequired, InvalidRequest, PreconditionFailed
+from fxkit.errors import ApplyFailed, ConfirmationRequired, InvalidRequest, PreconditionFailed
+from fxkit.lab import faults
 from fxkit.lvm.state import read_lvm
 from fxkit.xen.facts import read_xen
 from fxkit.xen.plans import (
@@ -207,6 +209,25 @@ def test_lifecycle_plans(tmp_path: Path) -> None:
     before = Toolstack(lab).domain("ns").id
     plan_domu_reboot(read_domu_facts(lab), "ns").apply(lab)
     assert Toolstack(lab).domain("ns").id > before
+
+
+def test_a_shutdown_that_hangs_says_what_may_hold_it_and_what_to_do(tmp_path: Path) -> None:
+    # Real Linux acknowledges a shutdown sent while it frees its init memory, then drops it,
+    # and `xl shutdown -w` waits for ever (fxkit/lab/real/guests.py): here, a delay fault.
+    lab = fx_lab(tmp_path)
+    with lab.store.transaction() as state:
+        faults.delay(state, "xl shutdown*", 5)
+    plan = plan_domu_shutdown(read_domu_facts(lab), "ns")
+    plan = dataclasses.replace(plan, steps=[dataclasses.replace(plan.steps[0], timeout=0.3)])
+    with pytest.raises(ApplyFailed) as failed:
+        plan.apply(lab)
+    message = str(failed.value)
+    assert "`xl shutdown -w ns` did not finish within" in message
+    assert "ns took the request but did not stop" in message
+    assert "`xl console ns`" in message and "`xl destroy ns` pulls the plug" in message
+    # the advice holds: applied again, the plan sends a new request and ns stops
+    plan_domu_shutdown(read_domu_facts(lab), "ns").apply(lab)
+    assert Toolstack(lab).domain("ns") is None
 
 
 def test_reboot_waits_until_the_domain_runs_again_under_a_new_id(

@@ -163,7 +163,12 @@ def _shutdown_step(name: str, tool: str, su: bool) -> Step:
         return Toolstack(h, tool, sudo=su).domain(name) is None
     return Step(f"Shut {name} down cleanly and wait until it is gone",
                 (tool, "shutdown", "-w", name), timeout=300, sudo=su,
-                needed=lambda h: not gone(h), settled=gone)
+                needed=lambda h: not gone(h), settled=gone, if_stuck=(
+                    f"{name} took the request but did not stop. Its OS may be hung, or may "
+                    "have dropped the request: Linux drops one that comes while it is still "
+                    f"booting. Look at its console (`{tool} console {name}`), then apply again "
+                    f"to send a new request; if it is hung, `{tool} destroy {name}` pulls "
+                    "the plug."))
 
 
 def _read(host: Host, path: str) -> str | None:
